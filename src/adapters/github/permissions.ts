@@ -1,0 +1,42 @@
+import type { ProbotOctokit } from "probot";
+import type { Permission } from "../../core/feature.ts";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+const TTL_MS = 60_000;
+
+/**
+ * Who may act is read from the collaborator-permission endpoint (never from
+ * author_association), cached briefly. Any failure reads as `unknown`, which is refused.
+ */
+export class PermissionCache {
+  readonly #entries = new Map<string, { permission: Permission; until: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  async get(octokit: Octokit, owner: string, repo: string, login: string): Promise<Permission> {
+    const key = `${owner}/${repo}/${login}`.toLowerCase();
+    const cached = this.#entries.get(key);
+    if (cached && cached.until > this.#now()) return cached.permission;
+    let permission: Permission;
+    try {
+      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner,
+        repo,
+        username: login,
+      });
+      // GitHub reports maintain as "write" in `permission`; role_name keeps the detail.
+      permission = (data.role_name === "maintain" ? "maintain" : data.permission) as Permission;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status !== 404) return "unknown"; // not cached: the next try may succeed
+      permission = "none";
+    }
+    if (this.#entries.size > 10_000) this.#entries.clear();
+    this.#entries.set(key, { permission, until: this.#now() + TTL_MS });
+    return permission;
+  }
+}

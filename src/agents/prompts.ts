@@ -1,0 +1,33 @@
+import { readFileSync } from "node:fs";
+import Handlebars from "handlebars";
+import { projectPath } from "../project-root.ts";
+
+const handlebars = Handlebars.create();
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+/** The shared preamble: static, so it is one cached prompt prefix for every agent. */
+export const GOVERNANCE = readFileSync(projectPath("prompts/governance.md"), "utf8");
+
+/** Renders `prompts/<file>` strictly: a missing variable is an error, not an empty string. */
+export function renderPrompt(file: string, context: Record<string, unknown>): string {
+  let template = compiled.get(file);
+  if (!template) {
+    template = handlebars.compile(readFileSync(projectPath("prompts", file), "utf8"), { strict: true });
+    compiled.set(file, template);
+  }
+  return template(context);
+}
+
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/**
+ * Wraps text from GitHub users as data: invisible and direction-changing characters are
+ * removed, a closing tag inside cannot end the fence early, and the length is bounded.
+ */
+export function fenceUntrusted(source: string, text: string, maxChars = 20_000): string {
+  let clean = text.replace(INVISIBLE, "").replace(/<\/?untrusted/gi, "<\u2024untrusted");
+  if (clean.length > maxChars) {
+    clean = `${clean.slice(0, maxChars)}\n[… ${clean.length - maxChars} more characters not shown]`;
+  }
+  return `<untrusted source="${source}">\n${clean}\n</untrusted>`;
+}

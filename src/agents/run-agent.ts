@@ -1,0 +1,175 @@
+import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import type { AgentName } from "../core/feature.ts";
+import type { Store } from "../adapters/store/store.ts";
+import type { ModelPort, ModelReply } from "../ports/model.ts";
+import { costOf } from "../core/cost.ts";
+import { ALL_TOOLS, AGENT_DEFINITIONS, type ModelId } from "./registry.ts";
+import { GOVERNANCE, renderPrompt } from "./prompts.ts";
+
+/** The model's output did not match the agent's schema, even after being told why. Fails closed. */
+export class AgentOutputError extends Error {
+  override name = "AgentOutputError";
+  readonly unrecoverable = true;
+}
+
+/** The model declined the task (`stop_reason: refusal`). */
+export class AgentRefusedError extends Error {
+  override name = "AgentRefusedError";
+  readonly unrecoverable = true;
+}
+
+/** The feature's cost budget would be exceeded by the next call. */
+export class BudgetExceededError extends Error {
+  override name = "BudgetExceededError";
+  readonly unrecoverable = true;
+}
+
+export interface AgentCall {
+  agent: AgentName;
+  featureId: number;
+  installationId: number;
+  jobId: string;
+  apiKey: string;
+  setting: { model: ModelId; maxTokens: number };
+  /** The prompt's variables. */
+  context: Record<string, unknown>;
+  /** USD; the run stops before a call that could exceed it. */
+  budgetUsd?: number | undefined;
+}
+
+export interface AgentDeps {
+  model: ModelPort;
+  store: Store;
+}
+
+const MAX_CONTINUATIONS = 3;
+const MAX_TOKENS_CEILING = 64_000;
+
+/**
+ * Renders the agent's prompt, makes the model answer through the agent's tool, validates
+ * the answer against its schema (telling the model what was wrong once), and records
+ * every call in agent_runs. Output that still does not parse is an error, never a pass.
+ */
+export async function runAgent<T>(deps: AgentDeps, call: AgentCall): Promise<{ output: T; runId: number }> {
+  const definition = AGENT_DEFINITIONS[call.agent];
+  const messages: MessageParam[] = [{ role: "user", content: renderPrompt(definition.prompt, call.context) }];
+  let maxTokens = call.setting.maxTokens;
+  let corrected = false;
+
+  for (let round = 0; round < MAX_CONTINUATIONS + 2; round++) {
+    await checkBudget(deps, call, messages, maxTokens);
+    const { reply, runId } = await send(deps, call, messages, maxTokens);
+
+    if (reply.stopReason === "refusal") {
+      throw new AgentRefusedError(`the ${call.agent} agent's model declined the request`);
+    }
+    if (reply.stopReason === "pause_turn") {
+      messages.push({ role: "assistant", content: reply.content });
+      continue;
+    }
+    const toolUse = reply.content.find((b): b is ToolUseBlock => b.type === "tool_use" && b.name === definition.tool);
+    if (reply.stopReason === "max_tokens") {
+      // A cut-off tool call cannot be resumed mid-JSON: ask again with more room, once.
+      if (maxTokens >= MAX_TOKENS_CEILING) break;
+      maxTokens = Math.min(maxTokens * 2, MAX_TOKENS_CEILING);
+      continue;
+    }
+    if (!toolUse) {
+      if (corrected) break;
+      corrected = true;
+      messages.push({ role: "assistant", content: reply.content });
+      messages.push({ role: "user", content: `Answer only by calling the \`${definition.tool}\` tool.` });
+      continue;
+    }
+    const parsed = definition.schema.safeParse(toolUse.input);
+    if (parsed.success) return { output: parsed.data as T, runId };
+    if (corrected) {
+      throw new AgentOutputError(`the ${call.agent} agent's output did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    }
+    corrected = true;
+    messages.push({ role: "assistant", content: reply.content });
+    messages.push({
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: toolUse.id, is_error: true, content: `Invalid input: ${parsed.error.message}. Call \`${definition.tool}\` again with valid input.` }],
+    });
+  }
+  throw new AgentOutputError(`the ${call.agent} agent did not produce a complete answer`);
+}
+
+async function send(
+  deps: AgentDeps,
+  call: AgentCall,
+  messages: MessageParam[],
+  maxTokens: number,
+): Promise<{ reply: ModelReply; runId: number }> {
+  const definition = AGENT_DEFINITIONS[call.agent];
+  const started = performance.now();
+  const base = {
+    agent: call.agent,
+    featureId: call.featureId,
+    installationId: call.installationId,
+    jobId: call.jobId,
+    model: call.setting.model,
+  };
+  try {
+    const reply = await deps.model.send(call.apiKey, {
+      model: call.setting.model,
+      max_tokens: maxTokens,
+      // tools → system is the cached prefix, identical for every agent.
+      tools: ALL_TOOLS,
+      system: [{ type: "text", text: GOVERNANCE, cache_control: { type: "ephemeral" } }],
+      messages,
+      tool_choice: { type: "tool", name: definition.tool },
+    });
+    const runId = await recordRun(deps, { ...base, usage: reply.usage, durationMs: performance.now() - started, stopReason: reply.stopReason, outcome: "ok", error: null });
+    return { reply, runId };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await recordRun(deps, { ...base, usage: null, durationMs: performance.now() - started, stopReason: null, outcome: "error", error: message });
+    throw error;
+  }
+}
+
+async function recordRun(
+  deps: AgentDeps,
+  run: {
+    agent: AgentName;
+    featureId: number;
+    installationId: number;
+    jobId: string;
+    model: ModelId;
+    usage: ModelReply["usage"] | null;
+    durationMs: number;
+    stopReason: string | null;
+    outcome: string;
+    error: string | null;
+  },
+) {
+  const usage = run.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  return deps.store.recordAgentRun({
+    featureId: run.featureId,
+    installationId: run.installationId,
+    agent: run.agent,
+    model: run.model,
+    jobId: run.jobId,
+    usage,
+    costUsd: costOf(usage, run.model) ?? 0,
+    durationMs: Math.round(run.durationMs),
+    stopReason: run.stopReason,
+    outcome: run.outcome,
+    error: run.error,
+  });
+}
+
+/** Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its output room would pass the budget. */
+async function checkBudget(deps: AgentDeps, call: AgentCall, messages: MessageParam[], maxTokens: number) {
+  if (call.budgetUsd === undefined) return;
+  const spent = (await deps.store.usageTotals(call.featureId)).costUsd;
+  const inputTokens = Math.ceil((GOVERNANCE.length + JSON.stringify(messages).length) / 4);
+  const next = costOf({ inputTokens, outputTokens: Math.ceil(maxTokens / 4), cacheReadTokens: 0, cacheWriteTokens: 0 }, call.setting.model) ?? 0;
+  if (spent + next > call.budgetUsd) {
+    throw new BudgetExceededError(
+      `the feature's budget of $${call.budgetUsd.toFixed(2)} would be exceeded ($${spent.toFixed(4)} spent; the next ${call.agent} call may cost about $${next.toFixed(4)})`,
+    );
+  }
+}

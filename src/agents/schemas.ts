@@ -1,0 +1,260 @@
+// Output schemas of the agents. Each is turned into a tool's `input_schema` with
+// `z.toJSONSchema(schema)` and the model is forced to call that tool, so every schema stays
+// JSON-Schema friendly: plain objects, enums, bounded strings and arrays, no transforms and no
+// refinements that would not survive the conversion. Descriptions tell the model what to write.
+
+import { z } from "zod";
+
+/** A single-line or short statement inside a list (a scope item, a criterion, a reason). */
+const item = (description: string, max = 500) => z.string().min(1).max(max).describe(description);
+
+/** A repository-relative file path, as the implementer's tools and the commit use it. */
+const repoPath = (description: string) => z.string().min(1).max(300).describe(description);
+
+export const Brief = z
+  .object({
+    title: z
+      .string()
+      .min(1)
+      .max(120)
+      .describe("A short name for the feature, in the language of the issue author."),
+    problem: z
+      .string()
+      .min(1)
+      .max(4000)
+      .describe("What is wrong or missing today, for whom, and why it matters (markdown)."),
+    users: z
+      .string()
+      .min(1)
+      .max(2000)
+      .describe("Who is affected or will use the result: roles and their context (markdown)."),
+    scope: z
+      .array(item("One behaviour the change must deliver."))
+      .min(1)
+      .max(30)
+      .describe("What the change will do, one behaviour per item."),
+    outOfScope: z
+      .array(item("One thing that will explicitly not be done."))
+      .max(30)
+      .describe("What was discussed or could be assumed but will not be done; may be empty."),
+    acceptanceCriteria: z
+      .array(item("A testable statement: a situation and its observable expected result."))
+      .min(1)
+      .max(30)
+      .describe("Observable, testable conditions of done, one per item."),
+    constraints: z
+      .array(item("One compatibility, performance, security, platform or policy limit."))
+      .max(30)
+      .describe("Limits stated in the thread or imposed by the repository; may be empty."),
+    openQuestions: z
+      .array(item("A question that does not block approval, with the assumption made meanwhile."))
+      .max(20)
+      .describe("Unknowns that do not block approval, each with its assumption; may be empty."),
+  })
+  .describe("The brief: the agreed need, which a person approves with /approve.");
+export type Brief = z.infer<typeof Brief>;
+
+export const BaOutput = z.object({
+  reply: z
+    .string()
+    .min(1)
+    .max(10000)
+    .describe(
+      "The markdown comment to post in the issue, in the language the issue author writes in.",
+    ),
+  brief: Brief.nullable().describe(
+    "The complete brief when producing a new or revised one; null while still clarifying, in answer mode, or when the current brief stands unchanged.",
+  ),
+});
+export type BaOutput = z.infer<typeof BaOutput>;
+
+export const SpecOutput = z.object({
+  markdown: z
+    .string()
+    .min(1)
+    .max(60000)
+    .describe("The complete specification document (markdown)."),
+  summary: z
+    .string()
+    .min(1)
+    .max(1000)
+    .describe(
+      "One to three sentences for the reviewer: stories, requirements, main assumptions, clarifications needed.",
+    ),
+});
+export type SpecOutput = z.infer<typeof SpecOutput>;
+
+export const PlanTask = z.object({
+  id: z
+    .string()
+    .regex(/^T[0-9]{3}$/)
+    .describe("The task id, T001, T002, … in execution order."),
+  title: z.string().min(1).max(200).describe("A short imperative title."),
+  files: z
+    .array(repoPath("A repository-relative path the task creates, changes or deletes."))
+    .min(1)
+    .max(20)
+    .describe("Every file the task touches."),
+  detail: z
+    .string()
+    .min(1)
+    .max(4000)
+    .describe(
+      "Exactly what to do in those files: functions, types or sections, behaviour, requirement ids (FR-…), error cases.",
+    ),
+});
+export type PlanTask = z.infer<typeof PlanTask>;
+
+export const PlanOutput = z.object({
+  markdown: z.string().min(1).max(60000).describe("The complete plan document (markdown)."),
+  tasks: z
+    .array(PlanTask)
+    .min(1)
+    .max(30)
+    .describe("The ordered task list for the implementer, matching the plan's Tasks section."),
+  summary: z
+    .string()
+    .min(1)
+    .max(1000)
+    .describe("One to three sentences for the reviewer: approach, size, exceptions and risks."),
+});
+export type PlanOutput = z.infer<typeof PlanOutput>;
+
+export const TestFile = z.object({
+  path: repoPath("The repository-relative path of a new test file."),
+  content: z.string().min(1).max(100000).describe("The complete content of the file."),
+});
+export type TestFile = z.infer<typeof TestFile>;
+
+export const TestsOutput = z.object({
+  files: z.array(TestFile).min(1).max(20).describe("The contract test files to commit."),
+  summary: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe(
+      "A coverage map for the reviewer: which files cover which requirements and scenarios, and what is not covered and why.",
+    ),
+});
+export type TestsOutput = z.infer<typeof TestsOutput>;
+
+export const ImplementFinish = z.object({
+  summary: z
+    .string()
+    .min(1)
+    .max(4000)
+    .describe(
+      "What changed, file by file; findings fixed or declined and why; files touched outside the plan; what to check carefully.",
+    ),
+  tasksDone: z
+    .array(z.string().min(1).max(20).describe("A task id such as T001."))
+    .max(30)
+    .describe("The ids of the plan's tasks that are complete."),
+});
+export type ImplementFinish = z.infer<typeof ImplementFinish>;
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export const Severity = z.enum(SEVERITIES).describe("How serious the finding is.");
+export type Severity = z.infer<typeof Severity>;
+
+export const Finding = z.object({
+  severity: Severity,
+  title: z.string().min(1).max(200).describe("A short statement of the problem."),
+  detail: z
+    .string()
+    .min(1)
+    .max(4000)
+    .describe("The problem, its consequence or attack path, and the concrete fix (markdown)."),
+  path: repoPath("The repository-relative path of the file concerned.").optional(),
+  line: z
+    .number()
+    .int()
+    .min(1)
+    .describe("The first line concerned, in the new version of the file.")
+    .optional(),
+  endLine: z
+    .number()
+    .int()
+    .min(1)
+    .describe("The last line concerned, for a range, in the new version of the file.")
+    .optional(),
+  category: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe("The checklist item, such as ASVS V5.3.4, or a category such as correctness.")
+    .optional(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const ReviewOutput = z.object({
+  verdict: z
+    .enum(["pass", "fail"])
+    .describe("fail when there is at least one critical or high finding; otherwise pass."),
+  summary: z
+    .string()
+    .min(1)
+    .max(2000)
+    .describe(
+      "One to three sentences: the reason for the verdict and the most important findings.",
+    ),
+  findings: z.array(Finding).max(100).describe("The findings; an empty list when there are none."),
+});
+export type ReviewOutput = z.infer<typeof ReviewOutput>;
+
+export const AlignmentOutput = z.object({
+  recommendation: z
+    .enum(["APPROVE", "REVISE"])
+    .describe("APPROVE when nothing required is missing and nothing significant was added."),
+  reasons: z
+    .array(item("A concrete statement naming the item checked, missing or added.", 400))
+    .min(1)
+    .max(5)
+    .describe("One to five short reasons."),
+  summary: z.string().min(1).max(300).describe("One sentence for the status comment."),
+});
+export type AlignmentOutput = z.infer<typeof AlignmentOutput>;
+
+export const TitleOutput = z.object({
+  title: z
+    .string()
+    .min(1)
+    .max(72)
+    .regex(/^[^\r\n]+$/)
+    .describe("A Conventional Commits pull request title, imperative, one line, at most 72 chars."),
+});
+export type TitleOutput = z.infer<typeof TitleOutput>;
+
+/** Indents continuation lines so a multi-line item stays inside its list item. */
+function listItem(prefix: string, text: string): string {
+  return prefix + text.trim().replace(/\r?\n/g, "\n  ");
+}
+
+function list(items: readonly string[], prefix: string): string {
+  const entries = items.map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  return entries.length === 0
+    ? "_None._"
+    : entries.map((entry) => listItem(prefix, entry)).join("\n");
+}
+
+/** Renders the brief as the markdown document committed as `brief.md` and shown in the issue. */
+export function renderBriefMarkdown(brief: Brief): string {
+  const sections = [
+    `# ${brief.title.replace(/\s+/g, " ").trim()}`,
+    "## Problem",
+    brief.problem.trim(),
+    "## Users",
+    brief.users.trim(),
+    "## Scope",
+    list(brief.scope, "- "),
+    "## Out of scope",
+    list(brief.outOfScope, "- "),
+    "## Acceptance criteria",
+    list(brief.acceptanceCriteria, "- [ ] "),
+    "## Constraints",
+    list(brief.constraints, "- "),
+    "## Open questions",
+    list(brief.openQuestions, "- "),
+  ];
+  return `${sections.join("\n\n")}\n`;
+}

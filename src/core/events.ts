@@ -1,0 +1,31 @@
+import type { Command } from "./commands.ts";
+import type { Actor, AgentName } from "./feature.ts";
+
+/** Everything that can happen to a feature, already translated from webhooks and job results. */
+export type PipelineEvent =
+  /** Trigger label, issue opened with the label, or `/build` on an issue without an active feature. */
+  | { type: "start"; actor: Actor; commentId: number | null }
+  /** A slash command in a newly created human comment (issue or PR). */
+  | { type: "command"; command: Command; actor: Actor; commentId: number }
+  /** The `practical:approve` label was applied. */
+  | { type: "approve_label"; actor: Actor }
+  /** A human comment that is not a command: conversation for the BA agent. */
+  | { type: "comment"; actor: Actor; commentId: number }
+  /** An agent finished; `artifactVersion` is the content hash or commit SHA it produced. */
+  | { type: "agent_finished"; agent: AgentName; artifactVersion: string | null }
+  /** An agent failed for good (retries exhausted, bad output, budget, rejected key…). */
+  | { type: "agent_failed"; agent: AgentName; reason: string }
+  /** The three PR reviews finished; `failed` names the reviews that did not pass. */
+  | { type: "review_verdict"; pass: boolean; failed: string[] }
+  /** A submitted PR review requested changes. */
+  | { type: "changes_requested"; actor: Actor; reviewId: number }
+  /** The repository's own CI completed with failure on the PR head. */
+  | { type: "ci_failed"; checkSuiteId: number }
+  /** A check run's "Fix findings" button was pressed. */
+  | { type: "fix_findings"; actor: Actor; checkRunId: number }
+  | { type: "pr_merged"; actor: Actor }
+  | { type: "pr_closed"; actor: Actor }
+  /** The maintenance sweep found the feature in a working stage for too long. */
+  | { type: "stuck"; minutes: number };
+
+export type PipelineEventType = PipelineEvent["type"];

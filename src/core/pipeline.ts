@@ -1,0 +1,873 @@
+// The pipeline state machine (DESIGN §2): one pure, total function from (feature, event) to
+// (feature, effects). No I/O, no clock, never throws. Handlers persist the result with a
+// compare-and-set on `version` and only then perform the effects.
+//
+// Conventions:
+// - `version` is never changed here; the store increments it on save. Effect keys that must be
+//   unique per transition embed `v<version>` (jobs, replies to machine events) or the triggering
+//   comment id (`c<id>-<view>`, `comment-<id>`), so applying the same event to the same feature
+//   twice yields the same keys and the performers dedupe the second run.
+// - Effect order: react, state effects (record_approval, cancel_jobs, run_*, mark_pr_ready,
+//   close_issue), sync_status, reply, remove_label.
+
+import { COMMAND_NAMES, type Command, type CommandName } from "./commands.ts";
+import type { Effect, FixSource, ReplyView, TransitionResult } from "./effects.ts";
+import type { PipelineEvent } from "./events.ts";
+import {
+  type Actor,
+  type AgentName,
+  type Feature,
+  type Gate,
+  type Permission,
+  type Stage,
+  TERMINAL_STAGES,
+  WORKING_STAGES,
+  type WorkingStage,
+} from "./feature.ts";
+
+/** The label that approves the current gate; the app removes it after every use. */
+export const APPROVE_LABEL = "practical:approve";
+
+type ReplyData = Extract<Effect, { type: "reply" }>["data"];
+type StartEvent = Extract<PipelineEvent, { type: "start" }>;
+
+export interface StartInit {
+  id: number;
+  issueAuthor: string;
+  maxFixRounds: number;
+  allowSelfApproval: boolean;
+}
+
+/**
+ * `startFeature` refuses actors without write access (starting a feature spends the
+ * installation's model budget): then there is no feature to save, only the refusal to post.
+ */
+export type StartResult =
+  | TransitionResult<Feature>
+  | { feature: null; effects: Effect[]; from: null; to: null };
+
+const WRITE_PERMISSIONS: ReadonlySet<Permission> = new Set(["admin", "maintain", "write"]);
+/** Collaborators who may talk with the BA besides the issue author (labels need triage). */
+const CONVERSE_PERMISSIONS: ReadonlySet<Permission> = new Set([
+  "admin",
+  "maintain",
+  "write",
+  "triage",
+]);
+const WRITE_COMMANDS: ReadonlySet<CommandName> = new Set([
+  "build",
+  "approve",
+  "revise",
+  "retry",
+  "cancel",
+  "fix",
+]);
+
+const NEXT: Record<Stage, Stage | null> = {
+  drafting: "spec_generating",
+  spec_generating: "spec_ready",
+  spec_ready: "plan_generating",
+  plan_generating: "plan_ready",
+  plan_ready: "tests_generating",
+  tests_generating: "tests_ready",
+  tests_ready: "implementing",
+  implementing: "reviewing",
+  reviewing: "awaiting_merge",
+  fixing: "reviewing",
+  awaiting_merge: "done",
+  done: null,
+  failed: null,
+  cancelled: null,
+  abandoned: null,
+};
+
+const GATE_OF: Partial<Record<Stage, Gate>> = {
+  drafting: "brief",
+  spec_ready: "spec",
+  plan_ready: "plan",
+  tests_ready: "tests",
+};
+
+/** The agent whose result moves each stage on (reviewing waits for a `review_verdict`). */
+const STAGE_AGENT: Partial<Record<Stage, AgentName>> = {
+  drafting: "ba",
+  spec_generating: "spec",
+  plan_generating: "plan",
+  tests_generating: "tests",
+  implementing: "implement",
+  fixing: "implement",
+};
+
+const REVIEW_AGENTS: ReadonlySet<AgentName> = new Set([
+  "security_review",
+  "code_review",
+  "alignment_review",
+]);
+
+const STAGE_LABELS: Record<Stage, string> = {
+  drafting: "Drafting the brief",
+  spec_generating: "Writing the spec",
+  spec_ready: "Spec ready for approval",
+  plan_generating: "Writing the plan",
+  plan_ready: "Plan ready for approval",
+  tests_generating: "Writing the contract tests",
+  tests_ready: "Tests ready for approval",
+  implementing: "Implementing",
+  reviewing: "Reviewing the pull request",
+  fixing: "Fixing review findings",
+  awaiting_merge: "Ready for review and merge",
+  done: "Done (merged)",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  abandoned: "Abandoned (pull request closed)",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small pure queries, exported for views and handlers.
+
+/** The gate that waits for `/approve` in this stage, or null. */
+export function gateOf(stage: Stage): Gate | null {
+  return GATE_OF[stage] ?? null;
+}
+
+/** The stage that follows on the happy path, or null for terminal and failed stages. */
+export function nextStage(stage: Stage): Stage | null {
+  return NEXT[stage] ?? null;
+}
+
+/** A short human label for a stage, for the status comment and replies. */
+export function describeStage(stage: Stage): string {
+  return STAGE_LABELS[stage] ?? stage;
+}
+
+/** The agent whose `agent_finished` advances this stage (null for reviewing and resting stages). */
+export function agentOf(stage: Stage): AgentName | null {
+  return STAGE_AGENT[stage] ?? null;
+}
+
+export function isTerminal(stage: Stage): boolean {
+  return (TERMINAL_STAGES as readonly Stage[]).includes(stage);
+}
+
+export function isWorkingStage(stage: Stage): stage is WorkingStage {
+  return (WORKING_STAGES as readonly Stage[]).includes(stage);
+}
+
+export function hasWriteAccess(permission: Permission): boolean {
+  return WRITE_PERMISSIONS.has(permission);
+}
+
+/** Commands that do something in the feature's current state, in `COMMAND_NAMES` order. */
+export function availableCommands(feature: Feature): CommandName[] {
+  const now = new Set<CommandName>(["status", "help"]);
+  const stage = feature.stage;
+  if (stage === "drafting") {
+    now.add("cancel");
+    if (feature.artifacts.brief !== undefined) {
+      now.add("approve");
+      now.add("revise");
+    }
+  } else if (gateOf(stage) !== null) {
+    now.add("approve");
+    now.add("revise");
+    now.add("cancel");
+  } else if (isWorkingStage(stage)) {
+    now.add("cancel");
+  } else if (stage === "awaiting_merge") {
+    now.add("fix");
+    now.add("cancel");
+  } else if (stage === "failed") {
+    now.add("retry");
+    now.add("cancel");
+    if (canHumanFix(feature)) now.add("fix");
+  } else if (stage === "cancelled" || stage === "abandoned") {
+    now.add("build");
+  }
+  return COMMAND_NAMES.filter((name) => now.has(name));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting.
+
+/**
+ * A new feature in `drafting` for a start event (trigger label or `/build` on an issue without a
+ * feature). The actor needs write access like `/build`: the label can be set by issue forms for
+ * anyone, and starting spends the model budget. A maintainer can always start it for them.
+ * The new feature has version 0; the store decides the first saved version.
+ */
+export function startFeature(init: StartInit, event: StartEvent): StartResult {
+  if (!hasWriteAccess(event.actor.permission)) {
+    return {
+      feature: null,
+      effects: unauthorizedEffects("build", event.actor, event.commentId, startKey(event, 0)),
+      from: null,
+      to: null,
+    };
+  }
+  const feature: Feature = {
+    id: init.id,
+    stage: "drafting",
+    version: 0,
+    checkpoint: null,
+    fixRounds: 0,
+    maxFixRounds: init.maxFixRounds,
+    ciFixRounds: 0,
+    artifacts: {},
+    approvals: {},
+    issueAuthor: init.issueAuthor,
+    allowSelfApproval: init.allowSelfApproval,
+    failureReason: null,
+  };
+  const effects: Effect[] = [
+    // commentId null (label start): react on the issue itself.
+    { type: "react", commentId: event.commentId, content: "eyes" },
+    runBa("ba-start", event.commentId),
+    { type: "sync_status" },
+  ];
+  return { feature, effects, from: "drafting", to: "drafting" };
+}
+
+function startKey(event: StartEvent, version: number): (view: ReplyView) => string {
+  return (view) =>
+    event.commentId !== null ? `c${event.commentId}-${view}` : `start-v${version}-${view}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transition.
+
+export function transition(feature: Feature, event: PipelineEvent): TransitionResult<Feature> {
+  switch (event.type) {
+    case "start":
+      return onStart(feature, event);
+    case "command":
+      return onCommand(feature, event.command, event.actor, event.commentId);
+    case "approve_label":
+      return onApproveLabel(feature, event.actor);
+    case "comment":
+      return onComment(feature, event.actor, event.commentId);
+    case "agent_finished":
+      return onAgentFinished(feature, event.agent, event.artifactVersion);
+    case "agent_failed":
+      return onAgentFailed(feature, event.agent, event.reason);
+    case "review_verdict":
+      return onReviewVerdict(feature, event.pass, event.failed);
+    case "changes_requested":
+      return onHumanFixRequest(
+        feature,
+        event.actor,
+        { kind: "changes_requested", reviewId: event.reviewId, by: event.actor.login },
+        `Address the changes requested by @${event.actor.login} in review ${event.reviewId}.`,
+        `review-${event.reviewId}`,
+      );
+    case "fix_findings":
+      return onHumanFixRequest(
+        feature,
+        event.actor,
+        { kind: "fix_findings", checkRunId: event.checkRunId, by: event.actor.login },
+        `Fix the findings of check run ${event.checkRunId}.`,
+        `checkrun-${event.checkRunId}-v${feature.version}`,
+      );
+    case "ci_failed":
+      return onCiFailed(feature, event.checkSuiteId);
+    case "pr_merged":
+      return onPrMerged(feature);
+    case "pr_closed":
+      return onPrClosed(feature);
+    case "stuck":
+      return onStuck(feature, event.minutes);
+    default: {
+      // Unknown event at run time (a newer producer, a corrupt outbox row): ignore it.
+      const ignored: never = event;
+      void ignored;
+      return same(feature);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result helpers.
+
+function result(before: Feature, after: Feature, effects: Effect[]): TransitionResult<Feature> {
+  return { feature: after, effects, from: before.stage, to: after.stage };
+}
+
+function same(feature: Feature, effects: Effect[] = []): TransitionResult<Feature> {
+  return result(feature, feature, effects);
+}
+
+function reply(view: ReplyView, key: string, data: ReplyData): Effect {
+  return { type: "reply", view, key, data };
+}
+
+function sameLogin(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function runBa(key: string, commentId: number | null, instructions?: string): Effect {
+  const effect: Extract<Effect, { type: "run_agent" }> = { type: "run_agent", agent: "ba", key };
+  if (commentId !== null) effect.commentId = commentId;
+  if (instructions !== undefined) effect.instructions = instructions;
+  return effect;
+}
+
+/** The job that does the work of a working stage the feature has just entered. */
+function enterWorkingStage(
+  f: Feature,
+  stage: WorkingStage,
+  fix: { source: FixSource; instructions: string } | null,
+): Effect {
+  const v = f.version;
+  switch (stage) {
+    case "spec_generating":
+      return { type: "run_agent", agent: "spec", key: `spec-v${v}` };
+    case "plan_generating":
+      return { type: "run_agent", agent: "plan", key: `plan-v${v}` };
+    case "tests_generating":
+      return { type: "run_agent", agent: "tests", key: `tests-v${v}` };
+    case "implementing":
+      return { type: "run_agent", agent: "implement", key: `implement-v${v}` };
+    case "reviewing":
+      return { type: "run_reviews", key: `reviews-v${v}` };
+    case "fixing":
+      return {
+        type: "run_agent",
+        agent: "implement",
+        key: `implement-fix-v${v}`,
+        instructions: fix?.instructions ?? "Fix the findings of the last review round.",
+        fix: fix?.source ?? { kind: "retry", reason: f.failureReason ?? "" },
+      };
+  }
+}
+
+function alignmentReview(f: Feature, gate: Gate): Effect {
+  return {
+    type: "run_agent",
+    agent: "alignment_review",
+    key: `alignment-${gate}-v${f.version}`,
+    gate,
+  };
+}
+
+/** Stop as failed; `/retry` resumes from `checkpoint`. */
+function fail(
+  f: Feature,
+  checkpoint: WorkingStage,
+  reason: string,
+  before: Effect[] = [],
+): TransitionResult<Feature> {
+  const after: Feature = { ...f, stage: "failed", checkpoint, failureReason: reason };
+  return result(f, after, [
+    ...before,
+    { type: "sync_status" },
+    reply("failed", `v${f.version}-failed`, {
+      reason,
+      stage: checkpoint,
+      stageLabel: describeStage(checkpoint),
+      retry: true,
+    }),
+  ]);
+}
+
+function unauthorizedEffects(
+  command: CommandName,
+  actor: Actor,
+  commentId: number | null,
+  key: (view: ReplyView) => string,
+): Effect[] {
+  const verified = actor.permission !== "unknown";
+  const data: ReplyData = {
+    command,
+    needed: "write",
+    actor: actor.login,
+    permission: actor.permission,
+    verified,
+  };
+  if (!verified) {
+    data.reason =
+      "Your permission on this repository could not be verified. Please try again in a minute.";
+  }
+  return [
+    { type: "react", commentId, content: "confused" },
+    reply("unauthorized", key("unauthorized"), data),
+  ];
+}
+
+function notNowData(f: Feature, command: CommandName, extra: ReplyData = {}): ReplyData {
+  return {
+    stage: f.stage,
+    stageLabel: describeStage(f.stage),
+    command,
+    available: availableCommands(f),
+    ...extra,
+  };
+}
+
+function statusData(f: Feature): ReplyData {
+  const data: ReplyData = {
+    stage: f.stage,
+    stageLabel: describeStage(f.stage),
+    available: availableCommands(f),
+    fixRounds: f.fixRounds,
+    maxFixRounds: f.maxFixRounds,
+    ciFixRounds: f.ciFixRounds,
+  };
+  if (f.checkpoint !== null) data.checkpoint = f.checkpoint;
+  if (f.failureReason !== null) data.failureReason = f.failureReason;
+  return data;
+}
+
+/** A human can ask for code fixes once there is code on the PR. */
+function canHumanFix(f: Feature): boolean {
+  return (
+    f.stage === "awaiting_merge" ||
+    (f.stage === "failed" && (f.checkpoint === "reviewing" || f.checkpoint === "fixing"))
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Human events.
+
+/** Reply keys: by comment id for commands, by version for the label. */
+type KeyOf = (view: ReplyView) => string;
+
+function onStart(f: Feature, event: StartEvent): TransitionResult<Feature> {
+  const key = startKey(event, f.version);
+  if (!hasWriteAccess(event.actor.permission)) {
+    return same(f, unauthorizedEffects("build", event.actor, event.commentId, key));
+  }
+  if (f.stage === "cancelled" || f.stage === "abandoned") {
+    return restart(f, event.commentId);
+  }
+  // The trigger label on a feature that already exists: nothing to do. `/build` gets an answer.
+  if (event.commentId === null) return same(f);
+  return same(f, [
+    { type: "react", commentId: event.commentId, content: "eyes" },
+    reply("not_now", key("not_now"), notNowData(f, "build")),
+  ]);
+}
+
+/** Start over in drafting after cancel or a closed PR; old artifacts and approvals no longer count. */
+function restart(f: Feature, commentId: number | null): TransitionResult<Feature> {
+  const after: Feature = {
+    ...f,
+    stage: "drafting",
+    checkpoint: null,
+    fixRounds: 0,
+    ciFixRounds: 0,
+    artifacts: {},
+    approvals: {},
+    failureReason: null,
+  };
+  return result(f, after, [
+    { type: "react", commentId, content: "eyes" },
+    runBa(`ba-v${f.version}`, commentId),
+    { type: "sync_status" },
+  ]);
+}
+
+function onCommand(
+  f: Feature,
+  command: Command,
+  actor: Actor,
+  commentId: number,
+): TransitionResult<Feature> {
+  const name = command.name;
+  const key = (view: ReplyView): string => `c${commentId}-${view}`;
+  if (WRITE_COMMANDS.has(name) && !hasWriteAccess(actor.permission)) {
+    return same(f, unauthorizedEffects(name, actor, commentId, key));
+  }
+  // Every command we act on (even to say "not now") is acknowledged with 👀.
+  const eyes: Effect = { type: "react", commentId, content: "eyes" };
+  const notNow = (extra?: ReplyData): TransitionResult<Feature> =>
+    same(f, [eyes, reply("not_now", key("not_now"), notNowData(f, name, extra))]);
+  const text = command.argument.trim();
+
+  switch (name) {
+    case "status":
+      return same(f, [eyes, reply("status", key("status"), statusData(f))]);
+    case "help":
+      return same(f, [
+        eyes,
+        reply("help", key("help"), {
+          stage: f.stage,
+          stageLabel: describeStage(f.stage),
+          commands: availableCommands(f),
+        }),
+      ]);
+    case "approve":
+      return approve(f, command.argument, actor, key, [eyes]);
+    case "revise": {
+      const usage = { usage: "/revise <what to change>" };
+      if (f.stage === "drafting") {
+        // In drafting the brief is not approved yet, so /revise amends it through the BA (with or
+        // without a brief); it never skips the brief gate. The new brief needs /approve again.
+        if (text === "") return notNow(usage);
+        return same(f, [eyes, runBa(`comment-${commentId}`, commentId, text)]);
+      }
+      if (gateOf(f.stage) === null) return notNow();
+      if (text === "") return notNow(usage);
+      // Restart from the spec; the brief and its approval stay, everything downstream goes.
+      const after: Feature = {
+        ...f,
+        stage: "spec_generating",
+        artifacts: keepBrief(f.artifacts),
+        approvals: keepBrief(f.approvals),
+      };
+      return result(f, after, [
+        eyes,
+        { type: "run_agent", agent: "spec", key: `spec-v${f.version}`, instructions: text },
+        { type: "sync_status" },
+      ]);
+    }
+    case "retry": {
+      // (A checkpoint that is not a working stage can only come from a corrupt row.)
+      if (f.stage !== "failed" || f.checkpoint === null || !isWorkingStage(f.checkpoint)) {
+        return notNow();
+      }
+      const checkpoint = f.checkpoint;
+      const after: Feature = {
+        ...f,
+        stage: checkpoint,
+        checkpoint: null,
+        failureReason: null,
+        fixRounds: 0,
+        ciFixRounds: 0,
+      };
+      const fix =
+        checkpoint === "fixing"
+          ? {
+              source: { kind: "retry", reason: f.failureReason ?? "" } as const,
+              instructions: `Resume fixing after this failure: ${f.failureReason ?? "unknown"}`,
+            }
+          : null;
+      return result(f, after, [
+        eyes,
+        enterWorkingStage(f, checkpoint, fix),
+        { type: "sync_status" },
+        reply("retrying", key("retrying"), {
+          stage: checkpoint,
+          stageLabel: describeStage(checkpoint),
+        }),
+      ]);
+    }
+    case "cancel": {
+      if (isTerminal(f.stage)) return notNow();
+      const after: Feature = { ...f, stage: "cancelled" };
+      return result(f, after, [
+        eyes,
+        { type: "cancel_jobs" },
+        { type: "sync_status" },
+        reply("cancelled", key("cancelled"), { stage: f.stage, by: actor.login }),
+      ]);
+    }
+    case "build":
+      if (f.stage === "cancelled" || f.stage === "abandoned") return restart(f, commentId);
+      // Active features are already building; a done feature is merged (open a new issue).
+      return notNow();
+    case "fix": {
+      if (!canHumanFix(f)) return notNow();
+      if (text === "") return notNow({ usage: "/fix <what to change>" });
+      return humanFix(f, { kind: "fix_command", commentId, by: actor.login }, text, [eyes]);
+    }
+    default:
+      // A command name from a newer parser: ignore rather than guess.
+      return same(f);
+  }
+}
+
+function keepBrief(record: Partial<Record<Gate, string>>): Partial<Record<Gate, string>> {
+  return record.brief === undefined ? {} : { brief: record.brief };
+}
+
+function onApproveLabel(f: Feature, actor: Actor): TransitionResult<Feature> {
+  const removeLabel: Effect = { type: "remove_label", name: APPROVE_LABEL };
+  const key = (view: ReplyView): string => `label-v${f.version}-${view}`;
+  if (!hasWriteAccess(actor.permission)) {
+    // No comment to react to: the reply alone answers.
+    const [, answer] = unauthorizedEffects("approve", actor, null, key);
+    return same(f, answer === undefined ? [removeLabel] : [answer, removeLabel]);
+  }
+  const res = approve(f, "", actor, key, []);
+  return { ...res, effects: [...res.effects, removeLabel] };
+}
+
+function approve(
+  f: Feature,
+  argument: string,
+  actor: Actor,
+  key: KeyOf,
+  before: Effect[],
+): TransitionResult<Feature> {
+  const gate = gateOf(f.stage);
+  if (gate === null) {
+    return same(f, [...before, reply("not_now", key("not_now"), notNowData(f, "approve"))]);
+  }
+  const current = f.artifacts[gate];
+  if (current === undefined) {
+    return same(f, [
+      ...before,
+      reply("nothing_to_approve", key("nothing_to_approve"), {
+        gate,
+        stage: f.stage,
+        stageLabel: describeStage(f.stage),
+      }),
+    ]);
+  }
+  // An argument is a version prefix: "/approve 3f2a9c1" approves only that version, so an
+  // approval written while the artifact changed underneath does not count for the new one.
+  const given = argument.trim().split(/\s+/)[0] ?? "";
+  if (given !== "" && !current.toLowerCase().startsWith(given.toLowerCase())) {
+    return same(f, [
+      ...before,
+      reply("stale_approval", key("stale_approval"), { gate, current, given }),
+    ]);
+  }
+  if (!f.allowSelfApproval && sameLogin(actor.login, f.issueAuthor)) {
+    return same(f, [
+      ...before,
+      reply("self_approval", key("self_approval"), { gate, actor: actor.login }),
+    ]);
+  }
+  const next = nextStage(f.stage);
+  if (next === null || !isWorkingStage(next)) return same(f, before); // unreachable for gates
+  const after: Feature = { ...f, stage: next, approvals: { ...f.approvals, [gate]: current } };
+  return result(f, after, [
+    ...before,
+    { type: "record_approval", gate, approver: actor.login, artifactVersion: current },
+    enterWorkingStage(f, next, null),
+    { type: "sync_status" },
+    reply("approved", key("approved"), {
+      gate,
+      version: current,
+      approver: actor.login,
+      next,
+      nextLabel: describeStage(next),
+    }),
+  ]);
+}
+
+/**
+ * Conversation for the BA, in any non-terminal stage. Only the issue author and collaborators
+ * (triage or more) are answered: on a public repository anyone can comment, and each reply
+ * costs a model call. Others are ignored without a reply, which would only add noise.
+ */
+function onComment(f: Feature, actor: Actor, commentId: number): TransitionResult<Feature> {
+  if (isTerminal(f.stage)) return same(f);
+  if (!sameLogin(actor.login, f.issueAuthor) && !CONVERSE_PERMISSIONS.has(actor.permission)) {
+    return same(f);
+  }
+  return same(f, [
+    { type: "react", commentId, content: "eyes" },
+    runBa(`comment-${commentId}`, commentId),
+  ]);
+}
+
+/**
+ * A PR review requesting changes, or the "Fix findings" button: human requests for another
+ * implement round, accepted once there is code (awaiting_merge, or failed after the code was
+ * written). They need write access and are not bounded by maxFixRounds; they reset both
+ * automatic round counters.
+ */
+function onHumanFixRequest(
+  f: Feature,
+  actor: Actor,
+  source: FixSource,
+  instructions: string,
+  keyPrefix: string,
+): TransitionResult<Feature> {
+  if (isTerminal(f.stage)) return same(f);
+  const key = (view: ReplyView): string => `${keyPrefix}-${view}`;
+  if (!hasWriteAccess(actor.permission)) {
+    // Anyone may review a public PR: such a review stays for the maintainers to act on (/fix),
+    // without a bot telling a community reviewer off. The button does get an answer.
+    if (source.kind === "changes_requested") return same(f);
+    const [, answer] = unauthorizedEffects("fix", actor, null, key);
+    return same(f, answer === undefined ? [] : [answer]);
+  }
+  if (!canHumanFix(f)) {
+    return same(f, [reply("not_now", key("not_now"), notNowData(f, "fix"))]);
+  }
+  return humanFix(f, source, instructions, []);
+}
+
+function humanFix(
+  f: Feature,
+  source: FixSource,
+  instructions: string,
+  before: Effect[],
+): TransitionResult<Feature> {
+  const after: Feature = {
+    ...f,
+    stage: "fixing",
+    checkpoint: null,
+    failureReason: null,
+    fixRounds: 0,
+    ciFixRounds: 0,
+  };
+  return result(f, after, [
+    ...before,
+    enterWorkingStage(f, "fixing", { source, instructions }),
+    { type: "sync_status" },
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine events. Anything that does not fit the current stage is a late or stale result
+// (after a cancel, a retry, a revise) and is ignored without effects.
+
+function onAgentFinished(
+  f: Feature,
+  agent: AgentName,
+  artifactVersion: string | null,
+): TransitionResult<Feature> {
+  const stage = f.stage;
+  if (isTerminal(stage)) return same(f);
+
+  if (agent === "ba") {
+    // A new brief in drafting: record it and have the alignment reviewer look at it. After
+    // drafting the BA only converses (a changed brief goes through /revise), so a version is
+    // ignored there. A conversational reply (null) only refreshes the status (token use).
+    if (stage === "drafting" && artifactVersion !== null && artifactVersion !== f.artifacts.brief) {
+      const after: Feature = { ...f, artifacts: { ...f.artifacts, brief: artifactVersion } };
+      return result(f, after, [alignmentReview(f, "brief"), { type: "sync_status" }]);
+    }
+    return same(f, [{ type: "sync_status" }]);
+  }
+  if (agent === "alignment_review" || agent === "title") {
+    return same(f, [{ type: "sync_status" }]);
+  }
+  if (agent === "security_review" || agent === "code_review") {
+    return same(f, stage === "reviewing" ? [{ type: "sync_status" }] : []);
+  }
+  if (!isWorkingStage(stage) || agentOf(stage) !== agent) return same(f);
+
+  if (stage === "implementing" || stage === "fixing") {
+    const after: Feature = { ...f, stage: "reviewing" };
+    return result(f, after, [enterWorkingStage(f, "reviewing", null), { type: "sync_status" }]);
+  }
+  // spec/plan/tests: the artifact is committed and waits at its gate.
+  const next = nextStage(stage);
+  const gate = next === null ? null : gateOf(next);
+  if (next === null || gate === null) return same(f); // unreachable
+  if (artifactVersion === null) {
+    return fail(f, stage, `The ${agent} agent finished without producing an artifact.`);
+  }
+  const after: Feature = {
+    ...f,
+    stage: next,
+    artifacts: { ...f.artifacts, [gate]: artifactVersion },
+  };
+  return result(f, after, [alignmentReview(f, gate), { type: "sync_status" }]);
+}
+
+function onAgentFailed(f: Feature, agent: AgentName, reason: string): TransitionResult<Feature> {
+  const stage = f.stage;
+  if (isTerminal(stage) || stage === "failed") return same(f);
+
+  if (agent === "ba") {
+    // A failed BA reply must not lose the feature: stay where we are and say so; commenting
+    // again queues a new reply.
+    return same(f, [
+      reply("failed", `v${f.version}-failed-ba`, {
+        agent,
+        reason,
+        stage,
+        stageLabel: describeStage(stage),
+        retry: false,
+      }),
+    ]);
+  }
+  if (agent === "title") return same(f);
+  if (agent === "alignment_review" && gateOf(stage) !== null) {
+    // The gate review is advisory; humans may approve without it.
+    return same(f, [
+      { type: "sync_status" },
+      reply("failed", `v${f.version}-failed-alignment`, {
+        agent,
+        reason,
+        stage,
+        stageLabel: describeStage(stage),
+        retry: false,
+      }),
+    ]);
+  }
+  if (!isWorkingStage(stage)) return same(f);
+  const belongs = stage === "reviewing" ? REVIEW_AGENTS.has(agent) : agentOf(stage) === agent;
+  if (!belongs) return same(f);
+  return fail(f, stage, reason);
+}
+
+function onReviewVerdict(f: Feature, pass: boolean, failed: string[]): TransitionResult<Feature> {
+  if (f.stage !== "reviewing") return same(f);
+  // Fail closed: a "pass" that names failed reviews is a failure.
+  if (pass && failed.length === 0) {
+    const after: Feature = { ...f, stage: "awaiting_merge" };
+    return result(f, after, [
+      { type: "mark_pr_ready" },
+      { type: "sync_status" },
+      reply("ready_for_review", `v${f.version}-ready_for_review`, { fixRounds: f.fixRounds }),
+    ]);
+  }
+  const names = failed.length > 0 ? failed : ["unknown"];
+  const list = names.join(", ");
+  if (f.fixRounds < f.maxFixRounds) {
+    const after: Feature = { ...f, stage: "fixing", fixRounds: f.fixRounds + 1 };
+    return result(f, after, [
+      enterWorkingStage(f, "fixing", {
+        source: { kind: "reviews", failed: names },
+        instructions: `Fix the findings of the failed reviews: ${list}.`,
+      }),
+      { type: "sync_status" },
+    ]);
+  }
+  const rounds = `${f.fixRounds} fix round${f.fixRounds === 1 ? "" : "s"}`;
+  return fail(f, "fixing", `Reviews still failing after ${rounds}: ${list}.`);
+}
+
+function onCiFailed(f: Feature, checkSuiteId: number): TransitionResult<Feature> {
+  // CI on intermediate commits (spec, tests without code) is expected to fail: only the PR
+  // that is ready for review is fixed.
+  if (f.stage !== "awaiting_merge") return same(f);
+  if (f.ciFixRounds < f.maxFixRounds) {
+    const after: Feature = { ...f, stage: "fixing", ciFixRounds: f.ciFixRounds + 1 };
+    return result(f, after, [
+      enterWorkingStage(f, "fixing", {
+        source: { kind: "ci", checkSuiteId },
+        instructions: `The repository's CI failed on the pull request (check suite ${checkSuiteId}). Read its failures and fix the code.`,
+      }),
+      { type: "sync_status" },
+    ]);
+  }
+  const rounds = `${f.ciFixRounds} automatic fix round${f.ciFixRounds === 1 ? "" : "s"}`;
+  return fail(f, "fixing", `CI still failing after ${rounds} (check suite ${checkSuiteId}).`);
+}
+
+function onPrMerged(f: Feature): TransitionResult<Feature> {
+  if (isTerminal(f.stage)) return same(f);
+  const after: Feature = { ...f, stage: "done" };
+  // A merge while an agent works (a human merged early) discards that work.
+  const stop: Effect[] = isWorkingStage(f.stage) ? [{ type: "cancel_jobs" }] : [];
+  return result(f, after, [
+    ...stop,
+    { type: "close_issue", reason: "completed" },
+    { type: "sync_status" },
+    reply("done", `v${f.version}-done`, {}),
+  ]);
+}
+
+function onPrClosed(f: Feature): TransitionResult<Feature> {
+  if (isTerminal(f.stage)) return same(f);
+  const after: Feature = { ...f, stage: "abandoned" };
+  return result(f, after, [
+    { type: "cancel_jobs" },
+    { type: "sync_status" },
+    reply("abandoned", `v${f.version}-abandoned`, { stage: f.stage }),
+  ]);
+}
+
+function onStuck(f: Feature, minutes: number): TransitionResult<Feature> {
+  if (!isWorkingStage(f.stage)) return same(f);
+  const reason = `No progress in "${describeStage(f.stage)}" for ${minutes} minutes.`;
+  // The job is given up on: tell it to discard its result so a late finish cannot race /retry.
+  return fail(f, f.stage, reason, [{ type: "cancel_jobs" }]);
+}

@@ -1,0 +1,76 @@
+import type { Context } from "probot";
+import type { Actor } from "../core/feature.ts";
+import type { IssueTarget } from "../advance.ts";
+import type { PermissionCache } from "../adapters/github/permissions.ts";
+import type { Store } from "../adapters/store/store.ts";
+import type { Ingress, NewFeatureInfo } from "../ingest.ts";
+import { parseRepoConfig, REPO_CONFIG_PATH, type ParsedRepoConfig } from "../repo-config.ts";
+
+/** What every handler may use. */
+export interface HandlerDeps extends Ingress {
+  store: Store;
+  permissions: PermissionCache;
+}
+
+type AnyContext = Context<"issues" | "issue_comment" | "pull_request" | "pull_request_review" | "check_suite" | "check_run">;
+
+export function repoOf(context: AnyContext) {
+  const { repository } = context.payload;
+  return { owner: repository.owner.login, repo: repository.name };
+}
+
+export function installationIdOf(context: AnyContext): number | null {
+  return (context.payload as { installation?: { id: number } }).installation?.id ?? null;
+}
+
+export function issueTarget(context: AnyContext, issueNumber: number): IssueTarget | null {
+  const installationId = installationIdOf(context);
+  if (installationId === null) return null;
+  return { installationId, ...repoOf(context), issueNumber };
+}
+
+/** The actor with their repository permission, read only when a command needs it. */
+export async function actorOf(
+  deps: HandlerDeps,
+  context: AnyContext,
+  login: string,
+  needsPermission: boolean,
+): Promise<Actor> {
+  if (!needsPermission) return { login, permission: "read" };
+  const { owner, repo } = repoOf(context);
+  return { login, permission: await deps.permissions.get(context.octokit, owner, repo, login) };
+}
+
+/** `.github/practical.yml` from the default branch; absent means defaults. */
+export async function readRepoConfig(context: AnyContext): Promise<ParsedRepoConfig> {
+  const { owner, repo } = repoOf(context);
+  try {
+    const { data } = await context.octokit.rest.repos.getContent({
+      owner,
+      repo,
+      path: REPO_CONFIG_PATH,
+    });
+    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
+      return parseRepoConfig(null);
+    }
+    return parseRepoConfig(Buffer.from(data.content, "base64").toString("utf8"));
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return parseRepoConfig(null);
+    throw error;
+  }
+}
+
+export function newFeatureInfo(
+  context: AnyContext,
+  issue: { title: string; user: { login: string } | null },
+  repoConfig: ParsedRepoConfig,
+): NewFeatureInfo {
+  const account = context.payload.repository.owner;
+  return {
+    issueTitle: issue.title,
+    issueAuthor: issue.user?.login ?? "ghost",
+    accountLogin: account.login,
+    accountType: account.type ?? "User",
+    repoConfig,
+  };
+}

@@ -1,0 +1,42 @@
+import type { Context } from "probot";
+import { ingest } from "../ingest.ts";
+import { type HandlerDeps, issueTarget, newFeatureInfo, readRepoConfig } from "./context.ts";
+import { issueText } from "./issues-opened.ts";
+
+export const APPROVE_LABEL = "practical:approve";
+
+/** The trigger label starts a feature; the approve label approves the current gate. */
+export function onIssuesLabeled(deps: HandlerDeps) {
+  return async (context: Context<"issues.labeled">) => {
+    if (context.isBot) return;
+    const { issue, label, sender } = context.payload;
+    const target = issueTarget(context, issue.number);
+    if (!target || !label) return;
+    const delivery = { id: context.id, name: context.name };
+
+    if (label.name === APPROVE_LABEL) {
+      const permission = await deps.permissions.get(
+        context.octokit,
+        target.owner,
+        target.repo,
+        sender.login,
+      );
+      await ingest(deps, {
+        delivery,
+        target,
+        event: { type: "approve_label", actor: { login: sender.login, permission } },
+      });
+      return;
+    }
+
+    const repoConfig = await readRepoConfig(context);
+    if (label.name !== repoConfig.config.trigger_label) return;
+    await ingest(deps, {
+      delivery,
+      target,
+      event: { type: "start", actor: { login: sender.login, permission: "write" }, commentId: null },
+      newFeature: newFeatureInfo(context, issue, repoConfig),
+      message: { commentId: null, author: issue.user?.login ?? sender.login, body: issueText(issue) },
+    });
+  };
+}

@@ -1,0 +1,25 @@
+import type { Context } from "probot";
+import { targetOf } from "../advance.ts";
+import { ingest } from "../ingest.ts";
+import { type HandlerDeps, repoOf } from "./context.ts";
+
+/** A human review that requests changes sends its comments to the implementer. */
+export function onPullRequestReviewSubmitted(deps: HandlerDeps) {
+  return async (context: Context<"pull_request_review.submitted">) => {
+    if (context.isBot) return;
+    const { review, pull_request: pr } = context.payload;
+    if (review.state !== "changes_requested") return;
+    const { owner, repo } = repoOf(context);
+    const feature = await deps.store.findFeatureByPullRequest(owner, repo, pr.number);
+    if (!feature) return;
+    await ingest(deps, {
+      delivery: { id: context.id, name: context.name },
+      target: targetOf(feature),
+      event: {
+        type: "changes_requested",
+        actor: { login: review.user?.login ?? "ghost", permission: "read" },
+        reviewId: review.id,
+      },
+    });
+  };
+}

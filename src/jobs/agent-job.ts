@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import type { Job } from "bullmq";
+import { advance } from "../advance.ts";
+import { fenceUntrusted } from "../agents/prompts.ts";
+import { modelSetting } from "../agents/registry.ts";
+import { runAgent } from "../agents/run-agent.ts";
+import { type AlignmentOutput, type BaOutput, renderBriefMarkdown } from "../agents/schemas.ts";
+import type { FeatureRecord } from "../adapters/store/store.ts";
+import { describeStage } from "../core/pipeline.ts";
+import type { ModelPort } from "../ports/model.ts";
+import { fitComment, renderMarkdown } from "../views.ts";
+import type { JobDeps } from "./deps.ts";
+import type { AgentJobData } from "./intents.ts";
+import { resolveModelKey } from "./model-key.ts";
+import { replyMarker } from "./perform-effects.ts";
+import { loadRepoContext, type RepoContext } from "./repo-context.ts";
+
+export interface AgentJobDeps extends JobDeps {
+  model: ModelPort;
+}
+
+export const contentHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+
+/** Runs one agent for one feature and feeds its result back into the pipeline. */
+export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): Promise<void> {
+  const feature = await deps.store.findFeature(job.data.featureId);
+  if (!feature) return;
+  const repoContext = await loadRepoContext(deps, feature);
+  const apiKey = await resolveModelKey(deps, feature.installationId);
+  const base = await baseContext(deps, feature, repoContext);
+  const run = <T>(context: Record<string, unknown>) =>
+    runAgent<T>(deps, {
+      agent: job.data.agent,
+      featureId: feature.id,
+      installationId: feature.installationId,
+      jobId: job.id ?? "",
+      apiKey,
+      setting: modelSetting(job.data.agent, repoContext.config),
+      context: { ...base, ...context },
+      budgetUsd: repoContext.config.budget_usd,
+    });
+
+  switch (job.data.agent) {
+    case "ba":
+      return baReply(deps, feature, job.data, run);
+    case "alignment_review":
+      return gateReview(deps, feature, job.data, run);
+    default:
+      throw Object.assign(new Error(`the ${job.data.agent} agent is not available yet`), { unrecoverable: true });
+  }
+}
+
+type Run = <T>(context: Record<string, unknown>) => Promise<{ output: T; runId: number }>;
+
+async function baseContext(deps: JobDeps, feature: FeatureRecord, repoContext: RepoContext) {
+  const messages = await deps.store.listMessages(feature.id);
+  const opening = messages.find((m) => m.github_comment_id === null && m.role === "user");
+  const body = opening?.body ?? `# ${feature.issueTitle}`;
+  return {
+    repo: `${feature.repoOwner}/${feature.repoName}`,
+    defaultBranch: repoContext.defaultBranch,
+    issueNumber: feature.issueNumber,
+    issueTitle: fenceUntrusted("issue title", feature.issueTitle, 300),
+    issueBody: fenceUntrusted("issue body", body),
+    conventions: repoContext.conventions,
+    extraInstructions: repoContext.config.instructions ?? "",
+    stage: feature.stage,
+  };
+}
+
+/** The newest messages first, so a thread of a thousand comments stays within bounds. */
+async function conversationText(deps: JobDeps, feature: FeatureRecord, maxChars = 40_000): Promise<string> {
+  const messages = await deps.store.listMessages(feature.id);
+  const turns: string[] = [];
+  let size = 0;
+  for (const m of messages.slice(1).reverse()) {
+    const turn = `${m.author} (${m.role === "assistant" ? "BA agent" : "user"}):\n${m.body.slice(0, 8_000)}`;
+    if (size + turn.length > maxChars) break;
+    turns.unshift(turn);
+    size += turn.length;
+  }
+  return fenceUntrusted("issue conversation", turns.join("\n\n") || "(no comments yet)", maxChars + 1_000);
+}
+
+async function baReply(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJobData, run: Run): Promise<void> {
+  const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
+  const marker = replyMarker(feature.id, key);
+  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const drafting = feature.stage === "drafting";
+  const { output } = await run<BaOutput>({
+    mode: drafting ? "clarify" : "answer",
+    conversation: await conversationText(deps, feature),
+    brief: artifacts.brief?.content ?? "",
+    pipelineContext: drafting ? "" : `Stage: ${describeStage(feature.stage)}. Changes to the brief go through \`/revise <text>\`.`,
+  });
+
+  let briefVersion: string | null = null;
+  let brief = "";
+  if (output.brief && drafting) {
+    brief = renderBriefMarkdown(output.brief);
+    briefVersion = contentHash(brief);
+    if (artifacts.brief?.content_hash !== briefVersion) {
+      await deps.store.saveArtifact({ featureId: feature.id, stage: "brief", path: "brief.md", content: brief, contentHash: briefVersion });
+    }
+  }
+  const body = renderMarkdown("comments/ba-reply", { reply: output.reply, brief, briefVersion: briefVersion ?? "" });
+  const repo = { installationId: feature.installationId, owner: feature.repoOwner, repo: feature.repoName };
+  const comment = await deps.github.ensureComment(repo, feature.issueNumber, marker, fitComment(body, marker));
+  await deps.store.recordMessage({
+    featureId: feature.id,
+    githubCommentId: comment.id,
+    inReplyTo: data.commentId ?? null,
+    role: "assistant",
+    author: "BA agent",
+    body: output.reply,
+  });
+  await advance(deps.store, feature.id, { type: "agent_finished", agent: "ba", artifactVersion: briefVersion });
+  await deps.relay.kick();
+}
+
+/** The alignment reviewer's APPROVE/REVISE recommendation at a gate; humans decide. */
+async function gateReview(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJobData, run: Run): Promise<void> {
+  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const gate = data.gate ?? "brief";
+  const { output, runId } = await run<AlignmentOutput>({
+    gate,
+    brief: artifacts.brief?.content ?? "",
+    spec: artifacts.spec?.content ?? "",
+    plan: artifacts.plan?.content ?? "",
+    tests: artifacts.tests?.content ?? "",
+    diff: "",
+    conversation: await conversationText(deps, feature, 10_000),
+  });
+  await deps.store.setAgentRunDetail(runId, { gate, recommendation: output.recommendation, reasons: output.reasons, summary: output.summary });
+  await advance(deps.store, feature.id, { type: "agent_finished", agent: "alignment_review", artifactVersion: null });
+  await deps.relay.kick();
+}

@@ -1,0 +1,20 @@
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { OutboxRelay } from "../outbox-relay.ts";
+import type { Store } from "../adapters/store/store.ts";
+import type { GitHubPort } from "../ports/github.ts";
+import type { JobQueue } from "../ports/queue.ts";
+
+/** What every job may use; built once per worker process. */
+export interface JobDeps {
+  config: Config;
+  log: Logger;
+  store: Store;
+  queue: JobQueue;
+  relay: OutboxRelay;
+  github: GitHubPort;
+}
+
+/** Job ids: `f<feature>-a-<agent>-<key>` for agents, `f<feature>-r-<key>` for review flows. */
+export const agentJobPrefix = (featureId: number) => `f${featureId}-a-`;
+export const reviewJobPrefix = (featureId: number) => `f${featureId}-r-`;

@@ -1,0 +1,37 @@
+import type { Job } from "bullmq";
+import type { QueueName } from "../ports/queue.ts";
+import type { JobProcessors } from "../worker.ts";
+import { advance } from "../advance.ts";
+import type { AgentName } from "../core/feature.ts";
+import { type AgentJobDeps, runAgentJob } from "./agent-job.ts";
+import type { JobDeps } from "./deps.ts";
+import type { AgentJobData } from "./intents.ts";
+import { performEffects } from "./perform-effects.ts";
+import { sweepStuckFeatures } from "./sweep-stuck.ts";
+
+export const SWEEP_SCHEDULER_ID = "sweep-stuck";
+
+/** The processors of each queue, by job name. */
+export function createJobProcessors(deps: AgentJobDeps): Record<QueueName, JobProcessors> {
+  return {
+    pipeline: {
+      effects: (job) => performEffects(deps, job),
+      agent: (job) => runAgentJob(deps, job),
+    },
+    maintenance: {
+      sweep: () => sweepStuckFeatures(deps),
+    },
+  };
+}
+
+/** A job that failed for good fails its feature, with the reason, so nothing fails silently. */
+export async function onFinalFailure(deps: JobDeps, job: Job, error: Error): Promise<void> {
+  const data = job.data as Partial<AgentJobData>;
+  deps.log.error({ jobId: job.id, job: job.name, reason: error.message }, "job failed for good");
+  if (typeof data.featureId !== "number") return;
+  const agent: AgentName | undefined =
+    job.name === "agent" ? data.agent : job.name === "verdict" || job.name === "review" ? "security_review" : undefined;
+  if (!agent) return;
+  await advance(deps.store, data.featureId, { type: "agent_failed", agent, reason: error.message });
+  await deps.relay.kick();
+}

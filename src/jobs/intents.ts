@@ -1,0 +1,53 @@
+import type { Effect } from "../core/effects.ts";
+import type { JobIntent } from "../ports/queue.ts";
+import { agentJobPrefix, reviewJobPrefix } from "./deps.ts";
+
+export type RunAgentEffect = Extract<Effect, { type: "run_agent" }>;
+
+/** The data of an `agent` job: which agent, for which feature, and why. No secrets, ever. */
+export interface AgentJobData {
+  featureId: number;
+  agent: RunAgentEffect["agent"];
+  key: string;
+  gate?: RunAgentEffect["gate"];
+  commentId?: number;
+  instructions?: string;
+}
+
+export interface ReviewJobData {
+  featureId: number;
+  key: string;
+  review?: "security_review" | "code_review" | "alignment_review";
+}
+
+export const REVIEWS = ["security_review", "code_review", "alignment_review"] as const;
+
+export function agentIntent(featureId: number, effect: RunAgentEffect): JobIntent {
+  const data: AgentJobData = { featureId, agent: effect.agent, key: effect.key };
+  if (effect.gate) data.gate = effect.gate;
+  if (effect.commentId !== undefined) data.commentId = effect.commentId;
+  if (effect.instructions) data.instructions = effect.instructions;
+  return {
+    queue: "pipeline",
+    name: "agent",
+    jobId: `${agentJobPrefix(featureId)}${effect.agent}-${effect.key}`,
+    data,
+  };
+}
+
+/** Three reviews in parallel, then one verdict: a BullMQ flow. */
+export function reviewsIntent(featureId: number, key: string): JobIntent {
+  const prefix = `${reviewJobPrefix(featureId)}${key}`;
+  return {
+    queue: "pipeline",
+    name: "verdict",
+    jobId: `${prefix}-verdict`,
+    data: { featureId, key } satisfies ReviewJobData,
+    children: REVIEWS.map((review) => ({
+      queue: "pipeline" as const,
+      name: "review",
+      jobId: `${prefix}-${review}`,
+      data: { featureId, key, review } satisfies ReviewJobData,
+    })),
+  };
+}

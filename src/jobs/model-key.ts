@@ -1,0 +1,27 @@
+import { decryptModelKey } from "../model-keys.ts";
+import type { JobDeps } from "./deps.ts";
+
+/** Neither the installation nor the operator has a model key. */
+export class NoModelKeyError extends Error {
+  override name = "NoModelKeyError";
+  readonly unrecoverable = true;
+  constructor() {
+    super(
+      "no model key is set: an installation admin can add one on the dashboard (Settings → Model key), or the operator can set ANTHROPIC_API_KEY",
+    );
+  }
+}
+
+/** The installation's own key (decrypted here, in the worker, for this call) or the operator's. */
+export async function resolveModelKey(deps: JobDeps, installationId: number): Promise<string> {
+  const installation = await deps.store.findInstallation(installationId);
+  if (installation?.model_key_ciphertext && installation.model_key_version) {
+    return decryptModelKey(
+      { ciphertext: installation.model_key_ciphertext, version: installation.model_key_version },
+      installationId,
+      [deps.config.encryptionKey, ...deps.config.previousEncryptionKeys],
+    );
+  }
+  if (deps.config.anthropicApiKey) return deps.config.anthropicApiKey;
+  throw new NoModelKeyError();
+}

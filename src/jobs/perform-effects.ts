@@ -1,0 +1,73 @@
+import type { Job } from "bullmq";
+import type { Effect } from "../core/effects.ts";
+import type { EffectsJobData } from "../advance.ts";
+import type { FeatureRecord } from "../adapters/store/store.ts";
+import type { RepoRef } from "../ports/github.ts";
+import { fitComment, renderMarkdown } from "../views.ts";
+import { agentJobPrefix, type JobDeps, reviewJobPrefix } from "./deps.ts";
+import { agentIntent, reviewsIntent } from "./intents.ts";
+import { syncStatus } from "./sync-status.ts";
+
+/** The hidden marker that finds a reply again, so a retried job edits instead of reposting. */
+export function replyMarker(featureId: number | null, key: string): string {
+  return `<!-- practical:reply feature=${featureId ?? "none"} key=${key} -->`;
+}
+
+/** Performs one transition's effects in order. Every step is idempotent. */
+export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): Promise<void> {
+  const { featureId, target, effects } = job.data;
+  const repo: RepoRef = { installationId: target.installationId, owner: target.owner, repo: target.repo };
+  let feature = featureId === null ? null : await deps.store.findFeature(featureId);
+  for (const effect of effects) {
+    feature = (await performEffect(deps, repo, target.issueNumber, feature, effect)) ?? feature;
+  }
+}
+
+async function performEffect(
+  deps: JobDeps,
+  repo: RepoRef,
+  issueNumber: number,
+  feature: FeatureRecord | null,
+  effect: Effect,
+): Promise<FeatureRecord | null> {
+  switch (effect.type) {
+    case "react":
+      await deps.github.addReaction(
+        repo,
+        effect.commentId === null ? { issueNumber } : { commentId: effect.commentId },
+        effect.content,
+      );
+      return null;
+    case "reply": {
+      const marker = replyMarker(feature?.id ?? null, effect.key);
+      const body = renderMarkdown(`comments/${effect.view}`, { ...effect.data, issueNumber });
+      await deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker));
+      return null;
+    }
+    case "sync_status":
+      return feature ? syncStatus(deps, feature) : null;
+    case "run_agent":
+      if (feature) await deps.queue.enqueue(agentIntent(feature.id, effect));
+      return null;
+    case "run_reviews":
+      if (feature) await deps.queue.enqueue(reviewsIntent(feature.id, effect.key));
+      return null;
+    case "cancel_jobs":
+      if (feature) {
+        await deps.queue.removeJobs(agentJobPrefix(feature.id));
+        await deps.queue.removeJobs(reviewJobPrefix(feature.id));
+      }
+      return null;
+    case "remove_label":
+      await deps.github.removeLabel(repo, issueNumber, effect.name);
+      return null;
+    case "close_issue":
+      await deps.github.closeIssue(repo, issueNumber, effect.reason);
+      return null;
+    case "mark_pr_ready":
+      if (feature?.prNumber) await deps.github.markPullRequestReady(repo, feature.prNumber);
+      return null;
+    case "record_approval":
+      return null; // recorded in the transaction that produced it
+  }
+}

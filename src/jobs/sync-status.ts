@@ -1,0 +1,81 @@
+import { availableCommands, describeStage } from "../core/pipeline.ts";
+import { GATE_STAGE, GATES, type Stage } from "../core/feature.ts";
+import type { FeatureRecord } from "../adapters/store/store.ts";
+import { fitComment, renderMarkdown } from "../views.ts";
+import type { JobDeps } from "./deps.ts";
+
+/** The stages a person follows, in order, for the checklist. */
+const CHECKLIST: { stage: Stage; label: string }[] = [
+  { stage: "drafting", label: "Brief agreed with the BA agent" },
+  { stage: "spec_ready", label: "Spec written" },
+  { stage: "plan_ready", label: "Plan written" },
+  { stage: "tests_ready", label: "Contract tests written" },
+  { stage: "implementing", label: "Code written" },
+  { stage: "reviewing", label: "Security, code and alignment reviews" },
+  { stage: "awaiting_merge", label: "Ready for review and merge" },
+  { stage: "done", label: "Merged" },
+];
+const ORDER: Stage[] = [
+  "drafting", "spec_generating", "spec_ready", "plan_generating", "plan_ready", "tests_generating",
+  "tests_ready", "implementing", "reviewing", "fixing", "awaiting_merge", "done",
+];
+
+export const statusMarker = (featureId: number) => `<!-- practical:status feature=${featureId} -->`;
+export const STAGE_LABEL_PREFIX = "practical:";
+export const stageLabel = (stage: Stage) => `${STAGE_LABEL_PREFIX}${stage.replaceAll("_", "-")}`;
+
+/** Everything the status comment shows, read fresh so that the last sync always wins. */
+export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
+  const [approvals, usage, alignment] = await Promise.all([
+    deps.store.listApprovals(feature.id),
+    deps.store.usageTotals(feature.id),
+    deps.store.latestAgentRun(feature.id, "alignment_review"),
+  ]);
+  const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
+  const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
+  const stale = GATES.filter((g) => feature.approvals[g] && feature.artifacts[g] && feature.approvals[g] !== feature.artifacts[g]);
+  const review = alignment?.detail as { gate?: string; recommendation?: string; reasons?: string[] } | undefined;
+  return {
+    marker: statusMarker(feature.id),
+    issueNumber: feature.issueNumber,
+    stage: feature.stage,
+    stageLabel: describeStage(feature.stage),
+    failureReason: feature.failureReason ?? "",
+    checklist: CHECKLIST.map((item) => {
+      const index = ORDER.indexOf(item.stage);
+      return { label: item.label, done: reached > index || feature.stage === "done", current: feature.stage === item.stage };
+    }),
+    approvals: approvals.map((a) => ({
+      gate: a.gate,
+      approver: a.approver,
+      version: a.artifact_version.slice(0, 7),
+      stale: stale.includes(a.gate as (typeof GATES)[number]) && feature.approvals[a.gate as (typeof GATES)[number]] === a.artifact_version,
+      at: a.created_at.toISOString().slice(0, 16).replace("T", " "),
+    })),
+    alignment: review?.recommendation
+      ? { gate: review.gate ?? "", recommendation: review.recommendation, reasons: review.reasons ?? [] }
+      : null,
+    branchUrl: feature.branch ? `${repoUrl}/tree/${feature.branch}` : "",
+    branch: feature.branch ?? "",
+    prUrl: feature.prNumber ? `${repoUrl}/pull/${feature.prNumber}` : "",
+    prNumber: feature.prNumber ?? 0,
+    usage,
+    commands: availableCommands(feature),
+    gateStage: Object.values(GATE_STAGE).includes(feature.stage),
+  };
+}
+
+/** Creates or edits the one status comment and mirrors the stage in a label. */
+export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
+  const repo = { installationId: feature.installationId, owner: feature.repoOwner, repo: feature.repoName };
+  const data = await buildStatusData(deps, feature);
+  const body = fitComment(renderMarkdown("comments/status", data), data.marker);
+  const comment = await deps.github.ensureComment(repo, feature.issueNumber, data.marker, body, {
+    knownId: feature.statusCommentId,
+  });
+  if (comment.id !== feature.statusCommentId) {
+    await deps.store.updateFeatureLinks(feature.id, { statusCommentId: comment.id });
+  }
+  await deps.github.syncLabels(repo, feature.issueNumber, stageLabel(feature.stage), STAGE_LABEL_PREFIX + "");
+  return { ...feature, statusCommentId: comment.id };
+}

@@ -1,0 +1,134 @@
+import { Probot, ProbotOctokit, run, Server } from "probot";
+import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
+import { AnthropicModel } from "../adapters/model/anthropic.ts";
+import { PermissionCache } from "../adapters/github/permissions.ts";
+import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
+import { createDatabase } from "../adapters/store/database.ts";
+import { migrateToLatest } from "../adapters/store/migrate.ts";
+import { createStore } from "../adapters/store/store.ts";
+import { createApp } from "../app.ts";
+import { type Config, ConfigurationError, needsAppRegistration, readConfig } from "../config.ts";
+import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { OutboxRelay } from "../outbox-relay.ts";
+import { startWorkers } from "../worker.ts";
+
+export interface Roles {
+  web: boolean;
+  worker: boolean;
+}
+
+/**
+ * Octokit as the app uses it: Probot's retry plugin is off because it would re-send a
+ * POST whose response was lost (a duplicate comment); jobs retry instead, and every
+ * write is an idempotent `ensure*`.
+ */
+export const AppOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+}));
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  server: Server | null;
+  stop(): Promise<void>;
+}
+
+/** Reads the configuration, builds the adapters and starts the given roles. */
+export async function start(roles: Roles, env: NodeJS.ProcessEnv = process.env): Promise<Runtime | null> {
+  if (roles.web && needsAppRegistration(env)) {
+    // Not registered yet: Probot's setup page registers the app from app.yml.
+    await run(() => {}, { env: { ...env, NODE_ENV: env.NODE_ENV ?? "development" } });
+    return null;
+  }
+  const config = readConfig(env);
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+
+  const db = createDatabase(config.databaseUrl);
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(db);
+    if (applied.length) log.info({ applied }, "database migrated");
+  }
+  const store = createStore(db);
+  const queue = new BullMqJobQueue(config.redisUrl, config.queuePrefix);
+  const relay = new OutboxRelay(store, queue, log);
+  relay.start();
+
+  const probotOptions = {
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.githubApiUrl,
+    log,
+    Octokit: AppOctokit,
+  };
+
+  let server: Server | null = null;
+  if (roles.web) {
+    server = new Server({ Probot: Probot.defaults(probotOptions), host: config.host, port: config.port, log });
+    await server.load(
+      createApp({ store, relay, queue, appId: config.appId, permissions: new PermissionCache() }),
+    );
+    await server.start();
+  }
+
+  let workers: ReturnType<typeof startWorkers> | null = null;
+  if (roles.worker) {
+    const probot = new Probot(probotOptions);
+    const model = new AnthropicModel({ baseURL: config.anthropicBaseUrl });
+    const deps = { config, log, store, queue, relay, model, github: new OctokitGitHub(probot) };
+    workers = startWorkers({
+      redisUrl: config.redisUrl,
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      lockDurationMs: config.workerLockMs,
+      log,
+      processors: createJobProcessors(deps),
+      onFinalFailure: (job, error) => onFinalFailure(deps, job, error),
+    });
+    await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
+    await queue.queues.maintenance.upsertJobScheduler(
+      SWEEP_SCHEDULER_ID,
+      { every: 60_000 },
+      { name: "sweep" },
+    );
+    log.info({ concurrency: config.workerConcurrency }, "workers started");
+  }
+
+  return {
+    config,
+    log,
+    server,
+    async stop() {
+      await server?.stop();
+      await workers?.close();
+      await relay.stop();
+      await queue.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Entry point for `npm start*`: one clear message on bad configuration, graceful stop on signals. */
+export async function main(roles: Roles): Promise<void> {
+  let runtime: Runtime | null;
+  try {
+    runtime = await start(roles);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`${error.message}\nSee the configuration table in README.md.\n`);
+    } else {
+      process.stderr.write(`Could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exit(1);
+  }
+  if (!runtime) return;
+  const stop = async (signal: string) => {
+    runtime.log.info({ signal }, "stopping");
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,3 @@
+import { main } from "./runtime.ts";
+
+await main({ web: false, worker: true });

@@ -1,0 +1,70 @@
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { AGENTS } from "./core/feature.ts";
+
+export const REPO_CONFIG_PATH = ".github/practical.yml";
+
+const ModelSetting = z.strictObject({
+  model: z.enum(["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"]).optional(),
+  max_tokens: z.number().int().min(256).max(64_000).optional(),
+});
+
+const pathGlob = z.string().min(1).max(200);
+
+/** `.github/practical.yml` on the default branch. Unknown keys are errors: a typo must not pass silently. */
+export const RepoConfig = z.strictObject({
+  trigger_label: z.string().min(1).max(50).default("practical"),
+  docs_folder: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._/-]+$/, "letters, digits, . _ - / only")
+    .default("docs/practical"),
+  branch_prefix: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(/^[A-Za-z0-9._/-]+$/, "letters, digits, . _ - / only")
+    .default("practical/"),
+  models: z.partialRecord(z.enum(AGENTS), ModelSetting).default({}),
+  fix_rounds: z.number().int().min(0).max(10).default(2),
+  allow_self_approval: z.boolean().default(true),
+  paths: z
+    .strictObject({
+      allowed: z.array(pathGlob).max(100).default(["**"]),
+      denied: z.array(pathGlob).max(100).default([]),
+    })
+    .default({ allowed: ["**"], denied: [] }),
+  budget_usd: z.number().positive().max(1_000).optional(),
+  instructions: z.string().max(8_000).optional(),
+});
+export type RepoConfig = z.infer<typeof RepoConfig>;
+
+export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfig.parse({});
+
+export interface ParsedRepoConfig {
+  config: RepoConfig;
+  /** Human-readable problems, each naming the field; empty when the file is valid or absent. */
+  problems: string[];
+}
+
+/** Parses the file's text; on any problem the defaults apply and the problems are reported. */
+export function parseRepoConfig(text: string | null): ParsedRepoConfig {
+  if (text === null || text.trim() === "") return { config: DEFAULT_REPO_CONFIG, problems: [] };
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 20 });
+  } catch (error) {
+    const where = error instanceof YAMLParseError ? ` (line ${error.linePos?.[0]?.line})` : "";
+    return { config: DEFAULT_REPO_CONFIG, problems: [`not valid YAML${where}`] };
+  }
+  const parsed = RepoConfig.safeParse(raw ?? {});
+  if (parsed.success) return { config: parsed.data, problems: [] };
+  return {
+    config: DEFAULT_REPO_CONFIG,
+    problems: parsed.error.issues.map((issue) => {
+      const field = issue.path.join(".") || "(top level)";
+      return `\`${field}\`: ${issue.message}`;
+    }),
+  };
+}

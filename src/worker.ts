@@ -1,0 +1,89 @@
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Logger } from "./log.ts";
+import { createWorkerConnection } from "./adapters/queue/bullmq.ts";
+import type { QueueName } from "./ports/queue.ts";
+
+/** One processor per job name; it receives the job and returns its result. */
+export type JobProcessor = (job: Job) => Promise<unknown>;
+export type JobProcessors = Record<string, JobProcessor>;
+
+export interface WorkerOptions {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  /** How long a job stays locked to a worker without a heartbeat; a killed worker's job is retried after it. */
+  lockDurationMs: number;
+  log: Logger;
+  processors: Record<QueueName, JobProcessors>;
+  /** Called once when a job has failed for good (attempts exhausted, unrecoverable, or stalled too often). */
+  onFinalFailure?: (job: Job, error: Error) => Promise<void>;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Finishes active jobs (up to `graceMs`), then releases what is left and disconnects. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Errors a retry cannot fix (bad input, 4xx) carry `unrecoverable: true` or are UnrecoverableError. */
+function isUnrecoverable(error: unknown): boolean {
+  return error instanceof UnrecoverableError || (error as { unrecoverable?: boolean }).unrecoverable === true;
+}
+
+export function startWorkers(options: WorkerOptions): RunningWorkers {
+  const workers = (Object.keys(options.processors) as QueueName[]).map((queueName) => {
+    const processors = options.processors[queueName];
+    const worker = new Worker(
+      queueName,
+      async (job) => {
+        const processor = processors[job.name];
+        if (!processor) throw new UnrecoverableError(`no processor for job ${job.name}`);
+        const log = options.log.child({ jobId: job.id, job: job.name, queue: queueName });
+        const started = performance.now();
+        try {
+          const result = await processor(job);
+          log.debug({ ms: Math.round(performance.now() - started) }, "job done");
+          return result;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          log.warn({ reason: message, attempt: job.attemptsMade + 1 }, "job failed");
+          if (isUnrecoverable(error) && !(error instanceof UnrecoverableError)) {
+            throw new UnrecoverableError(message);
+          }
+          throw error;
+        }
+      },
+      {
+        connection: createWorkerConnection(options.redisUrl),
+        prefix: options.prefix,
+        concurrency: options.concurrency,
+        lockDuration: options.lockDurationMs,
+        stalledInterval: options.lockDurationMs,
+        maxStalledCount: 1,
+      },
+    );
+    worker.on("error", (error) => options.log.warn({ reason: error.message }, "worker error"));
+    worker.on("failed", (job, error) => {
+      if (!job || !options.onFinalFailure) return;
+      const attempts = job.opts.attempts ?? 1;
+      const final = isUnrecoverable(error) || job.attemptsMade >= attempts || /stalled/i.test(error.message);
+      if (!final) return;
+      options.onFinalFailure(job, error).catch((e: unknown) =>
+        options.log.error({ reason: String(e), jobId: job.id }, "could not record a job's final failure"),
+      );
+    });
+    return worker;
+  });
+
+  return {
+    workers,
+    async close(graceMs = 20_000) {
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
+      if ((await Promise.race([graceful, timeout])) === "timeout") {
+        // Force: active jobs are released and retried by another worker after their lock expires.
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+  };
+}

@@ -1,0 +1,842 @@
+// The transition table: every stage × one event of every kind (commands for every name with
+// write and read permission, every agent's result and failure). Each row says where the feature
+// goes ("=" stays) and which effects come out, in order ("-" none): `react:<content>`,
+// `reply:<view>`, `run_agent:<agent>`, or the effect type. Reviewed row by row; a new stage or
+// event kind without rows fails the coverage test.
+
+import { describe, expect, it } from "vitest";
+import { COMMAND_NAMES } from "../../../src/core/commands.ts";
+import type { Effect } from "../../../src/core/effects.ts";
+import { AGENTS, STAGES, type Stage } from "../../../src/core/feature.ts";
+import { transition } from "../../../src/core/pipeline.ts";
+import { EVENT_KINDS, featureAt, VARIANTS } from "./pipeline-fixtures.ts";
+
+const TABLE = `
+drafting         | start:write               | =                | react:eyes reply:not_now
+drafting         | start:read                | =                | react:confused reply:unauthorized
+drafting         | /build:write              | =                | react:eyes reply:not_now
+drafting         | /build:read               | =                | react:confused reply:unauthorized
+drafting         | /approve:write            | spec_generating  | react:eyes record_approval run_agent:spec sync_status reply:approved
+drafting         | /approve:read             | =                | react:confused reply:unauthorized
+drafting         | /revise:write             | =                | react:eyes run_agent:ba
+drafting         | /revise:read              | =                | react:confused reply:unauthorized
+drafting         | /retry:write              | =                | react:eyes reply:not_now
+drafting         | /retry:read               | =                | react:confused reply:unauthorized
+drafting         | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+drafting         | /cancel:read              | =                | react:confused reply:unauthorized
+drafting         | /status:write             | =                | react:eyes reply:status
+drafting         | /status:read              | =                | react:eyes reply:status
+drafting         | /help:write               | =                | react:eyes reply:help
+drafting         | /help:read                | =                | react:eyes reply:help
+drafting         | /fix:write                | =                | react:eyes reply:not_now
+drafting         | /fix:read                 | =                | react:confused reply:unauthorized
+drafting         | label:write               | spec_generating  | record_approval run_agent:spec sync_status reply:approved remove_label
+drafting         | label:read                | =                | reply:unauthorized remove_label
+drafting         | comment:author            | =                | react:eyes run_agent:ba
+drafting         | comment:stranger          | =                | -
+drafting         | finished:ba               | =                | run_agent:alignment_review sync_status
+drafting         | finished:spec             | =                | -
+drafting         | finished:plan             | =                | -
+drafting         | finished:tests            | =                | -
+drafting         | finished:implement        | =                | -
+drafting         | finished:security_review  | =                | -
+drafting         | finished:code_review      | =                | -
+drafting         | finished:alignment_review | =                | sync_status
+drafting         | finished:title            | =                | sync_status
+drafting         | failed:ba                 | =                | reply:failed
+drafting         | failed:spec               | =                | -
+drafting         | failed:plan               | =                | -
+drafting         | failed:tests              | =                | -
+drafting         | failed:implement          | =                | -
+drafting         | failed:security_review    | =                | -
+drafting         | failed:code_review        | =                | -
+drafting         | failed:alignment_review   | =                | sync_status reply:failed
+drafting         | failed:title              | =                | -
+drafting         | verdict:pass              | =                | -
+drafting         | verdict:fail              | =                | -
+drafting         | changes_requested:write   | =                | reply:not_now
+drafting         | changes_requested:read    | =                | -
+drafting         | ci_failed                 | =                | -
+drafting         | fix_findings:write        | =                | reply:not_now
+drafting         | fix_findings:read         | =                | reply:unauthorized
+drafting         | pr_merged                 | done             | close_issue sync_status reply:done
+drafting         | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+drafting         | stuck                     | =                | -
+
+spec_generating  | start:write               | =                | react:eyes reply:not_now
+spec_generating  | start:read                | =                | react:confused reply:unauthorized
+spec_generating  | /build:write              | =                | react:eyes reply:not_now
+spec_generating  | /build:read               | =                | react:confused reply:unauthorized
+spec_generating  | /approve:write            | =                | react:eyes reply:not_now
+spec_generating  | /approve:read             | =                | react:confused reply:unauthorized
+spec_generating  | /revise:write             | =                | react:eyes reply:not_now
+spec_generating  | /revise:read              | =                | react:confused reply:unauthorized
+spec_generating  | /retry:write              | =                | react:eyes reply:not_now
+spec_generating  | /retry:read               | =                | react:confused reply:unauthorized
+spec_generating  | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+spec_generating  | /cancel:read              | =                | react:confused reply:unauthorized
+spec_generating  | /status:write             | =                | react:eyes reply:status
+spec_generating  | /status:read              | =                | react:eyes reply:status
+spec_generating  | /help:write               | =                | react:eyes reply:help
+spec_generating  | /help:read                | =                | react:eyes reply:help
+spec_generating  | /fix:write                | =                | react:eyes reply:not_now
+spec_generating  | /fix:read                 | =                | react:confused reply:unauthorized
+spec_generating  | label:write               | =                | reply:not_now remove_label
+spec_generating  | label:read                | =                | reply:unauthorized remove_label
+spec_generating  | comment:author            | =                | react:eyes run_agent:ba
+spec_generating  | comment:stranger          | =                | -
+spec_generating  | finished:ba               | =                | sync_status
+spec_generating  | finished:spec             | spec_ready       | run_agent:alignment_review sync_status
+spec_generating  | finished:plan             | =                | -
+spec_generating  | finished:tests            | =                | -
+spec_generating  | finished:implement        | =                | -
+spec_generating  | finished:security_review  | =                | -
+spec_generating  | finished:code_review      | =                | -
+spec_generating  | finished:alignment_review | =                | sync_status
+spec_generating  | finished:title            | =                | sync_status
+spec_generating  | failed:ba                 | =                | reply:failed
+spec_generating  | failed:spec               | failed           | sync_status reply:failed
+spec_generating  | failed:plan               | =                | -
+spec_generating  | failed:tests              | =                | -
+spec_generating  | failed:implement          | =                | -
+spec_generating  | failed:security_review    | =                | -
+spec_generating  | failed:code_review        | =                | -
+spec_generating  | failed:alignment_review   | =                | -
+spec_generating  | failed:title              | =                | -
+spec_generating  | verdict:pass              | =                | -
+spec_generating  | verdict:fail              | =                | -
+spec_generating  | changes_requested:write   | =                | reply:not_now
+spec_generating  | changes_requested:read    | =                | -
+spec_generating  | ci_failed                 | =                | -
+spec_generating  | fix_findings:write        | =                | reply:not_now
+spec_generating  | fix_findings:read         | =                | reply:unauthorized
+spec_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+spec_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+spec_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
+
+spec_ready       | start:write               | =                | react:eyes reply:not_now
+spec_ready       | start:read                | =                | react:confused reply:unauthorized
+spec_ready       | /build:write              | =                | react:eyes reply:not_now
+spec_ready       | /build:read               | =                | react:confused reply:unauthorized
+spec_ready       | /approve:write            | plan_generating  | react:eyes record_approval run_agent:plan sync_status reply:approved
+spec_ready       | /approve:read             | =                | react:confused reply:unauthorized
+spec_ready       | /revise:write             | spec_generating  | react:eyes run_agent:spec sync_status
+spec_ready       | /revise:read              | =                | react:confused reply:unauthorized
+spec_ready       | /retry:write              | =                | react:eyes reply:not_now
+spec_ready       | /retry:read               | =                | react:confused reply:unauthorized
+spec_ready       | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+spec_ready       | /cancel:read              | =                | react:confused reply:unauthorized
+spec_ready       | /status:write             | =                | react:eyes reply:status
+spec_ready       | /status:read              | =                | react:eyes reply:status
+spec_ready       | /help:write               | =                | react:eyes reply:help
+spec_ready       | /help:read                | =                | react:eyes reply:help
+spec_ready       | /fix:write                | =                | react:eyes reply:not_now
+spec_ready       | /fix:read                 | =                | react:confused reply:unauthorized
+spec_ready       | label:write               | plan_generating  | record_approval run_agent:plan sync_status reply:approved remove_label
+spec_ready       | label:read                | =                | reply:unauthorized remove_label
+spec_ready       | comment:author            | =                | react:eyes run_agent:ba
+spec_ready       | comment:stranger          | =                | -
+spec_ready       | finished:ba               | =                | sync_status
+spec_ready       | finished:spec             | =                | -
+spec_ready       | finished:plan             | =                | -
+spec_ready       | finished:tests            | =                | -
+spec_ready       | finished:implement        | =                | -
+spec_ready       | finished:security_review  | =                | -
+spec_ready       | finished:code_review      | =                | -
+spec_ready       | finished:alignment_review | =                | sync_status
+spec_ready       | finished:title            | =                | sync_status
+spec_ready       | failed:ba                 | =                | reply:failed
+spec_ready       | failed:spec               | =                | -
+spec_ready       | failed:plan               | =                | -
+spec_ready       | failed:tests              | =                | -
+spec_ready       | failed:implement          | =                | -
+spec_ready       | failed:security_review    | =                | -
+spec_ready       | failed:code_review        | =                | -
+spec_ready       | failed:alignment_review   | =                | sync_status reply:failed
+spec_ready       | failed:title              | =                | -
+spec_ready       | verdict:pass              | =                | -
+spec_ready       | verdict:fail              | =                | -
+spec_ready       | changes_requested:write   | =                | reply:not_now
+spec_ready       | changes_requested:read    | =                | -
+spec_ready       | ci_failed                 | =                | -
+spec_ready       | fix_findings:write        | =                | reply:not_now
+spec_ready       | fix_findings:read         | =                | reply:unauthorized
+spec_ready       | pr_merged                 | done             | close_issue sync_status reply:done
+spec_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+spec_ready       | stuck                     | =                | -
+
+plan_generating  | start:write               | =                | react:eyes reply:not_now
+plan_generating  | start:read                | =                | react:confused reply:unauthorized
+plan_generating  | /build:write              | =                | react:eyes reply:not_now
+plan_generating  | /build:read               | =                | react:confused reply:unauthorized
+plan_generating  | /approve:write            | =                | react:eyes reply:not_now
+plan_generating  | /approve:read             | =                | react:confused reply:unauthorized
+plan_generating  | /revise:write             | =                | react:eyes reply:not_now
+plan_generating  | /revise:read              | =                | react:confused reply:unauthorized
+plan_generating  | /retry:write              | =                | react:eyes reply:not_now
+plan_generating  | /retry:read               | =                | react:confused reply:unauthorized
+plan_generating  | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+plan_generating  | /cancel:read              | =                | react:confused reply:unauthorized
+plan_generating  | /status:write             | =                | react:eyes reply:status
+plan_generating  | /status:read              | =                | react:eyes reply:status
+plan_generating  | /help:write               | =                | react:eyes reply:help
+plan_generating  | /help:read                | =                | react:eyes reply:help
+plan_generating  | /fix:write                | =                | react:eyes reply:not_now
+plan_generating  | /fix:read                 | =                | react:confused reply:unauthorized
+plan_generating  | label:write               | =                | reply:not_now remove_label
+plan_generating  | label:read                | =                | reply:unauthorized remove_label
+plan_generating  | comment:author            | =                | react:eyes run_agent:ba
+plan_generating  | comment:stranger          | =                | -
+plan_generating  | finished:ba               | =                | sync_status
+plan_generating  | finished:spec             | =                | -
+plan_generating  | finished:plan             | plan_ready       | run_agent:alignment_review sync_status
+plan_generating  | finished:tests            | =                | -
+plan_generating  | finished:implement        | =                | -
+plan_generating  | finished:security_review  | =                | -
+plan_generating  | finished:code_review      | =                | -
+plan_generating  | finished:alignment_review | =                | sync_status
+plan_generating  | finished:title            | =                | sync_status
+plan_generating  | failed:ba                 | =                | reply:failed
+plan_generating  | failed:spec               | =                | -
+plan_generating  | failed:plan               | failed           | sync_status reply:failed
+plan_generating  | failed:tests              | =                | -
+plan_generating  | failed:implement          | =                | -
+plan_generating  | failed:security_review    | =                | -
+plan_generating  | failed:code_review        | =                | -
+plan_generating  | failed:alignment_review   | =                | -
+plan_generating  | failed:title              | =                | -
+plan_generating  | verdict:pass              | =                | -
+plan_generating  | verdict:fail              | =                | -
+plan_generating  | changes_requested:write   | =                | reply:not_now
+plan_generating  | changes_requested:read    | =                | -
+plan_generating  | ci_failed                 | =                | -
+plan_generating  | fix_findings:write        | =                | reply:not_now
+plan_generating  | fix_findings:read         | =                | reply:unauthorized
+plan_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+plan_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+plan_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
+
+plan_ready       | start:write               | =                | react:eyes reply:not_now
+plan_ready       | start:read                | =                | react:confused reply:unauthorized
+plan_ready       | /build:write              | =                | react:eyes reply:not_now
+plan_ready       | /build:read               | =                | react:confused reply:unauthorized
+plan_ready       | /approve:write            | tests_generating | react:eyes record_approval run_agent:tests sync_status reply:approved
+plan_ready       | /approve:read             | =                | react:confused reply:unauthorized
+plan_ready       | /revise:write             | spec_generating  | react:eyes run_agent:spec sync_status
+plan_ready       | /revise:read              | =                | react:confused reply:unauthorized
+plan_ready       | /retry:write              | =                | react:eyes reply:not_now
+plan_ready       | /retry:read               | =                | react:confused reply:unauthorized
+plan_ready       | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+plan_ready       | /cancel:read              | =                | react:confused reply:unauthorized
+plan_ready       | /status:write             | =                | react:eyes reply:status
+plan_ready       | /status:read              | =                | react:eyes reply:status
+plan_ready       | /help:write               | =                | react:eyes reply:help
+plan_ready       | /help:read                | =                | react:eyes reply:help
+plan_ready       | /fix:write                | =                | react:eyes reply:not_now
+plan_ready       | /fix:read                 | =                | react:confused reply:unauthorized
+plan_ready       | label:write               | tests_generating | record_approval run_agent:tests sync_status reply:approved remove_label
+plan_ready       | label:read                | =                | reply:unauthorized remove_label
+plan_ready       | comment:author            | =                | react:eyes run_agent:ba
+plan_ready       | comment:stranger          | =                | -
+plan_ready       | finished:ba               | =                | sync_status
+plan_ready       | finished:spec             | =                | -
+plan_ready       | finished:plan             | =                | -
+plan_ready       | finished:tests            | =                | -
+plan_ready       | finished:implement        | =                | -
+plan_ready       | finished:security_review  | =                | -
+plan_ready       | finished:code_review      | =                | -
+plan_ready       | finished:alignment_review | =                | sync_status
+plan_ready       | finished:title            | =                | sync_status
+plan_ready       | failed:ba                 | =                | reply:failed
+plan_ready       | failed:spec               | =                | -
+plan_ready       | failed:plan               | =                | -
+plan_ready       | failed:tests              | =                | -
+plan_ready       | failed:implement          | =                | -
+plan_ready       | failed:security_review    | =                | -
+plan_ready       | failed:code_review        | =                | -
+plan_ready       | failed:alignment_review   | =                | sync_status reply:failed
+plan_ready       | failed:title              | =                | -
+plan_ready       | verdict:pass              | =                | -
+plan_ready       | verdict:fail              | =                | -
+plan_ready       | changes_requested:write   | =                | reply:not_now
+plan_ready       | changes_requested:read    | =                | -
+plan_ready       | ci_failed                 | =                | -
+plan_ready       | fix_findings:write        | =                | reply:not_now
+plan_ready       | fix_findings:read         | =                | reply:unauthorized
+plan_ready       | pr_merged                 | done             | close_issue sync_status reply:done
+plan_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+plan_ready       | stuck                     | =                | -
+
+tests_generating | start:write               | =                | react:eyes reply:not_now
+tests_generating | start:read                | =                | react:confused reply:unauthorized
+tests_generating | /build:write              | =                | react:eyes reply:not_now
+tests_generating | /build:read               | =                | react:confused reply:unauthorized
+tests_generating | /approve:write            | =                | react:eyes reply:not_now
+tests_generating | /approve:read             | =                | react:confused reply:unauthorized
+tests_generating | /revise:write             | =                | react:eyes reply:not_now
+tests_generating | /revise:read              | =                | react:confused reply:unauthorized
+tests_generating | /retry:write              | =                | react:eyes reply:not_now
+tests_generating | /retry:read               | =                | react:confused reply:unauthorized
+tests_generating | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+tests_generating | /cancel:read              | =                | react:confused reply:unauthorized
+tests_generating | /status:write             | =                | react:eyes reply:status
+tests_generating | /status:read              | =                | react:eyes reply:status
+tests_generating | /help:write               | =                | react:eyes reply:help
+tests_generating | /help:read                | =                | react:eyes reply:help
+tests_generating | /fix:write                | =                | react:eyes reply:not_now
+tests_generating | /fix:read                 | =                | react:confused reply:unauthorized
+tests_generating | label:write               | =                | reply:not_now remove_label
+tests_generating | label:read                | =                | reply:unauthorized remove_label
+tests_generating | comment:author            | =                | react:eyes run_agent:ba
+tests_generating | comment:stranger          | =                | -
+tests_generating | finished:ba               | =                | sync_status
+tests_generating | finished:spec             | =                | -
+tests_generating | finished:plan             | =                | -
+tests_generating | finished:tests            | tests_ready      | run_agent:alignment_review sync_status
+tests_generating | finished:implement        | =                | -
+tests_generating | finished:security_review  | =                | -
+tests_generating | finished:code_review      | =                | -
+tests_generating | finished:alignment_review | =                | sync_status
+tests_generating | finished:title            | =                | sync_status
+tests_generating | failed:ba                 | =                | reply:failed
+tests_generating | failed:spec               | =                | -
+tests_generating | failed:plan               | =                | -
+tests_generating | failed:tests              | failed           | sync_status reply:failed
+tests_generating | failed:implement          | =                | -
+tests_generating | failed:security_review    | =                | -
+tests_generating | failed:code_review        | =                | -
+tests_generating | failed:alignment_review   | =                | -
+tests_generating | failed:title              | =                | -
+tests_generating | verdict:pass              | =                | -
+tests_generating | verdict:fail              | =                | -
+tests_generating | changes_requested:write   | =                | reply:not_now
+tests_generating | changes_requested:read    | =                | -
+tests_generating | ci_failed                 | =                | -
+tests_generating | fix_findings:write        | =                | reply:not_now
+tests_generating | fix_findings:read         | =                | reply:unauthorized
+tests_generating | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+tests_generating | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+tests_generating | stuck                     | failed           | cancel_jobs sync_status reply:failed
+
+tests_ready      | start:write               | =                | react:eyes reply:not_now
+tests_ready      | start:read                | =                | react:confused reply:unauthorized
+tests_ready      | /build:write              | =                | react:eyes reply:not_now
+tests_ready      | /build:read               | =                | react:confused reply:unauthorized
+tests_ready      | /approve:write            | implementing     | react:eyes record_approval run_agent:implement sync_status reply:approved
+tests_ready      | /approve:read             | =                | react:confused reply:unauthorized
+tests_ready      | /revise:write             | spec_generating  | react:eyes run_agent:spec sync_status
+tests_ready      | /revise:read              | =                | react:confused reply:unauthorized
+tests_ready      | /retry:write              | =                | react:eyes reply:not_now
+tests_ready      | /retry:read               | =                | react:confused reply:unauthorized
+tests_ready      | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+tests_ready      | /cancel:read              | =                | react:confused reply:unauthorized
+tests_ready      | /status:write             | =                | react:eyes reply:status
+tests_ready      | /status:read              | =                | react:eyes reply:status
+tests_ready      | /help:write               | =                | react:eyes reply:help
+tests_ready      | /help:read                | =                | react:eyes reply:help
+tests_ready      | /fix:write                | =                | react:eyes reply:not_now
+tests_ready      | /fix:read                 | =                | react:confused reply:unauthorized
+tests_ready      | label:write               | implementing     | record_approval run_agent:implement sync_status reply:approved remove_label
+tests_ready      | label:read                | =                | reply:unauthorized remove_label
+tests_ready      | comment:author            | =                | react:eyes run_agent:ba
+tests_ready      | comment:stranger          | =                | -
+tests_ready      | finished:ba               | =                | sync_status
+tests_ready      | finished:spec             | =                | -
+tests_ready      | finished:plan             | =                | -
+tests_ready      | finished:tests            | =                | -
+tests_ready      | finished:implement        | =                | -
+tests_ready      | finished:security_review  | =                | -
+tests_ready      | finished:code_review      | =                | -
+tests_ready      | finished:alignment_review | =                | sync_status
+tests_ready      | finished:title            | =                | sync_status
+tests_ready      | failed:ba                 | =                | reply:failed
+tests_ready      | failed:spec               | =                | -
+tests_ready      | failed:plan               | =                | -
+tests_ready      | failed:tests              | =                | -
+tests_ready      | failed:implement          | =                | -
+tests_ready      | failed:security_review    | =                | -
+tests_ready      | failed:code_review        | =                | -
+tests_ready      | failed:alignment_review   | =                | sync_status reply:failed
+tests_ready      | failed:title              | =                | -
+tests_ready      | verdict:pass              | =                | -
+tests_ready      | verdict:fail              | =                | -
+tests_ready      | changes_requested:write   | =                | reply:not_now
+tests_ready      | changes_requested:read    | =                | -
+tests_ready      | ci_failed                 | =                | -
+tests_ready      | fix_findings:write        | =                | reply:not_now
+tests_ready      | fix_findings:read         | =                | reply:unauthorized
+tests_ready      | pr_merged                 | done             | close_issue sync_status reply:done
+tests_ready      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+tests_ready      | stuck                     | =                | -
+
+implementing     | start:write               | =                | react:eyes reply:not_now
+implementing     | start:read                | =                | react:confused reply:unauthorized
+implementing     | /build:write              | =                | react:eyes reply:not_now
+implementing     | /build:read               | =                | react:confused reply:unauthorized
+implementing     | /approve:write            | =                | react:eyes reply:not_now
+implementing     | /approve:read             | =                | react:confused reply:unauthorized
+implementing     | /revise:write             | =                | react:eyes reply:not_now
+implementing     | /revise:read              | =                | react:confused reply:unauthorized
+implementing     | /retry:write              | =                | react:eyes reply:not_now
+implementing     | /retry:read               | =                | react:confused reply:unauthorized
+implementing     | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+implementing     | /cancel:read              | =                | react:confused reply:unauthorized
+implementing     | /status:write             | =                | react:eyes reply:status
+implementing     | /status:read              | =                | react:eyes reply:status
+implementing     | /help:write               | =                | react:eyes reply:help
+implementing     | /help:read                | =                | react:eyes reply:help
+implementing     | /fix:write                | =                | react:eyes reply:not_now
+implementing     | /fix:read                 | =                | react:confused reply:unauthorized
+implementing     | label:write               | =                | reply:not_now remove_label
+implementing     | label:read                | =                | reply:unauthorized remove_label
+implementing     | comment:author            | =                | react:eyes run_agent:ba
+implementing     | comment:stranger          | =                | -
+implementing     | finished:ba               | =                | sync_status
+implementing     | finished:spec             | =                | -
+implementing     | finished:plan             | =                | -
+implementing     | finished:tests            | =                | -
+implementing     | finished:implement        | reviewing        | run_reviews sync_status
+implementing     | finished:security_review  | =                | -
+implementing     | finished:code_review      | =                | -
+implementing     | finished:alignment_review | =                | sync_status
+implementing     | finished:title            | =                | sync_status
+implementing     | failed:ba                 | =                | reply:failed
+implementing     | failed:spec               | =                | -
+implementing     | failed:plan               | =                | -
+implementing     | failed:tests              | =                | -
+implementing     | failed:implement          | failed           | sync_status reply:failed
+implementing     | failed:security_review    | =                | -
+implementing     | failed:code_review        | =                | -
+implementing     | failed:alignment_review   | =                | -
+implementing     | failed:title              | =                | -
+implementing     | verdict:pass              | =                | -
+implementing     | verdict:fail              | =                | -
+implementing     | changes_requested:write   | =                | reply:not_now
+implementing     | changes_requested:read    | =                | -
+implementing     | ci_failed                 | =                | -
+implementing     | fix_findings:write        | =                | reply:not_now
+implementing     | fix_findings:read         | =                | reply:unauthorized
+implementing     | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+implementing     | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+implementing     | stuck                     | failed           | cancel_jobs sync_status reply:failed
+
+reviewing        | start:write               | =                | react:eyes reply:not_now
+reviewing        | start:read                | =                | react:confused reply:unauthorized
+reviewing        | /build:write              | =                | react:eyes reply:not_now
+reviewing        | /build:read               | =                | react:confused reply:unauthorized
+reviewing        | /approve:write            | =                | react:eyes reply:not_now
+reviewing        | /approve:read             | =                | react:confused reply:unauthorized
+reviewing        | /revise:write             | =                | react:eyes reply:not_now
+reviewing        | /revise:read              | =                | react:confused reply:unauthorized
+reviewing        | /retry:write              | =                | react:eyes reply:not_now
+reviewing        | /retry:read               | =                | react:confused reply:unauthorized
+reviewing        | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+reviewing        | /cancel:read              | =                | react:confused reply:unauthorized
+reviewing        | /status:write             | =                | react:eyes reply:status
+reviewing        | /status:read              | =                | react:eyes reply:status
+reviewing        | /help:write               | =                | react:eyes reply:help
+reviewing        | /help:read                | =                | react:eyes reply:help
+reviewing        | /fix:write                | =                | react:eyes reply:not_now
+reviewing        | /fix:read                 | =                | react:confused reply:unauthorized
+reviewing        | label:write               | =                | reply:not_now remove_label
+reviewing        | label:read                | =                | reply:unauthorized remove_label
+reviewing        | comment:author            | =                | react:eyes run_agent:ba
+reviewing        | comment:stranger          | =                | -
+reviewing        | finished:ba               | =                | sync_status
+reviewing        | finished:spec             | =                | -
+reviewing        | finished:plan             | =                | -
+reviewing        | finished:tests            | =                | -
+reviewing        | finished:implement        | =                | -
+reviewing        | finished:security_review  | =                | sync_status
+reviewing        | finished:code_review      | =                | sync_status
+reviewing        | finished:alignment_review | =                | sync_status
+reviewing        | finished:title            | =                | sync_status
+reviewing        | failed:ba                 | =                | reply:failed
+reviewing        | failed:spec               | =                | -
+reviewing        | failed:plan               | =                | -
+reviewing        | failed:tests              | =                | -
+reviewing        | failed:implement          | =                | -
+reviewing        | failed:security_review    | failed           | sync_status reply:failed
+reviewing        | failed:code_review        | failed           | sync_status reply:failed
+reviewing        | failed:alignment_review   | failed           | sync_status reply:failed
+reviewing        | failed:title              | =                | -
+reviewing        | verdict:pass              | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
+reviewing        | verdict:fail              | fixing           | run_agent:implement sync_status
+reviewing        | changes_requested:write   | =                | reply:not_now
+reviewing        | changes_requested:read    | =                | -
+reviewing        | ci_failed                 | =                | -
+reviewing        | fix_findings:write        | =                | reply:not_now
+reviewing        | fix_findings:read         | =                | reply:unauthorized
+reviewing        | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+reviewing        | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+reviewing        | stuck                     | failed           | cancel_jobs sync_status reply:failed
+
+fixing           | start:write               | =                | react:eyes reply:not_now
+fixing           | start:read                | =                | react:confused reply:unauthorized
+fixing           | /build:write              | =                | react:eyes reply:not_now
+fixing           | /build:read               | =                | react:confused reply:unauthorized
+fixing           | /approve:write            | =                | react:eyes reply:not_now
+fixing           | /approve:read             | =                | react:confused reply:unauthorized
+fixing           | /revise:write             | =                | react:eyes reply:not_now
+fixing           | /revise:read              | =                | react:confused reply:unauthorized
+fixing           | /retry:write              | =                | react:eyes reply:not_now
+fixing           | /retry:read               | =                | react:confused reply:unauthorized
+fixing           | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+fixing           | /cancel:read              | =                | react:confused reply:unauthorized
+fixing           | /status:write             | =                | react:eyes reply:status
+fixing           | /status:read              | =                | react:eyes reply:status
+fixing           | /help:write               | =                | react:eyes reply:help
+fixing           | /help:read                | =                | react:eyes reply:help
+fixing           | /fix:write                | =                | react:eyes reply:not_now
+fixing           | /fix:read                 | =                | react:confused reply:unauthorized
+fixing           | label:write               | =                | reply:not_now remove_label
+fixing           | label:read                | =                | reply:unauthorized remove_label
+fixing           | comment:author            | =                | react:eyes run_agent:ba
+fixing           | comment:stranger          | =                | -
+fixing           | finished:ba               | =                | sync_status
+fixing           | finished:spec             | =                | -
+fixing           | finished:plan             | =                | -
+fixing           | finished:tests            | =                | -
+fixing           | finished:implement        | reviewing        | run_reviews sync_status
+fixing           | finished:security_review  | =                | -
+fixing           | finished:code_review      | =                | -
+fixing           | finished:alignment_review | =                | sync_status
+fixing           | finished:title            | =                | sync_status
+fixing           | failed:ba                 | =                | reply:failed
+fixing           | failed:spec               | =                | -
+fixing           | failed:plan               | =                | -
+fixing           | failed:tests              | =                | -
+fixing           | failed:implement          | failed           | sync_status reply:failed
+fixing           | failed:security_review    | =                | -
+fixing           | failed:code_review        | =                | -
+fixing           | failed:alignment_review   | =                | -
+fixing           | failed:title              | =                | -
+fixing           | verdict:pass              | =                | -
+fixing           | verdict:fail              | =                | -
+fixing           | changes_requested:write   | =                | reply:not_now
+fixing           | changes_requested:read    | =                | -
+fixing           | ci_failed                 | =                | -
+fixing           | fix_findings:write        | =                | reply:not_now
+fixing           | fix_findings:read         | =                | reply:unauthorized
+fixing           | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+fixing           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+fixing           | stuck                     | failed           | cancel_jobs sync_status reply:failed
+
+awaiting_merge   | start:write               | =                | react:eyes reply:not_now
+awaiting_merge   | start:read                | =                | react:confused reply:unauthorized
+awaiting_merge   | /build:write              | =                | react:eyes reply:not_now
+awaiting_merge   | /build:read               | =                | react:confused reply:unauthorized
+awaiting_merge   | /approve:write            | =                | react:eyes reply:not_now
+awaiting_merge   | /approve:read             | =                | react:confused reply:unauthorized
+awaiting_merge   | /revise:write             | =                | react:eyes reply:not_now
+awaiting_merge   | /revise:read              | =                | react:confused reply:unauthorized
+awaiting_merge   | /retry:write              | =                | react:eyes reply:not_now
+awaiting_merge   | /retry:read               | =                | react:confused reply:unauthorized
+awaiting_merge   | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+awaiting_merge   | /cancel:read              | =                | react:confused reply:unauthorized
+awaiting_merge   | /status:write             | =                | react:eyes reply:status
+awaiting_merge   | /status:read              | =                | react:eyes reply:status
+awaiting_merge   | /help:write               | =                | react:eyes reply:help
+awaiting_merge   | /help:read                | =                | react:eyes reply:help
+awaiting_merge   | /fix:write                | fixing           | react:eyes run_agent:implement sync_status
+awaiting_merge   | /fix:read                 | =                | react:confused reply:unauthorized
+awaiting_merge   | label:write               | =                | reply:not_now remove_label
+awaiting_merge   | label:read                | =                | reply:unauthorized remove_label
+awaiting_merge   | comment:author            | =                | react:eyes run_agent:ba
+awaiting_merge   | comment:stranger          | =                | -
+awaiting_merge   | finished:ba               | =                | sync_status
+awaiting_merge   | finished:spec             | =                | -
+awaiting_merge   | finished:plan             | =                | -
+awaiting_merge   | finished:tests            | =                | -
+awaiting_merge   | finished:implement        | =                | -
+awaiting_merge   | finished:security_review  | =                | -
+awaiting_merge   | finished:code_review      | =                | -
+awaiting_merge   | finished:alignment_review | =                | sync_status
+awaiting_merge   | finished:title            | =                | sync_status
+awaiting_merge   | failed:ba                 | =                | reply:failed
+awaiting_merge   | failed:spec               | =                | -
+awaiting_merge   | failed:plan               | =                | -
+awaiting_merge   | failed:tests              | =                | -
+awaiting_merge   | failed:implement          | =                | -
+awaiting_merge   | failed:security_review    | =                | -
+awaiting_merge   | failed:code_review        | =                | -
+awaiting_merge   | failed:alignment_review   | =                | -
+awaiting_merge   | failed:title              | =                | -
+awaiting_merge   | verdict:pass              | =                | -
+awaiting_merge   | verdict:fail              | =                | -
+awaiting_merge   | changes_requested:write   | fixing           | run_agent:implement sync_status
+awaiting_merge   | changes_requested:read    | =                | -
+awaiting_merge   | ci_failed                 | fixing           | run_agent:implement sync_status
+awaiting_merge   | fix_findings:write        | fixing           | run_agent:implement sync_status
+awaiting_merge   | fix_findings:read         | =                | reply:unauthorized
+awaiting_merge   | pr_merged                 | done             | close_issue sync_status reply:done
+awaiting_merge   | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+awaiting_merge   | stuck                     | =                | -
+
+done             | start:write               | =                | react:eyes reply:not_now
+done             | start:read                | =                | react:confused reply:unauthorized
+done             | /build:write              | =                | react:eyes reply:not_now
+done             | /build:read               | =                | react:confused reply:unauthorized
+done             | /approve:write            | =                | react:eyes reply:not_now
+done             | /approve:read             | =                | react:confused reply:unauthorized
+done             | /revise:write             | =                | react:eyes reply:not_now
+done             | /revise:read              | =                | react:confused reply:unauthorized
+done             | /retry:write              | =                | react:eyes reply:not_now
+done             | /retry:read               | =                | react:confused reply:unauthorized
+done             | /cancel:write             | =                | react:eyes reply:not_now
+done             | /cancel:read              | =                | react:confused reply:unauthorized
+done             | /status:write             | =                | react:eyes reply:status
+done             | /status:read              | =                | react:eyes reply:status
+done             | /help:write               | =                | react:eyes reply:help
+done             | /help:read                | =                | react:eyes reply:help
+done             | /fix:write                | =                | react:eyes reply:not_now
+done             | /fix:read                 | =                | react:confused reply:unauthorized
+done             | label:write               | =                | reply:not_now remove_label
+done             | label:read                | =                | reply:unauthorized remove_label
+done             | comment:author            | =                | -
+done             | comment:stranger          | =                | -
+done             | finished:ba               | =                | -
+done             | finished:spec             | =                | -
+done             | finished:plan             | =                | -
+done             | finished:tests            | =                | -
+done             | finished:implement        | =                | -
+done             | finished:security_review  | =                | -
+done             | finished:code_review      | =                | -
+done             | finished:alignment_review | =                | -
+done             | finished:title            | =                | -
+done             | failed:ba                 | =                | -
+done             | failed:spec               | =                | -
+done             | failed:plan               | =                | -
+done             | failed:tests              | =                | -
+done             | failed:implement          | =                | -
+done             | failed:security_review    | =                | -
+done             | failed:code_review        | =                | -
+done             | failed:alignment_review   | =                | -
+done             | failed:title              | =                | -
+done             | verdict:pass              | =                | -
+done             | verdict:fail              | =                | -
+done             | changes_requested:write   | =                | -
+done             | changes_requested:read    | =                | -
+done             | ci_failed                 | =                | -
+done             | fix_findings:write        | =                | -
+done             | fix_findings:read         | =                | -
+done             | pr_merged                 | =                | -
+done             | pr_closed                 | =                | -
+done             | stuck                     | =                | -
+
+failed           | start:write               | =                | react:eyes reply:not_now
+failed           | start:read                | =                | react:confused reply:unauthorized
+failed           | /build:write              | =                | react:eyes reply:not_now
+failed           | /build:read               | =                | react:confused reply:unauthorized
+failed           | /approve:write            | =                | react:eyes reply:not_now
+failed           | /approve:read             | =                | react:confused reply:unauthorized
+failed           | /revise:write             | =                | react:eyes reply:not_now
+failed           | /revise:read              | =                | react:confused reply:unauthorized
+failed           | /retry:write              | reviewing        | react:eyes run_reviews sync_status reply:retrying
+failed           | /retry:read               | =                | react:confused reply:unauthorized
+failed           | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+failed           | /cancel:read              | =                | react:confused reply:unauthorized
+failed           | /status:write             | =                | react:eyes reply:status
+failed           | /status:read              | =                | react:eyes reply:status
+failed           | /help:write               | =                | react:eyes reply:help
+failed           | /help:read                | =                | react:eyes reply:help
+failed           | /fix:write                | fixing           | react:eyes run_agent:implement sync_status
+failed           | /fix:read                 | =                | react:confused reply:unauthorized
+failed           | label:write               | =                | reply:not_now remove_label
+failed           | label:read                | =                | reply:unauthorized remove_label
+failed           | comment:author            | =                | react:eyes run_agent:ba
+failed           | comment:stranger          | =                | -
+failed           | finished:ba               | =                | sync_status
+failed           | finished:spec             | =                | -
+failed           | finished:plan             | =                | -
+failed           | finished:tests            | =                | -
+failed           | finished:implement        | =                | -
+failed           | finished:security_review  | =                | -
+failed           | finished:code_review      | =                | -
+failed           | finished:alignment_review | =                | sync_status
+failed           | finished:title            | =                | sync_status
+failed           | failed:ba                 | =                | -
+failed           | failed:spec               | =                | -
+failed           | failed:plan               | =                | -
+failed           | failed:tests              | =                | -
+failed           | failed:implement          | =                | -
+failed           | failed:security_review    | =                | -
+failed           | failed:code_review        | =                | -
+failed           | failed:alignment_review   | =                | -
+failed           | failed:title              | =                | -
+failed           | verdict:pass              | =                | -
+failed           | verdict:fail              | =                | -
+failed           | changes_requested:write   | fixing           | run_agent:implement sync_status
+failed           | changes_requested:read    | =                | -
+failed           | ci_failed                 | =                | -
+failed           | fix_findings:write        | fixing           | run_agent:implement sync_status
+failed           | fix_findings:read         | =                | reply:unauthorized
+failed           | pr_merged                 | done             | close_issue sync_status reply:done
+failed           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+failed           | stuck                     | =                | -
+
+cancelled        | start:write               | drafting         | react:eyes run_agent:ba sync_status
+cancelled        | start:read                | =                | react:confused reply:unauthorized
+cancelled        | /build:write              | drafting         | react:eyes run_agent:ba sync_status
+cancelled        | /build:read               | =                | react:confused reply:unauthorized
+cancelled        | /approve:write            | =                | react:eyes reply:not_now
+cancelled        | /approve:read             | =                | react:confused reply:unauthorized
+cancelled        | /revise:write             | =                | react:eyes reply:not_now
+cancelled        | /revise:read              | =                | react:confused reply:unauthorized
+cancelled        | /retry:write              | =                | react:eyes reply:not_now
+cancelled        | /retry:read               | =                | react:confused reply:unauthorized
+cancelled        | /cancel:write             | =                | react:eyes reply:not_now
+cancelled        | /cancel:read              | =                | react:confused reply:unauthorized
+cancelled        | /status:write             | =                | react:eyes reply:status
+cancelled        | /status:read              | =                | react:eyes reply:status
+cancelled        | /help:write               | =                | react:eyes reply:help
+cancelled        | /help:read                | =                | react:eyes reply:help
+cancelled        | /fix:write                | =                | react:eyes reply:not_now
+cancelled        | /fix:read                 | =                | react:confused reply:unauthorized
+cancelled        | label:write               | =                | reply:not_now remove_label
+cancelled        | label:read                | =                | reply:unauthorized remove_label
+cancelled        | comment:author            | =                | -
+cancelled        | comment:stranger          | =                | -
+cancelled        | finished:ba               | =                | -
+cancelled        | finished:spec             | =                | -
+cancelled        | finished:plan             | =                | -
+cancelled        | finished:tests            | =                | -
+cancelled        | finished:implement        | =                | -
+cancelled        | finished:security_review  | =                | -
+cancelled        | finished:code_review      | =                | -
+cancelled        | finished:alignment_review | =                | -
+cancelled        | finished:title            | =                | -
+cancelled        | failed:ba                 | =                | -
+cancelled        | failed:spec               | =                | -
+cancelled        | failed:plan               | =                | -
+cancelled        | failed:tests              | =                | -
+cancelled        | failed:implement          | =                | -
+cancelled        | failed:security_review    | =                | -
+cancelled        | failed:code_review        | =                | -
+cancelled        | failed:alignment_review   | =                | -
+cancelled        | failed:title              | =                | -
+cancelled        | verdict:pass              | =                | -
+cancelled        | verdict:fail              | =                | -
+cancelled        | changes_requested:write   | =                | -
+cancelled        | changes_requested:read    | =                | -
+cancelled        | ci_failed                 | =                | -
+cancelled        | fix_findings:write        | =                | -
+cancelled        | fix_findings:read         | =                | -
+cancelled        | pr_merged                 | =                | -
+cancelled        | pr_closed                 | =                | -
+cancelled        | stuck                     | =                | -
+
+abandoned        | start:write               | drafting         | react:eyes run_agent:ba sync_status
+abandoned        | start:read                | =                | react:confused reply:unauthorized
+abandoned        | /build:write              | drafting         | react:eyes run_agent:ba sync_status
+abandoned        | /build:read               | =                | react:confused reply:unauthorized
+abandoned        | /approve:write            | =                | react:eyes reply:not_now
+abandoned        | /approve:read             | =                | react:confused reply:unauthorized
+abandoned        | /revise:write             | =                | react:eyes reply:not_now
+abandoned        | /revise:read              | =                | react:confused reply:unauthorized
+abandoned        | /retry:write              | =                | react:eyes reply:not_now
+abandoned        | /retry:read               | =                | react:confused reply:unauthorized
+abandoned        | /cancel:write             | =                | react:eyes reply:not_now
+abandoned        | /cancel:read              | =                | react:confused reply:unauthorized
+abandoned        | /status:write             | =                | react:eyes reply:status
+abandoned        | /status:read              | =                | react:eyes reply:status
+abandoned        | /help:write               | =                | react:eyes reply:help
+abandoned        | /help:read                | =                | react:eyes reply:help
+abandoned        | /fix:write                | =                | react:eyes reply:not_now
+abandoned        | /fix:read                 | =                | react:confused reply:unauthorized
+abandoned        | label:write               | =                | reply:not_now remove_label
+abandoned        | label:read                | =                | reply:unauthorized remove_label
+abandoned        | comment:author            | =                | -
+abandoned        | comment:stranger          | =                | -
+abandoned        | finished:ba               | =                | -
+abandoned        | finished:spec             | =                | -
+abandoned        | finished:plan             | =                | -
+abandoned        | finished:tests            | =                | -
+abandoned        | finished:implement        | =                | -
+abandoned        | finished:security_review  | =                | -
+abandoned        | finished:code_review      | =                | -
+abandoned        | finished:alignment_review | =                | -
+abandoned        | finished:title            | =                | -
+abandoned        | failed:ba                 | =                | -
+abandoned        | failed:spec               | =                | -
+abandoned        | failed:plan               | =                | -
+abandoned        | failed:tests              | =                | -
+abandoned        | failed:implement          | =                | -
+abandoned        | failed:security_review    | =                | -
+abandoned        | failed:code_review        | =                | -
+abandoned        | failed:alignment_review   | =                | -
+abandoned        | failed:title              | =                | -
+abandoned        | verdict:pass              | =                | -
+abandoned        | verdict:fail              | =                | -
+abandoned        | changes_requested:write   | =                | -
+abandoned        | changes_requested:read    | =                | -
+abandoned        | ci_failed                 | =                | -
+abandoned        | fix_findings:write        | =                | -
+abandoned        | fix_findings:read         | =                | -
+abandoned        | pr_merged                 | =                | -
+abandoned        | pr_closed                 | =                | -
+abandoned        | stuck                     | =                | -
+`;
+
+interface Row {
+  stage: Stage;
+  variant: string;
+  to: string;
+  effects: string;
+}
+
+const ROWS: Row[] = TABLE.split("\n")
+  .filter((line) => line.trim() !== "")
+  .map((line) => {
+    const [stage = "", variant = "", to = "", effects = ""] = line.split("|").map((c) => c.trim());
+    return { stage: stage as Stage, variant, to, effects };
+  });
+
+function describeEffect(effect: Effect): string {
+  switch (effect.type) {
+    case "react":
+      return `react:${effect.content}`;
+    case "reply":
+      return `reply:${effect.view}`;
+    case "run_agent":
+      return `run_agent:${effect.agent}`;
+    default:
+      return effect.type;
+  }
+}
+
+describe("transition table", () => {
+  it("covers every stage × every event variant exactly once", () => {
+    const seen = new Set(ROWS.map((r) => `${r.stage}|${r.variant}`));
+    expect(seen.size).toBe(ROWS.length);
+    const expected = STAGES.flatMap((stage) => Object.keys(VARIANTS).map((v) => `${stage}|${v}`));
+    expect([...seen].sort()).toEqual(expected.sort());
+  });
+
+  it("has variants for every event kind, every command (write and read) and every agent", () => {
+    const kinds = new Set(Object.values(VARIANTS).map((e) => e.type));
+    expect([...kinds].sort()).toEqual(Object.keys(EVENT_KINDS).sort());
+    for (const name of COMMAND_NAMES) {
+      expect(VARIANTS).toHaveProperty([`/${name}:write`]);
+      expect(VARIANTS).toHaveProperty([`/${name}:read`]);
+    }
+    for (const agent of AGENTS) {
+      expect(VARIANTS).toHaveProperty([`finished:${agent}`]);
+      expect(VARIANTS).toHaveProperty([`failed:${agent}`]);
+    }
+  });
+
+  it.each(ROWS)("$stage + $variant → $to : $effects", ({ stage, variant, to, effects }) => {
+    const event = VARIANTS[variant];
+    if (event === undefined) throw new Error(`no variant ${variant}`);
+    const before = featureAt(stage);
+    const result = transition(before, event);
+    expect(result.from).toBe(stage);
+    expect(result.to).toBe(to === "=" ? stage : to);
+    expect(result.feature.stage).toBe(result.to);
+    expect(result.feature.version).toBe(before.version);
+    expect(result.effects.map(describeEffect).join(" ") || "-").toBe(effects);
+    // Applying the same event to the same feature again gives the same feature, effects, keys.
+    expect(transition(featureAt(stage), event)).toEqual(result);
+  });
+});
