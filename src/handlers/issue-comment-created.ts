@@ -41,7 +41,9 @@ export function onIssueCommentCreated(deps: HandlerDeps) {
       : { commentId: comment.id, author: author, body: comment.body };
 
     if (!command) {
-      const actor = { login: author, permission: "read" as const };
+      // The BA answers the issue's author and collaborators (triage or more), not every passer-by.
+      const isIssueAuthor = author === issue.user?.login;
+      const actor = await actorOf(deps, context, author, !isIssueAuthor);
       await ingest(deps, { delivery, target, message, event: { type: "comment", actor, commentId: comment.id } });
       return;
     }

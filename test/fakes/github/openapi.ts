@@ -153,7 +153,12 @@ export function matchOperation(method: string, rawPath: string): MatchResult {
     score += greedy ? "0" : "1";
     if (!best || score > best.score) best = { entry, params, score };
   }
-  if (!best) return { kind: "unknown-path" };
+  if (!best) {
+    // GitHub serves a repository's root listing at ".../contents" (no trailing "/{path}").
+    if (/^\/repos\/[^/]+\/[^/]+\/contents$/.test(rawPath))
+      return matchOperation(method, `${rawPath}/`);
+    return { kind: "unknown-path" };
+  }
   const operation = best.entry.methods.get(method.toUpperCase());
   if (!operation) return { kind: "unknown-method", template: best.entry.template };
   return {

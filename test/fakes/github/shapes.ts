@@ -354,6 +354,26 @@ export class Shapes {
     return { commits, changes: git.diffTrees(baseTree, git.readCommit(head).tree) };
   }
 
+  /** False when merging would conflict (file-level three-way merge). */
+  mergeable(issue: IssueRec & { pull: PullRec }): boolean {
+    const { repo, pull } = issue;
+    const head = this.state.branchSha(repo, pull.headRef);
+    const base = this.state.branchSha(repo, pull.baseRef);
+    if (!head || !base) return false;
+    const git = repo.git;
+    const mergeBase = git.mergeBase(base, head);
+    try {
+      git.mergeTrees(
+        mergeBase ? git.readCommit(mergeBase).tree : undefined,
+        git.readCommit(base).tree,
+        git.readCommit(head).tree,
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   pull(issue: IssueRec & { pull: PullRec }): Json {
     const { repo, pull } = issue;
     const api = `${this.repoApi(repo)}/pulls/${issue.number}`;
@@ -416,9 +436,16 @@ export class Shapes {
       auto_merge: null,
       active_lock_reason: null,
       merged: pull.merged,
-      mergeable: issue.state === "open" ? true : null,
+      mergeable: issue.state === "open" ? this.mergeable(issue) : null,
       rebaseable: issue.state === "open" ? true : null,
-      mergeable_state: issue.state === "open" ? "clean" : "unknown",
+      mergeable_state:
+        issue.state !== "open"
+          ? "unknown"
+          : pull.draft
+            ? "draft"
+            : this.mergeable(issue)
+              ? "clean"
+              : "dirty",
       merged_by: pull.mergedBy ? this.user(pull.mergedBy) : null,
       comments: issue.comments.length,
       review_comments: pull.reviewComments.length,

@@ -128,6 +128,9 @@ describe("OpenAPI matching and validation", () => {
     expect(matchOperation("GET", "/repos/o/r/commits/abc/check-runs")).toMatchObject({
       match: { template: "/repos/{owner}/{repo}/commits/{ref}/check-runs" },
     });
+    expect(matchOperation("GET", "/repos/o/r/contents")).toMatchObject({
+      match: { params: { path: "" } },
+    });
     expect(matchOperation("GET", "/repos/o/r/nope")).toEqual({ kind: "unknown-path" });
     expect(matchOperation("PUT", "/repos/o/r/issues/1/comments")).toMatchObject({
       kind: "unknown-method",
