@@ -1,8 +1,8 @@
-import { transition } from "./core/pipeline.ts";
-import type { Effect, TransitionResult } from "./core/effects.ts";
-import type { Feature } from "./core/feature.ts";
-import type { PipelineEvent } from "./core/events.ts";
 import { type FeatureRecord, type Store, VersionConflictError } from "./adapters/store/store.ts";
+import type { Effect, TransitionResult } from "./core/effects.ts";
+import type { PipelineEvent } from "./core/events.ts";
+import type { Feature } from "./core/feature.ts";
+import { transition } from "./core/pipeline.ts";
 import type { JobIntent } from "./ports/queue.ts";
 
 /** Where a feature (or a reply to an issue without one) lives on GitHub. */
@@ -83,8 +83,13 @@ export async function advance(
         const feature = await tx.findFeature(featureId, { forUpdate: true });
         if (!feature) return null;
         const result = transition(feature, event);
-        if (result.effects.length === 0 && result.to === result.from) return { feature, effects: [] };
-        await saveTransition(tx, feature, result, { actor: actorOf(event), event: event.type, detail });
+        if (result.effects.length === 0 && result.to === result.from)
+          return { feature, effects: [] };
+        await saveTransition(tx, feature, result, {
+          actor: actorOf(event),
+          event: event.type,
+          detail,
+        });
         return { feature: { ...feature, ...result.feature }, effects: result.effects };
       });
     } catch (error) {

@@ -24,21 +24,19 @@ const urlWithProtocols = (protocols: string[]) =>
   );
 
 /** 32 bytes, as 64 hex characters or base64. */
-const encryptionKey = z
-  .string()
-  .transform((value, ctx) => {
-    const bytes = /^[0-9a-f]{64}$/i.test(value)
-      ? Buffer.from(value, "hex")
-      : Buffer.from(value, "base64");
-    if (bytes.length !== 32) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be 32 bytes as 64 hex characters or base64 (try: openssl rand -hex 32)",
-      });
-      return z.NEVER;
-    }
-    return bytes;
-  });
+const encryptionKey = z.string().transform((value, ctx) => {
+  const bytes = /^[0-9a-f]{64}$/i.test(value)
+    ? Buffer.from(value, "hex")
+    : Buffer.from(value, "base64");
+  if (bytes.length !== 32) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be 32 bytes as 64 hex characters or base64 (try: openssl rand -hex 32)",
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
@@ -60,7 +58,12 @@ const EnvSchema = z.object({
   ENCRYPTION_KEYS_PREVIOUS: z
     .string()
     .default("")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(encryptionKey)),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: urlWithProtocols(["http:", "https:"]).optional(),
@@ -74,7 +77,10 @@ const EnvSchema = z.object({
   /** A killed worker's job is retried by another after this lock expires. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** BullMQ key prefix; tests give each run its own. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("practical"),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("practical"),
   MIGRATE_ON_START: flag(true),
   /** A feature in a working stage longer than this is failed by the sweep. */
   STUCK_AFTER_MINUTES: positiveInt(60),

@@ -1,11 +1,12 @@
-import { startFeature, transition } from "./core/pipeline.ts";
-import { slugify } from "./core/slug.ts";
 import type { Effect } from "./core/effects.ts";
 import type { PipelineEvent } from "./core/events.ts";
+import { startFeature, transition } from "./core/pipeline.ts";
+import { slugify } from "./core/slug.ts";
 
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
-import { actorOf, effectsIntent, type IssueTarget, saveTransition } from "./advance.ts";
+
 import type { Store } from "./adapters/store/store.ts";
+import { actorOf, effectsIntent, type IssueTarget, saveTransition } from "./advance.ts";
 import type { OutboxRelay } from "./outbox-relay.ts";
 import type { ParsedRepoConfig } from "./repo-config.ts";
 

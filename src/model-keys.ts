@@ -5,7 +5,9 @@ export class ModelKeyUnreadableError extends Error {
   override name = "ModelKeyUnreadableError";
   readonly unrecoverable = true;
   constructor() {
-    super("the stored model key cannot be decrypted: an installation admin must enter it again on the dashboard");
+    super(
+      "the stored model key cannot be decrypted: an installation admin must enter it again on the dashboard",
+    );
   }
 }
 
@@ -24,7 +26,11 @@ export function keyFingerprint(encryptionKey: Buffer): string {
 const aad = (installationId: number) => Buffer.from(`installation:${installationId}`);
 
 /** AES-256-GCM with the installation id as associated data: a ciphertext moved to another row does not open. */
-export function encryptModelKey(plaintext: string, installationId: number, encryptionKey: Buffer): EncryptedKey {
+export function encryptModelKey(
+  plaintext: string,
+  installationId: number,
+  encryptionKey: Buffer,
+): EncryptedKey {
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", encryptionKey, iv);
   cipher.setAAD(aad(installationId));
@@ -48,7 +54,10 @@ export function decryptModelKey(
     const decipher = createDecipheriv("aes-256-gcm", key, stored.ciphertext.subarray(0, 12));
     decipher.setAAD(aad(installationId));
     decipher.setAuthTag(stored.ciphertext.subarray(12, 28));
-    return Buffer.concat([decipher.update(stored.ciphertext.subarray(28)), decipher.final()]).toString("utf8");
+    return Buffer.concat([
+      decipher.update(stored.ciphertext.subarray(28)),
+      decipher.final(),
+    ]).toString("utf8");
   } catch {
     throw new ModelKeyUnreadableError();
   }

@@ -12,7 +12,9 @@ handlebars.registerHelper("join", (items: unknown, separator: unknown) =>
 );
 handlebars.registerHelper("usd", (n: unknown) => `$${Number(n ?? 0).toFixed(4)}`);
 handlebars.registerHelper("int", (n: unknown) => Number(n ?? 0).toLocaleString("en-US"));
-handlebars.registerHelper("short", (sha: unknown) => (typeof sha === "string" ? sha.slice(0, 7) : ""));
+handlebars.registerHelper("short", (sha: unknown) =>
+  typeof sha === "string" ? sha.slice(0, 7) : "",
+);
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 let partialsLoaded = false;
@@ -22,7 +24,10 @@ function template(name: string): Handlebars.TemplateDelegate {
   if (!compiled) {
     if (!partialsLoaded) {
       for (const partial of ["ai-footer"]) {
-        handlebars.registerPartial(partial, readFileSync(projectPath("views/partials", `${partial}.hbs`), "utf8"));
+        handlebars.registerPartial(
+          partial,
+          readFileSync(projectPath("views/partials", `${partial}.hbs`), "utf8"),
+        );
       }
       partialsLoaded = true;
     }

@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Logger } from "./log.ts";
 import { createWorkerConnection } from "./adapters/queue/bullmq.ts";
+import type { Logger } from "./log.ts";
 import type { QueueName } from "./ports/queue.ts";
 
 /** One processor per job name; it receives the job and returns its result. */
@@ -27,7 +27,10 @@ export interface RunningWorkers {
 
 /** Errors a retry cannot fix (bad input, 4xx) carry `unrecoverable: true` or are UnrecoverableError. */
 function isUnrecoverable(error: unknown): boolean {
-  return error instanceof UnrecoverableError || (error as { unrecoverable?: boolean }).unrecoverable === true;
+  return (
+    error instanceof UnrecoverableError ||
+    (error as { unrecoverable?: boolean }).unrecoverable === true
+  );
 }
 
 export function startWorkers(options: WorkerOptions): RunningWorkers {
@@ -66,11 +69,17 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
     worker.on("failed", (job, error) => {
       if (!job || !options.onFinalFailure) return;
       const attempts = job.opts.attempts ?? 1;
-      const final = isUnrecoverable(error) || job.attemptsMade >= attempts || /stalled/i.test(error.message);
+      const final =
+        isUnrecoverable(error) || job.attemptsMade >= attempts || /stalled/i.test(error.message);
       if (!final) return;
-      options.onFinalFailure(job, error).catch((e: unknown) =>
-        options.log.error({ reason: String(e), jobId: job.id }, "could not record a job's final failure"),
-      );
+      options
+        .onFinalFailure(job, error)
+        .catch((e: unknown) =>
+          options.log.error(
+            { reason: String(e), jobId: job.id },
+            "could not record a job's final failure",
+          ),
+        );
     });
     return worker;
   });
@@ -79,7 +88,9 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
     workers,
     async close(graceMs = 20_000) {
       const graceful = Promise.all(workers.map((w) => w.close()));
-      const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
+      const timeout = new Promise<"timeout">((r) =>
+        setTimeout(() => r("timeout"), graceMs).unref(),
+      );
       if ((await Promise.race([graceful, timeout])) === "timeout") {
         // Force: active jobs are released and retried by another worker after their lock expires.
         await Promise.all(workers.map((w) => w.close(true)));

@@ -12,7 +12,9 @@ export const GOVERNANCE = readFileSync(projectPath("prompts/governance.md"), "ut
 export function renderPrompt(file: string, context: Record<string, unknown>): string {
   let template = compiled.get(file);
   if (!template) {
-    template = handlebars.compile(readFileSync(projectPath("prompts", file), "utf8"), { strict: true });
+    template = handlebars.compile(readFileSync(projectPath("prompts", file), "utf8"), {
+      strict: true,
+    });
     compiled.set(file, template);
   }
   return template(context);

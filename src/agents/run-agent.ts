@@ -1,10 +1,10 @@
 import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
-import type { AgentName } from "../core/feature.ts";
 import type { Store } from "../adapters/store/store.ts";
-import type { ModelPort, ModelReply } from "../ports/model.ts";
 import { costOf } from "../core/cost.ts";
-import { ALL_TOOLS, AGENT_DEFINITIONS, type ModelId } from "./registry.ts";
+import type { AgentName } from "../core/feature.ts";
+import type { ModelPort, ModelReply } from "../ports/model.ts";
 import { GOVERNANCE, renderPrompt } from "./prompts.ts";
+import { AGENT_DEFINITIONS, ALL_TOOLS, type ModelId } from "./registry.ts";
 
 /** The model's output did not match the agent's schema, even after being told why. Fails closed. */
 export class AgentOutputError extends Error {
@@ -50,9 +50,14 @@ const MAX_TOKENS_CEILING = 64_000;
  * the answer against its schema (telling the model what was wrong once), and records
  * every call in agent_runs. Output that still does not parse is an error, never a pass.
  */
-export async function runAgent<T>(deps: AgentDeps, call: AgentCall): Promise<{ output: T; runId: number }> {
+export async function runAgent<T>(
+  deps: AgentDeps,
+  call: AgentCall,
+): Promise<{ output: T; runId: number }> {
   const definition = AGENT_DEFINITIONS[call.agent];
-  const messages: MessageParam[] = [{ role: "user", content: renderPrompt(definition.prompt, call.context) }];
+  const messages: MessageParam[] = [
+    { role: "user", content: renderPrompt(definition.prompt, call.context) },
+  ];
   let maxTokens = call.setting.maxTokens;
   let corrected = false;
 
@@ -67,7 +72,9 @@ export async function runAgent<T>(deps: AgentDeps, call: AgentCall): Promise<{ o
       messages.push({ role: "assistant", content: reply.content });
       continue;
     }
-    const toolUse = reply.content.find((b): b is ToolUseBlock => b.type === "tool_use" && b.name === definition.tool);
+    const toolUse = reply.content.find(
+      (b): b is ToolUseBlock => b.type === "tool_use" && b.name === definition.tool,
+    );
     if (reply.stopReason === "max_tokens") {
       // A cut-off tool call cannot be resumed mid-JSON: ask again with more room, once.
       if (maxTokens >= MAX_TOKENS_CEILING) break;
@@ -78,19 +85,31 @@ export async function runAgent<T>(deps: AgentDeps, call: AgentCall): Promise<{ o
       if (corrected) break;
       corrected = true;
       messages.push({ role: "assistant", content: reply.content });
-      messages.push({ role: "user", content: `Answer only by calling the \`${definition.tool}\` tool.` });
+      messages.push({
+        role: "user",
+        content: `Answer only by calling the \`${definition.tool}\` tool.`,
+      });
       continue;
     }
     const parsed = definition.schema.safeParse(toolUse.input);
     if (parsed.success) return { output: parsed.data as T, runId };
     if (corrected) {
-      throw new AgentOutputError(`the ${call.agent} agent's output did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new AgentOutputError(
+        `the ${call.agent} agent's output did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     }
     corrected = true;
     messages.push({ role: "assistant", content: reply.content });
     messages.push({
       role: "user",
-      content: [{ type: "tool_result", tool_use_id: toolUse.id, is_error: true, content: `Invalid input: ${parsed.error.message}. Call \`${definition.tool}\` again with valid input.` }],
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: toolUse.id,
+          is_error: true,
+          content: `Invalid input: ${parsed.error.message}. Call \`${definition.tool}\` again with valid input.`,
+        },
+      ],
     });
   }
   throw new AgentOutputError(`the ${call.agent} agent did not produce a complete answer`);
@@ -121,11 +140,25 @@ async function send(
       messages,
       tool_choice: { type: "tool", name: definition.tool },
     });
-    const runId = await recordRun(deps, { ...base, usage: reply.usage, durationMs: performance.now() - started, stopReason: reply.stopReason, outcome: "ok", error: null });
+    const runId = await recordRun(deps, {
+      ...base,
+      usage: reply.usage,
+      durationMs: performance.now() - started,
+      stopReason: reply.stopReason,
+      outcome: "ok",
+      error: null,
+    });
     return { reply, runId };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await recordRun(deps, { ...base, usage: null, durationMs: performance.now() - started, stopReason: null, outcome: "error", error: message });
+    await recordRun(deps, {
+      ...base,
+      usage: null,
+      durationMs: performance.now() - started,
+      stopReason: null,
+      outcome: "error",
+      error: message,
+    });
     throw error;
   }
 }
@@ -145,7 +178,12 @@ async function recordRun(
     error: string | null;
   },
 ) {
-  const usage = run.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  const usage = run.usage ?? {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+  };
   return deps.store.recordAgentRun({
     featureId: run.featureId,
     installationId: run.installationId,
@@ -162,11 +200,25 @@ async function recordRun(
 }
 
 /** Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its output room would pass the budget. */
-async function checkBudget(deps: AgentDeps, call: AgentCall, messages: MessageParam[], maxTokens: number) {
+async function checkBudget(
+  deps: AgentDeps,
+  call: AgentCall,
+  messages: MessageParam[],
+  maxTokens: number,
+) {
   if (call.budgetUsd === undefined) return;
   const spent = (await deps.store.usageTotals(call.featureId)).costUsd;
   const inputTokens = Math.ceil((GOVERNANCE.length + JSON.stringify(messages).length) / 4);
-  const next = costOf({ inputTokens, outputTokens: Math.ceil(maxTokens / 4), cacheReadTokens: 0, cacheWriteTokens: 0 }, call.setting.model) ?? 0;
+  const next =
+    costOf(
+      {
+        inputTokens,
+        outputTokens: Math.ceil(maxTokens / 4),
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      call.setting.model,
+    ) ?? 0;
   if (spent + next > call.budgetUsd) {
     throw new BudgetExceededError(
       `the feature's budget of $${call.budgetUsd.toFixed(2)} would be exceeded ($${spent.toFixed(4)} spent; the next ${call.agent} call may cost about $${next.toFixed(4)})`,

@@ -1,10 +1,10 @@
 import type { Context } from "probot";
-import type { Actor } from "../core/feature.ts";
-import type { IssueTarget } from "../advance.ts";
 import type { PermissionCache } from "../adapters/github/permissions.ts";
 import type { Store } from "../adapters/store/store.ts";
+import type { IssueTarget } from "../advance.ts";
+import type { Actor } from "../core/feature.ts";
 import type { Ingress, NewFeatureInfo } from "../ingest.ts";
-import { parseRepoConfig, REPO_CONFIG_PATH, type ParsedRepoConfig } from "../repo-config.ts";
+import { type ParsedRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from "../repo-config.ts";
 
 /** What every handler may use. */
 export interface HandlerDeps extends Ingress {
@@ -12,7 +12,9 @@ export interface HandlerDeps extends Ingress {
   permissions: PermissionCache;
 }
 
-type AnyContext = Context<"issues" | "issue_comment" | "pull_request" | "pull_request_review" | "check_suite" | "check_run">;
+type AnyContext = Context<
+  "issues" | "issue_comment" | "pull_request" | "pull_request_review" | "check_suite" | "check_run"
+>;
 
 export function repoOf(context: AnyContext) {
   const { repository } = context.payload;

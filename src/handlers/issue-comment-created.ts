@@ -1,8 +1,8 @@
 import type { Context } from "probot";
+import { targetOf } from "../advance.ts";
 import { parseCommands } from "../core/commands.ts";
 import type { Effect } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
-import { targetOf } from "../advance.ts";
 import { ingest } from "../ingest.ts";
 import {
   actorOf,
@@ -30,7 +30,11 @@ export function onIssueCommentCreated(deps: HandlerDeps) {
     if (!base) return;
     let target = base;
     if (isPullRequest) {
-      const feature = await deps.store.findFeatureByPullRequest(base.owner, base.repo, issue.number);
+      const feature = await deps.store.findFeatureByPullRequest(
+        base.owner,
+        base.repo,
+        issue.number,
+      );
       if (!feature) return;
       target = targetOf(feature);
     }
@@ -44,11 +48,21 @@ export function onIssueCommentCreated(deps: HandlerDeps) {
       // The BA answers the issue's author and collaborators (triage or more), not every passer-by.
       const isIssueAuthor = author === issue.user?.login;
       const actor = await actorOf(deps, context, author, !isIssueAuthor);
-      await ingest(deps, { delivery, target, message, event: { type: "comment", actor, commentId: comment.id } });
+      await ingest(deps, {
+        delivery,
+        target,
+        message,
+        event: { type: "comment", actor, commentId: comment.id },
+      });
       return;
     }
 
-    const actor = await actorOf(deps, context, author, command.name !== "help" && command.name !== "status");
+    const actor = await actorOf(
+      deps,
+      context,
+      author,
+      command.name !== "help" && command.name !== "status",
+    );
     const event: PipelineEvent = { type: "command", command, actor, commentId: comment.id };
     const noFeature: Effect[] = [
       { type: "react", commentId: comment.id, content: "confused" },

@@ -34,9 +34,17 @@ export function onIssuesLabeled(deps: HandlerDeps) {
     await ingest(deps, {
       delivery,
       target,
-      event: { type: "start", actor: { login: sender.login, permission: "write" }, commentId: null },
+      event: {
+        type: "start",
+        actor: { login: sender.login, permission: "write" },
+        commentId: null,
+      },
       newFeature: newFeatureInfo(context, issue, repoConfig),
-      message: { commentId: null, author: issue.user?.login ?? sender.login, body: issueText(issue) },
+      message: {
+        commentId: null,
+        author: issue.user?.login ?? sender.login,
+        body: issueText(issue),
+      },
     });
   };
 }

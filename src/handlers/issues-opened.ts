@@ -16,9 +16,17 @@ export function onIssuesOpened(deps: HandlerDeps) {
       delivery: { id: context.id, name: context.name },
       target,
       // Only people with triage access or more can label an issue, so no permission check.
-      event: { type: "start", actor: { login: sender.login, permission: "write" }, commentId: null },
+      event: {
+        type: "start",
+        actor: { login: sender.login, permission: "write" },
+        commentId: null,
+      },
       newFeature: newFeatureInfo(context, issue, repoConfig),
-      message: { commentId: null, author: issue.user?.login ?? sender.login, body: issueText(issue) },
+      message: {
+        commentId: null,
+        author: issue.user?.login ?? sender.login,
+        body: issueText(issue),
+      },
     });
   };
 }

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Job } from "bullmq";
+import type { FeatureRecord } from "../adapters/store/store.ts";
 import { advance } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import { modelSetting } from "../agents/registry.ts";
 import { runAgent } from "../agents/run-agent.ts";
 import { type AlignmentOutput, type BaOutput, renderBriefMarkdown } from "../agents/schemas.ts";
-import type { FeatureRecord } from "../adapters/store/store.ts";
 import { describeStage } from "../core/pipeline.ts";
 import type { ModelPort } from "../ports/model.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
@@ -19,7 +19,8 @@ export interface AgentJobDeps extends JobDeps {
   model: ModelPort;
 }
 
-export const contentHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+export const contentHash = (text: string) =>
+  createHash("sha256").update(text).digest("hex").slice(0, 12);
 
 /** Runs one agent for one feature and feeds its result back into the pipeline. */
 export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): Promise<void> {
@@ -46,7 +47,9 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
     case "alignment_review":
       return gateReview(deps, feature, job.data, run);
     default:
-      throw Object.assign(new Error(`the ${job.data.agent} agent is not available yet`), { unrecoverable: true });
+      throw Object.assign(new Error(`the ${job.data.agent} agent is not available yet`), {
+        unrecoverable: true,
+      });
   }
 }
 
@@ -69,7 +72,11 @@ async function baseContext(deps: JobDeps, feature: FeatureRecord, repoContext: R
 }
 
 /** The newest messages first, so a thread of a thousand comments stays within bounds. */
-async function conversationText(deps: JobDeps, feature: FeatureRecord, maxChars = 40_000): Promise<string> {
+async function conversationText(
+  deps: JobDeps,
+  feature: FeatureRecord,
+  maxChars = 40_000,
+): Promise<string> {
   const messages = await deps.store.listMessages(feature.id);
   const turns: string[] = [];
   let size = 0;
@@ -79,10 +86,19 @@ async function conversationText(deps: JobDeps, feature: FeatureRecord, maxChars 
     turns.unshift(turn);
     size += turn.length;
   }
-  return fenceUntrusted("issue conversation", turns.join("\n\n") || "(no comments yet)", maxChars + 1_000);
+  return fenceUntrusted(
+    "issue conversation",
+    turns.join("\n\n") || "(no comments yet)",
+    maxChars + 1_000,
+  );
 }
 
-async function baReply(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJobData, run: Run): Promise<void> {
+async function baReply(
+  deps: AgentJobDeps,
+  feature: FeatureRecord,
+  data: AgentJobData,
+  run: Run,
+): Promise<void> {
   const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
   const marker = replyMarker(feature.id, key);
   const artifacts = await deps.store.latestArtifacts(feature.id);
@@ -91,7 +107,9 @@ async function baReply(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJo
     mode: drafting ? "clarify" : "answer",
     conversation: await conversationText(deps, feature),
     brief: artifacts.brief?.content ?? "",
-    pipelineContext: drafting ? "" : `Stage: ${describeStage(feature.stage)}. Changes to the brief go through \`/revise <text>\`.`,
+    pipelineContext: drafting
+      ? ""
+      : `Stage: ${describeStage(feature.stage)}. Changes to the brief go through \`/revise <text>\`.`,
   });
 
   let briefVersion: string | null = null;
@@ -100,12 +118,31 @@ async function baReply(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJo
     brief = renderBriefMarkdown(output.brief);
     briefVersion = contentHash(brief);
     if (artifacts.brief?.content_hash !== briefVersion) {
-      await deps.store.saveArtifact({ featureId: feature.id, stage: "brief", path: "brief.md", content: brief, contentHash: briefVersion });
+      await deps.store.saveArtifact({
+        featureId: feature.id,
+        stage: "brief",
+        path: "brief.md",
+        content: brief,
+        contentHash: briefVersion,
+      });
     }
   }
-  const body = renderMarkdown("comments/ba-reply", { reply: output.reply, brief, briefVersion: briefVersion ?? "" });
-  const repo = { installationId: feature.installationId, owner: feature.repoOwner, repo: feature.repoName };
-  const comment = await deps.github.ensureComment(repo, feature.issueNumber, marker, fitComment(body, marker));
+  const body = renderMarkdown("comments/ba-reply", {
+    reply: output.reply,
+    brief,
+    briefVersion: briefVersion ?? "",
+  });
+  const repo = {
+    installationId: feature.installationId,
+    owner: feature.repoOwner,
+    repo: feature.repoName,
+  };
+  const comment = await deps.github.ensureComment(
+    repo,
+    feature.issueNumber,
+    marker,
+    fitComment(body, marker),
+  );
   await deps.store.recordMessage({
     featureId: feature.id,
     githubCommentId: comment.id,
@@ -114,12 +151,21 @@ async function baReply(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJo
     author: "BA agent",
     body: output.reply,
   });
-  await advance(deps.store, feature.id, { type: "agent_finished", agent: "ba", artifactVersion: briefVersion });
+  await advance(deps.store, feature.id, {
+    type: "agent_finished",
+    agent: "ba",
+    artifactVersion: briefVersion,
+  });
   await deps.relay.kick();
 }
 
 /** The alignment reviewer's APPROVE/REVISE recommendation at a gate; humans decide. */
-async function gateReview(deps: AgentJobDeps, feature: FeatureRecord, data: AgentJobData, run: Run): Promise<void> {
+async function gateReview(
+  deps: AgentJobDeps,
+  feature: FeatureRecord,
+  data: AgentJobData,
+  run: Run,
+): Promise<void> {
   const artifacts = await deps.store.latestArtifacts(feature.id);
   const gate = data.gate ?? "brief";
   const { output, runId } = await run<AlignmentOutput>({
@@ -131,7 +177,16 @@ async function gateReview(deps: AgentJobDeps, feature: FeatureRecord, data: Agen
     diff: "",
     conversation: await conversationText(deps, feature, 10_000),
   });
-  await deps.store.setAgentRunDetail(runId, { gate, recommendation: output.recommendation, reasons: output.reasons, summary: output.summary });
-  await advance(deps.store, feature.id, { type: "agent_finished", agent: "alignment_review", artifactVersion: null });
+  await deps.store.setAgentRunDetail(runId, {
+    gate,
+    recommendation: output.recommendation,
+    reasons: output.reasons,
+    summary: output.summary,
+  });
+  await advance(deps.store, feature.id, {
+    type: "agent_finished",
+    agent: "alignment_review",
+    artifactVersion: null,
+  });
   await deps.relay.kick();
 }

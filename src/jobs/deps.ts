@@ -1,7 +1,7 @@
+import type { Store } from "../adapters/store/store.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { OutboxRelay } from "../outbox-relay.ts";
-import type { Store } from "../adapters/store/store.ts";
 import type { GitHubPort } from "../ports/github.ts";
 import type { JobQueue } from "../ports/queue.ts";
 

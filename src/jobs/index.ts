@@ -1,8 +1,8 @@
 import type { Job } from "bullmq";
-import type { QueueName } from "../ports/queue.ts";
-import type { JobProcessors } from "../worker.ts";
 import { advance } from "../advance.ts";
 import type { AgentName } from "../core/feature.ts";
+import type { QueueName } from "../ports/queue.ts";
+import type { JobProcessors } from "../worker.ts";
 import { type AgentJobDeps, runAgentJob } from "./agent-job.ts";
 import type { JobDeps } from "./deps.ts";
 import type { AgentJobData } from "./intents.ts";
@@ -30,7 +30,11 @@ export async function onFinalFailure(deps: JobDeps, job: Job, error: Error): Pro
   deps.log.error({ jobId: job.id, job: job.name, reason: error.message }, "job failed for good");
   if (typeof data.featureId !== "number") return;
   const agent: AgentName | undefined =
-    job.name === "agent" ? data.agent : job.name === "verdict" || job.name === "review" ? "security_review" : undefined;
+    job.name === "agent"
+      ? data.agent
+      : job.name === "verdict" || job.name === "review"
+        ? "security_review"
+        : undefined;
   if (!agent) return;
   await advance(deps.store, data.featureId, { type: "agent_failed", agent, reason: error.message });
   await deps.relay.kick();

@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
-import type { Effect } from "../core/effects.ts";
-import type { EffectsJobData } from "../advance.ts";
 import type { FeatureRecord } from "../adapters/store/store.ts";
+import type { EffectsJobData } from "../advance.ts";
+import type { Effect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import { agentJobPrefix, type JobDeps, reviewJobPrefix } from "./deps.ts";
@@ -16,7 +16,11 @@ export function replyMarker(featureId: number | null, key: string): string {
 /** Performs one transition's effects in order. Every step is idempotent. */
 export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): Promise<void> {
   const { featureId, target, effects } = job.data;
-  const repo: RepoRef = { installationId: target.installationId, owner: target.owner, repo: target.repo };
+  const repo: RepoRef = {
+    installationId: target.installationId,
+    owner: target.owner,
+    repo: target.repo,
+  };
   let feature = featureId === null ? null : await deps.store.findFeature(featureId);
   for (const effect of effects) {
     feature = (await performEffect(deps, repo, target.issueNumber, feature, effect)) ?? feature;

@@ -1,5 +1,5 @@
-import { fenceUntrusted } from "../agents/prompts.ts";
 import type { FeatureRecord } from "../adapters/store/store.ts";
+import { fenceUntrusted } from "../agents/prompts.ts";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "../repo-config.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -19,7 +19,11 @@ export async function loadRepoContext(deps: JobDeps, feature: FeatureRecord): Pr
   const key = `${feature.installationId}/${feature.repoOwner}/${feature.repoName}`;
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.value;
-  const repo = { installationId: feature.installationId, owner: feature.repoOwner, repo: feature.repoName };
+  const repo = {
+    installationId: feature.installationId,
+    owner: feature.repoOwner,
+    repo: feature.repoName,
+  };
   const defaultBranch = await deps.github.getDefaultBranch(repo);
   const config = parseRepoConfig(await deps.github.readFile(repo, REPO_CONFIG_PATH)).config;
   const parts: string[] = [];

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import { WORKING_STAGES } from "../core/feature.ts";
 import { advance } from "../advance.ts";
+import { WORKING_STAGES } from "../core/feature.ts";
 import type { JobDeps } from "./deps.ts";
 
 /** Fails features that stayed in a working stage past the limit; the issue hears why. */

@@ -1,6 +1,6 @@
-import { availableCommands, describeStage } from "../core/pipeline.ts";
-import { GATE_STAGE, GATES, type Stage } from "../core/feature.ts";
 import type { FeatureRecord } from "../adapters/store/store.ts";
+import { GATE_STAGE, GATES, type Stage } from "../core/feature.ts";
+import { availableCommands, describeStage } from "../core/pipeline.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -16,8 +16,18 @@ const CHECKLIST: { stage: Stage; label: string }[] = [
   { stage: "done", label: "Merged" },
 ];
 const ORDER: Stage[] = [
-  "drafting", "spec_generating", "spec_ready", "plan_generating", "plan_ready", "tests_generating",
-  "tests_ready", "implementing", "reviewing", "fixing", "awaiting_merge", "done",
+  "drafting",
+  "spec_generating",
+  "spec_ready",
+  "plan_generating",
+  "plan_ready",
+  "tests_generating",
+  "tests_ready",
+  "implementing",
+  "reviewing",
+  "fixing",
+  "awaiting_merge",
+  "done",
 ];
 
 export const statusMarker = (featureId: number) => `<!-- practical:status feature=${featureId} -->`;
@@ -33,8 +43,13 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
   ]);
   const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
   const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
-  const stale = GATES.filter((g) => feature.approvals[g] && feature.artifacts[g] && feature.approvals[g] !== feature.artifacts[g]);
-  const review = alignment?.detail as { gate?: string; recommendation?: string; reasons?: string[] } | undefined;
+  const stale = GATES.filter(
+    (g) =>
+      feature.approvals[g] && feature.artifacts[g] && feature.approvals[g] !== feature.artifacts[g],
+  );
+  const review = alignment?.detail as
+    | { gate?: string; recommendation?: string; reasons?: string[] }
+    | undefined;
   return {
     marker: statusMarker(feature.id),
     issueNumber: feature.issueNumber,
@@ -43,17 +58,27 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     failureReason: feature.failureReason ?? "",
     checklist: CHECKLIST.map((item) => {
       const index = ORDER.indexOf(item.stage);
-      return { label: item.label, done: reached > index || feature.stage === "done", current: feature.stage === item.stage };
+      return {
+        label: item.label,
+        done: reached > index || feature.stage === "done",
+        current: feature.stage === item.stage,
+      };
     }),
     approvals: approvals.map((a) => ({
       gate: a.gate,
       approver: a.approver,
       version: a.artifact_version.slice(0, 7),
-      stale: stale.includes(a.gate as (typeof GATES)[number]) && feature.approvals[a.gate as (typeof GATES)[number]] === a.artifact_version,
+      stale:
+        stale.includes(a.gate as (typeof GATES)[number]) &&
+        feature.approvals[a.gate as (typeof GATES)[number]] === a.artifact_version,
       at: a.created_at.toISOString().slice(0, 16).replace("T", " "),
     })),
     alignment: review?.recommendation
-      ? { gate: review.gate ?? "", recommendation: review.recommendation, reasons: review.reasons ?? [] }
+      ? {
+          gate: review.gate ?? "",
+          recommendation: review.recommendation,
+          reasons: review.reasons ?? [],
+        }
       : null,
     branchUrl: feature.branch ? `${repoUrl}/tree/${feature.branch}` : "",
     branch: feature.branch ?? "",
@@ -67,7 +92,11 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
 
 /** Creates or edits the one status comment and mirrors the stage in a label. */
 export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
-  const repo = { installationId: feature.installationId, owner: feature.repoOwner, repo: feature.repoName };
+  const repo = {
+    installationId: feature.installationId,
+    owner: feature.repoOwner,
+    repo: feature.repoName,
+  };
   const data = await buildStatusData(deps, feature);
   const body = fitComment(renderMarkdown("comments/status", data), data.marker);
   const comment = await deps.github.ensureComment(repo, feature.issueNumber, data.marker, body, {
@@ -76,6 +105,11 @@ export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise
   if (comment.id !== feature.statusCommentId) {
     await deps.store.updateFeatureLinks(feature.id, { statusCommentId: comment.id });
   }
-  await deps.github.syncLabels(repo, feature.issueNumber, stageLabel(feature.stage), STAGE_LABEL_PREFIX + "");
+  await deps.github.syncLabels(
+    repo,
+    feature.issueNumber,
+    stageLabel(feature.stage),
+    STAGE_LABEL_PREFIX,
+  );
   return { ...feature, statusCommentId: comment.id };
 }

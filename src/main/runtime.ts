@@ -1,7 +1,7 @@
 import { Probot, ProbotOctokit, run, Server } from "probot";
 import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
-import { AnthropicModel } from "../adapters/model/anthropic.ts";
 import { PermissionCache } from "../adapters/github/permissions.ts";
+import { AnthropicModel } from "../adapters/model/anthropic.ts";
 import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
 import { createDatabase } from "../adapters/store/database.ts";
 import { migrateToLatest } from "../adapters/store/migrate.ts";
@@ -36,7 +36,10 @@ export interface Runtime {
 }
 
 /** Reads the configuration, builds the adapters and starts the given roles. */
-export async function start(roles: Roles, env: NodeJS.ProcessEnv = process.env): Promise<Runtime | null> {
+export async function start(
+  roles: Roles,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime | null> {
   if (roles.web && needsAppRegistration(env)) {
     // Not registered yet: Probot's setup page registers the app from app.yml.
     await run(() => {}, { env: { ...env, NODE_ENV: env.NODE_ENV ?? "development" } });
@@ -66,7 +69,12 @@ export async function start(roles: Roles, env: NodeJS.ProcessEnv = process.env):
 
   let server: Server | null = null;
   if (roles.web) {
-    server = new Server({ Probot: Probot.defaults(probotOptions), host: config.host, port: config.port, log });
+    server = new Server({
+      Probot: Probot.defaults(probotOptions),
+      host: config.host,
+      port: config.port,
+      log,
+    });
     await server.load(
       createApp({ store, relay, queue, appId: config.appId, permissions: new PermissionCache() }),
     );
@@ -119,7 +127,9 @@ export async function main(roles: Roles): Promise<void> {
     if (error instanceof ConfigurationError) {
       process.stderr.write(`${error.message}\nSee the configuration table in README.md.\n`);
     } else {
-      process.stderr.write(`Could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `Could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
     process.exit(1);
   }

@@ -20,11 +20,19 @@ export interface GitHubPort {
     options?: { knownId?: number | null },
   ): Promise<{ id: number; url: string }>;
   /** GitHub answers 200 for a reaction that exists already, so this is idempotent. */
-  addReaction(repo: RepoRef, target: { commentId: number } | { issueNumber: number }, content: ReactionContent): Promise<void>;
+  addReaction(
+    repo: RepoRef,
+    target: { commentId: number } | { issueNumber: number },
+    content: ReactionContent,
+  ): Promise<void>;
   /** Adds `add` and removes every other label starting with `removePrefix`. */
   syncLabels(repo: RepoRef, issueNumber: number, add: string, removePrefix: string): Promise<void>;
   removeLabel(repo: RepoRef, issueNumber: number, name: string): Promise<void>;
-  closeIssue(repo: RepoRef, issueNumber: number, reason: "completed" | "not_planned"): Promise<void>;
+  closeIssue(
+    repo: RepoRef,
+    issueNumber: number,
+    reason: "completed" | "not_planned",
+  ): Promise<void>;
   /** A file's text on `ref` (default branch when omitted), or null when absent. */
   readFile(repo: RepoRef, path: string, ref?: string): Promise<string | null>;
   getDefaultBranch(repo: RepoRef): Promise<string>;

@@ -22,7 +22,11 @@ export interface ModelReply {
 
 /** One model call with a key that lives only for that call. */
 export interface ModelPort {
-  send(apiKey: string, request: ModelRequest, options?: { signal?: AbortSignal }): Promise<ModelReply>;
+  send(
+    apiKey: string,
+    request: ModelRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<ModelReply>;
 }
 
 /** The key was refused (401): retrying cannot help; the person who set it must replace it. */

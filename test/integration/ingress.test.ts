@@ -2,9 +2,18 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../src/main/runtime.ts";
-import { freePort, type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../support/harness.ts";
+import {
+  freePort,
+  type Harness,
+  INSTALLATION_ID,
+  OWNER,
+  REPO,
+  startHarness,
+} from "../support/harness.ts";
 
-const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json") as {
+const examples = createRequire(import.meta.url)(
+  "@octokit/webhooks-examples/api.github.com/index.json",
+) as {
   name: string;
   examples: { action?: string; [key: string]: unknown }[];
 }[];
@@ -13,12 +22,26 @@ const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.
 function issuesOpened(overrides: { sender?: { login: string; type: string } } = {}) {
   const example = structuredClone(
     examples.find((e) => e.name === "issues")?.examples.find((x) => x.action === "opened"),
+    // biome-ignore lint/suspicious/noExplicitAny: GitHub's example JSON, edited in place
   ) as Record<string, any>;
-  example.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" };
+  example.installation = {
+    id: INSTALLATION_ID,
+    node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==",
+  };
   example.repository.name = REPO;
   example.repository.full_name = `${OWNER}/${REPO}`;
   example.repository.owner.login = OWNER;
-  example.issue.labels = [{ id: 1, node_id: "L1", url: "", name: "practical", color: "ededed", default: false, description: null }];
+  example.issue.labels = [
+    {
+      id: 1,
+      node_id: "L1",
+      url: "",
+      name: "practical",
+      color: "ededed",
+      default: false,
+      description: null,
+    },
+  ];
   if (overrides.sender) example.sender = { ...example.sender, ...overrides.sender };
   return { id: randomUUID(), name: "issues", payload: example };
 }
@@ -30,7 +53,14 @@ beforeAll(async () => {
 afterAll(async () => h?.stop());
 
 const count = async (table: "deliveries" | "outbox" | "features") =>
-  Number((await h.db.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await h.db.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe("webhook ingress", () => {
   it("acknowledges a signed issues.opened fast and records one delivery, one outbox row, one job", async () => {
@@ -43,7 +73,9 @@ describe("webhook ingress", () => {
     expect(await count("deliveries")).toBe(1);
     expect(await count("outbox")).toBe(1);
     const queue = h.pipelineQueue();
-    await expect.poll(() => queue.getJobCounts("waiting"), { timeout: 5_000 }).toEqual({ waiting: 1 });
+    await expect
+      .poll(() => queue.getJobCounts("waiting"), { timeout: 5_000 })
+      .toEqual({ waiting: 1 });
 
     // The same delivery again: acknowledged, nothing new.
     const again = await h.send(webhook);
@@ -55,13 +87,19 @@ describe("webhook ingress", () => {
 
   it("refuses a bad or missing signature with 400 and stores nothing", async () => {
     const before = await count("deliveries");
-    const forged = await h.send(issuesOpened(), { "x-hub-signature-256": `sha256=${"0".repeat(64)}` });
+    const forged = await h.send(issuesOpened(), {
+      "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+    });
     expect(forged.status).toBe(400);
     const webhook = issuesOpened();
     const body = JSON.stringify(webhook.payload);
     const unsigned = await fetch(h.webhookUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": webhook.id },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": webhook.id,
+      },
       body,
     });
     expect(unsigned.status).toBe(400);
@@ -70,7 +108,9 @@ describe("webhook ingress", () => {
 
   it("queues nothing for a bot sender", async () => {
     const before = await count("outbox");
-    const response = await h.send(issuesOpened({ sender: { login: "renovate[bot]", type: "Bot" } }));
+    const response = await h.send(
+      issuesOpened({ sender: { login: "renovate[bot]", type: "Bot" } }),
+    );
     expect(response.status).toBe(200);
     expect(await count("outbox")).toBe(before);
   });
@@ -83,7 +123,10 @@ describe("webhook ingress", () => {
 
   it("answers /readyz with 503 naming Redis when Redis is unreachable", async () => {
     const port = await freePort();
-    const app = await start({ web: true, worker: false }, { ...h.env, PORT: String(port), REDIS_URL: "redis://127.0.0.1:1" });
+    const app = await start(
+      { web: true, worker: false },
+      { ...h.env, PORT: String(port), REDIS_URL: "redis://127.0.0.1:1" },
+    );
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(response.status).toBe(503);

@@ -48,14 +48,28 @@ describe("store", () => {
   it("saves with compare-and-set: a stale version is refused", async () => {
     const feature = await newFeature(2);
     const next = { ...feature, stage: "spec_generating" as const };
-    const version = await t.store.saveFeature(next, feature.version, feature.stage, { actor: "mona", event: "command" });
+    const version = await t.store.saveFeature(next, feature.version, feature.stage, {
+      actor: "mona",
+      event: "command",
+    });
     expect(version).toBe(feature.version + 1);
     await expect(
-      t.store.saveFeature(next, feature.version, feature.stage, { actor: "hubot", event: "command" }),
+      t.store.saveFeature(next, feature.version, feature.stage, {
+        actor: "hubot",
+        event: "command",
+      }),
     ).rejects.toBeInstanceOf(VersionConflictError);
-    const events = await t.db.selectFrom("feature_events").selectAll().where("feature_id", "=", feature.id).execute();
+    const events = await t.db
+      .selectFrom("feature_events")
+      .selectAll()
+      .where("feature_id", "=", feature.id)
+      .execute();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: "mona", from_stage: "drafting", to_stage: "spec_generating" });
+    expect(events[0]).toMatchObject({
+      actor: "mona",
+      from_stage: "drafting",
+      to_stage: "spec_generating",
+    });
   });
 
   it("records a delivery once", async () => {
@@ -87,7 +101,11 @@ describe("outbox relay", () => {
     const relay = new OutboxRelay(t.store, down, pino({ level: "silent" }));
     await t.store.addToOutbox([{ queue: "pipeline", name: "effects", jobId: "f1-v2", data: {} }]);
     expect(await relay.kick()).toBe(0);
-    const pending = await t.db.selectFrom("outbox").select("job_id").where("enqueued_at", "is", null).execute();
+    const pending = await t.db
+      .selectFrom("outbox")
+      .select("job_id")
+      .where("enqueued_at", "is", null)
+      .execute();
     expect(pending.map((r) => r.job_id)).toEqual(["f1-v2"]);
     await down.close();
 

@@ -23,7 +23,11 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -38,7 +42,10 @@ export interface Harness {
   webhookUrl: string;
   appUrl: string;
   /** Delivers a fake-made webhook, signed, to the running app. */
-  send(webhook: { id: string; name: string; payload: unknown }, headers?: Record<string, string>): Promise<Response>;
+  send(
+    webhook: { id: string; name: string; payload: unknown },
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   pipelineQueue(): Queue;
   stop(): Promise<void>;
 }
@@ -49,7 +56,12 @@ export interface Harness {
  * queue prefix.
  */
 export async function startHarness(
-  options: { web?: boolean; worker?: boolean; env?: NodeJS.ProcessEnv; files?: Record<string, string> } = {},
+  options: {
+    web?: boolean;
+    worker?: boolean;
+    env?: NodeJS.ProcessEnv;
+    files?: Record<string, string>;
+  } = {},
 ): Promise<Harness> {
   const github = await startGitHubFake();
   const model = await startModelFake({ validKeys: [MODEL_KEY] });
@@ -60,7 +72,10 @@ export async function startHarness(
     installationId: INSTALLATION_ID,
     owner: OWNER,
     name: REPO,
-    files: options.files ?? { "README.md": "# hello-app\n", "src/index.js": "console.log('hi');\n" },
+    files: options.files ?? {
+      "README.md": "# hello-app\n",
+      "src/index.js": "console.log('hi');\n",
+    },
   });
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -97,7 +112,12 @@ export async function startHarness(
     app,
     webhookUrl,
     appUrl,
-    send: (webhook, headers) => deliver(webhook, { url: webhookUrl, secret: WEBHOOK_SECRET, ...(headers ? { headers } : {}) }),
+    send: (webhook, headers) =>
+      deliver(webhook, {
+        url: webhookUrl,
+        secret: WEBHOOK_SECRET,
+        ...(headers ? { headers } : {}),
+      }),
     pipelineQueue() {
       const queue = new Queue("pipeline", { connection: { url: REDIS_URL }, prefix });
       queues.push(queue);

@@ -6,7 +6,8 @@ import { createDatabase, type Db } from "../../src/adapters/store/database.ts";
 import { migrateToLatest } from "../../src/adapters/store/migrate.ts";
 import { createStore, type Store } from "../../src/adapters/store/store.ts";
 
-export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export interface TestDatabase {
@@ -26,7 +27,9 @@ function withDatabase(url: string, name: string): string {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `bp_test_${randomBytes(6).toString("hex")}`;
   const admin = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ADMIN_DATABASE_URL, max: 1 }) }),
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString: ADMIN_DATABASE_URL, max: 1 }),
+    }),
   });
   await sql.raw(`CREATE DATABASE ${name}`).execute(admin);
   const url = withDatabase(ADMIN_DATABASE_URL, name);
@@ -65,7 +68,11 @@ export async function deleteQueuePrefix(prefix: string): Promise<void> {
 }
 
 /** Polls until `check` returns a truthy value, or fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {

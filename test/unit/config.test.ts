@@ -32,7 +32,9 @@ describe("readConfig", () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     const problems = (error as ConfigurationError).problems.join("\n");
     expect(problems).toContain("WEBHOOK_SECRET: is required");
-    expect(problems).toContain("DATABASE_URL: must be a URL starting with postgres:// or postgresql://");
+    expect(problems).toContain(
+      "DATABASE_URL: must be a URL starting with postgres:// or postgresql://",
+    );
     expect(problems).toContain("ENCRYPTION_KEY: must be 32 bytes");
   });
 

@@ -1,6 +1,10 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { ModelPort, ModelReply, ModelRequest } from "../../ports/model.ts";
-import { ModelKeyRejectedError, ModelRequestError, ModelUnavailableError } from "../../ports/model.ts";
+import {
+  ModelKeyRejectedError,
+  ModelRequestError,
+  ModelUnavailableError,
+} from "../../ports/model.ts";
 
 export interface AnthropicOptions {
   baseURL?: string | undefined;
@@ -20,7 +24,11 @@ export class AnthropicModel implements ModelPort {
     this.#options = options;
   }
 
-  async send(apiKey: string, request: ModelRequest, options: { signal?: AbortSignal } = {}): Promise<ModelReply> {
+  async send(
+    apiKey: string,
+    request: ModelRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ModelReply> {
     const client = new Anthropic({
       apiKey,
       ...(this.#options.baseURL ? { baseURL: this.#options.baseURL } : {}),
@@ -67,7 +75,9 @@ function mapError(error: unknown): Error {
   }
   if (error instanceof Anthropic.APIError) {
     // The API's message names the problem (model, parameter) and never contains the key.
-    return new ModelRequestError(`the model API refused the request (${error.status}): ${error.message}`);
+    return new ModelRequestError(
+      `the model API refused the request (${error.status}): ${error.message}`,
+    );
   }
   return error instanceof Error ? error : new Error(String(error));
 }

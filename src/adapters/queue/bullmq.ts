@@ -117,7 +117,10 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
-    const closing = Promise.all([this.#flows.close(), ...Object.values(this.queues).map((q) => q.close())]);
+    const closing = Promise.all([
+      this.#flows.close(),
+      ...Object.values(this.queues).map((q) => q.close()),
+    ]);
     await within(closing, REDIS_TIMEOUT_MS, "a close").catch(() => {});
     this.connection.disconnect();
   }

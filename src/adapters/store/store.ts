@@ -300,7 +300,12 @@ function queries(db: Kysely<Database>) {
       agent: string;
       model: string;
       jobId: string | null;
-      usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+      usage: {
+        inputTokens: number;
+        outputTokens: number;
+        cacheReadTokens: number;
+        cacheWriteTokens: number;
+      };
       costUsd: number;
       durationMs: number;
       stopReason: string | null;
@@ -333,7 +338,11 @@ function queries(db: Kysely<Database>) {
     },
 
     async setAgentRunDetail(id: number, detail: Record<string, unknown>) {
-      await db.updateTable("agent_runs").set({ detail: JSON.stringify(detail) }).where("id", "=", id).execute();
+      await db
+        .updateTable("agent_runs")
+        .set({ detail: JSON.stringify(detail) })
+        .where("id", "=", id)
+        .execute();
     },
 
     /** Token use and cost of every model call of a feature (the status comment's totals). */
@@ -372,7 +381,14 @@ function queries(db: Kysely<Database>) {
         .executeTakeFirst();
     },
 
-    async saveArtifact(artifact: { featureId: number; stage: string; path: string; content: string; contentHash: string; commitSha?: string | null }) {
+    async saveArtifact(artifact: {
+      featureId: number;
+      stage: string;
+      path: string;
+      content: string;
+      contentHash: string;
+      commitSha?: string | null;
+    }) {
       await db
         .insertInto("artifacts")
         .values({
