@@ -122,7 +122,8 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     await recordMessage(tx, created.id, incoming.message);
     result.feature.id = created.id;
     if (problems.length > 0) {
-      result.effects.push({
+      // First, so the person reads why the defaults apply before the BA's first question.
+      result.effects.unshift({
         type: "reply",
         view: "config_invalid",
         key: "config-invalid",

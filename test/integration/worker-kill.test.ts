@@ -27,12 +27,28 @@ it("finishes a job in another worker after the first is killed mid-job, with its
   // The first model call hangs: the worker holding it is killed while the job is active.
   h.model.enqueue({ hang: true });
   h.model.respond(byTool("submit_ba_reply"), () => ({
-    toolUse: { name: "submit_ba_reply", input: { reply: "Who will call the endpoint?", brief: null } },
+    toolUse: {
+      name: "submit_ba_reply",
+      input: { reply: "Who will call the endpoint?", brief: null },
+    },
   }));
 
   const first = spawnWorker();
-  await h.send(h.github.openIssue({ owner: OWNER, repo: REPO, author: "mona", title: "Add a health endpoint", body: "We need /health.", labels: ["practical"] }));
-  await waitFor("the worker to be inside the model call", () => h.model.requests.length >= 1, 20_000);
+  await h.send(
+    h.github.openIssue({
+      owner: OWNER,
+      repo: REPO,
+      author: "mona",
+      title: "Add a health endpoint",
+      body: "We need /health.",
+      labels: ["practical"],
+    }),
+  );
+  await waitFor(
+    "the worker to be inside the model call",
+    () => h.model.requests.length >= 1,
+    20_000,
+  );
   first.kill("SIGKILL");
   await new Promise((resolve) => first.once("exit", resolve));
 
@@ -41,13 +57,19 @@ it("finishes a job in another worker after the first is killed mid-job, with its
     h.github.comments(OWNER, REPO, 1).filter((c) => c.body.includes("Who will call the endpoint?"));
   await waitFor("the second worker's reply", () => replies().length === 1, 25_000);
   const queue = h.pipelineQueue();
-  await waitFor("the agent job to complete", async () => {
-    const jobs = await queue.getJobs(["completed"]);
-    return jobs.some((j) => j.name === "agent");
-  }, 10_000);
+  await waitFor(
+    "the agent job to complete",
+    async () => {
+      const jobs = await queue.getJobs(["completed"]);
+      return jobs.some((j) => j.name === "agent");
+    },
+    10_000,
+  );
   // Give a duplicate every chance to appear before counting.
   await new Promise((r) => setTimeout(r, 1_500));
   expect(replies()).toHaveLength(1);
-  const messages = await h.db.store.listMessages((await h.db.store.findFeatureByIssue(OWNER, REPO, 1))?.id ?? -1);
+  const messages = await h.db.store.listMessages(
+    (await h.db.store.findFeatureByIssue(OWNER, REPO, 1))?.id ?? -1,
+  );
   expect(messages.filter((m) => m.role === "assistant")).toHaveLength(1);
 }, 60_000);
