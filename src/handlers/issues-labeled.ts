@@ -1,9 +1,8 @@
 import type { Context } from "probot";
+import { APPROVE_LABEL } from "../core/pipeline.ts";
 import { ingest } from "../ingest.ts";
-import { type HandlerDeps, issueTarget, newFeatureInfo, readRepoConfig } from "./context.ts";
-import { issueText } from "./issues-opened.ts";
-
-export const APPROVE_LABEL = "practical:approve";
+import { type HandlerDeps, issueTarget, readRepoConfig } from "./context.ts";
+import { startFromLabel } from "./issues-opened.ts";
 
 /** The trigger label starts a feature; the approve label approves the current gate. */
 export function onIssuesLabeled(deps: HandlerDeps) {
@@ -31,20 +30,6 @@ export function onIssuesLabeled(deps: HandlerDeps) {
 
     const repoConfig = await readRepoConfig(context);
     if (label.name !== repoConfig.config.trigger_label) return;
-    await ingest(deps, {
-      delivery,
-      target,
-      event: {
-        type: "start",
-        actor: { login: sender.login, permission: "write" },
-        commentId: null,
-      },
-      newFeature: newFeatureInfo(context, issue, repoConfig),
-      message: {
-        commentId: null,
-        author: issue.user?.login ?? sender.login,
-        body: issueText(issue),
-      },
-    });
+    await startFromLabel(deps, context, repoConfig);
   };
 }

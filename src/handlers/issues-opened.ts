@@ -1,34 +1,38 @@
 import type { Context } from "probot";
 import { ingest } from "../ingest.ts";
+import type { ParsedRepoConfig } from "../repo-config.ts";
 import { type HandlerDeps, issueTarget, newFeatureInfo, readRepoConfig } from "./context.ts";
 
 /** An issue opened with the trigger label starts a feature. */
 export function onIssuesOpened(deps: HandlerDeps) {
   return async (context: Context<"issues.opened">) => {
     if (context.isBot) return;
-    const { issue, sender } = context.payload;
+    const { issue } = context.payload;
     const target = issueTarget(context, issue.number);
     const labels = (issue.labels ?? []).map((label) => label.name);
     if (!target || labels.length === 0) return;
     const repoConfig = await readRepoConfig(context);
     if (!labels.includes(repoConfig.config.trigger_label)) return;
-    await ingest(deps, {
-      delivery: { id: context.id, name: context.name },
-      target,
-      // Only people with triage access or more can label an issue, so no permission check.
-      event: {
-        type: "start",
-        actor: { login: sender.login, permission: "write" },
-        commentId: null,
-      },
-      newFeature: newFeatureInfo(context, issue, repoConfig),
-      message: {
-        commentId: null,
-        author: issue.user?.login ?? sender.login,
-        body: issueText(issue),
-      },
-    });
+    await startFromLabel(deps, context, repoConfig);
   };
+}
+
+/** Starts a feature for a labelled issue. Only triage or more can label, so no permission check. */
+export async function startFromLabel(
+  deps: HandlerDeps,
+  context: Context<"issues.opened" | "issues.labeled">,
+  repoConfig: ParsedRepoConfig,
+) {
+  const { issue, sender } = context.payload;
+  const target = issueTarget(context, issue.number);
+  if (!target) return;
+  await ingest(deps, {
+    delivery: { id: context.id, name: context.name },
+    target,
+    event: { type: "start", actor: { login: sender.login, permission: "write" }, commentId: null },
+    newFeature: newFeatureInfo(context, issue, repoConfig),
+    message: { commentId: null, author: issue.user?.login ?? sender.login, body: issueText(issue) },
+  });
 }
 
 export function issueText(issue: { title: string; body?: string | null }): string {

@@ -1,5 +1,5 @@
 import type { FeatureRecord } from "../adapters/store/store.ts";
-import { GATE_STAGE, GATES, type Stage } from "../core/feature.ts";
+import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";
@@ -15,20 +15,8 @@ const CHECKLIST: { stage: Stage; label: string }[] = [
   { stage: "awaiting_merge", label: "Ready for review and merge" },
   { stage: "done", label: "Merged" },
 ];
-const ORDER: Stage[] = [
-  "drafting",
-  "spec_generating",
-  "spec_ready",
-  "plan_generating",
-  "plan_ready",
-  "tests_generating",
-  "tests_ready",
-  "implementing",
-  "reviewing",
-  "fixing",
-  "awaiting_merge",
-  "done",
-];
+/** The happy path in order; failed, cancelled and abandoned are off it. */
+const ORDER: Stage[] = STAGES.filter((s) => !["failed", "cancelled", "abandoned"].includes(s));
 
 export const statusMarker = (featureId: number) => `<!-- practical:status feature=${featureId} -->`;
 export const STAGE_LABEL_PREFIX = "practical:";
