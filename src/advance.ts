@@ -83,7 +83,7 @@ export async function advance(
         const feature = await tx.findFeature(featureId, { forUpdate: true });
         if (!feature) return null;
         const result = transition(feature, event);
-        if (result.effects.length === 0 && result.to === result.from)
+        if (result.effects.length === 0 && result.feature === feature)
           return { feature, effects: [] };
         await saveTransition(tx, feature, result, {
           actor: actorOf(event),

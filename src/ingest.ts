@@ -74,7 +74,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
   if (feature) {
     await recordMessage(tx, feature.id, incoming.message);
     const result = transition(feature, event);
-    if (result.effects.length === 0 && result.from === result.to) return "ignored";
+    if (result.effects.length === 0 && result.feature === feature) return "ignored";
     await saveTransition(tx, feature, result, {
       actor: actorOf(event),
       event: event.type,

@@ -28,7 +28,8 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
   if (!feature) return;
   const repoContext = await loadRepoContext(deps, feature);
   const apiKey = await resolveModelKey(deps, feature.installationId);
-  const base = await baseContext(deps, feature, repoContext);
+  const messages = await deps.store.listMessages(feature.id);
+  const base = baseContext(feature, repoContext, messages);
   const run = <T>(context: Record<string, unknown>) =>
     runAgent<T>(deps, {
       agent: job.data.agent,
@@ -43,9 +44,9 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
 
   switch (job.data.agent) {
     case "ba":
-      return baReply(deps, feature, job.data, run);
+      return baReply(deps, feature, job.data, messages, run);
     case "alignment_review":
-      return gateReview(deps, feature, job.data, run);
+      return gateReview(deps, feature, job.data, messages, run);
     default:
       throw Object.assign(new Error(`the ${job.data.agent} agent is not available yet`), {
         unrecoverable: true,
@@ -55,8 +56,9 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
 
 type Run = <T>(context: Record<string, unknown>) => Promise<{ output: T; runId: number }>;
 
-async function baseContext(deps: JobDeps, feature: FeatureRecord, repoContext: RepoContext) {
-  const messages = await deps.store.listMessages(feature.id);
+type Message = Awaited<ReturnType<JobDeps["store"]["listMessages"]>>[number];
+
+function baseContext(feature: FeatureRecord, repoContext: RepoContext, messages: Message[]) {
   const opening = messages.find((m) => m.github_comment_id === null && m.role === "user");
   const body = opening?.body ?? `# ${feature.issueTitle}`;
   return {
@@ -72,12 +74,7 @@ async function baseContext(deps: JobDeps, feature: FeatureRecord, repoContext: R
 }
 
 /** The newest messages first, so a thread of a thousand comments stays within bounds. */
-async function conversationText(
-  deps: JobDeps,
-  feature: FeatureRecord,
-  maxChars = 40_000,
-): Promise<string> {
-  const messages = await deps.store.listMessages(feature.id);
+function conversationText(messages: Message[], maxChars = 40_000): string {
   const turns: string[] = [];
   let size = 0;
   for (const m of messages.slice(1).reverse()) {
@@ -97,6 +94,7 @@ async function baReply(
   deps: AgentJobDeps,
   feature: FeatureRecord,
   data: AgentJobData,
+  messages: Message[],
   run: Run,
 ): Promise<void> {
   const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
@@ -105,7 +103,7 @@ async function baReply(
   const drafting = feature.stage === "drafting";
   const { output } = await run<BaOutput>({
     mode: drafting ? "clarify" : "answer",
-    conversation: await conversationText(deps, feature),
+    conversation: conversationText(messages),
     brief: artifacts.brief?.content ?? "",
     pipelineContext: drafting
       ? ""
@@ -164,6 +162,7 @@ async function gateReview(
   deps: AgentJobDeps,
   feature: FeatureRecord,
   data: AgentJobData,
+  messages: Message[],
   run: Run,
 ): Promise<void> {
   const artifacts = await deps.store.latestArtifacts(feature.id);
@@ -175,7 +174,7 @@ async function gateReview(
     plan: artifacts.plan?.content ?? "",
     tests: artifacts.tests?.content ?? "",
     diff: "",
-    conversation: await conversationText(deps, feature, 10_000),
+    conversation: conversationText(messages, 10_000),
   });
   await deps.store.setAgentRunDetail(runId, {
     gate,

@@ -418,13 +418,5 @@ function queries(db: Kysely<Database>) {
     async findInstallation(id: number) {
       return db.selectFrom("installations").selectAll().where("id", "=", id).executeTakeFirst();
     },
-
-    async findReplyTo(commentId: number) {
-      return db
-        .selectFrom("messages")
-        .selectAll()
-        .where("in_reply_to", "=", commentId)
-        .executeTakeFirst();
-    },
   };
 }

@@ -250,8 +250,8 @@ export class GitStore {
     return current;
   }
 
-  /** Commits reachable from `head`, breadth first, `head` included. */
-  ancestors(head: string): Set<string> {
+  /** Commits reachable from `head`, breadth first (so newest first), `head` included. */
+  history(head: string): string[] {
     const seen = new Set<string>();
     const queue = [head];
     while (queue.length > 0) {
@@ -260,7 +260,11 @@ export class GitStore {
       seen.add(sha);
       queue.push(...this.readCommit(sha).parents);
     }
-    return seen;
+    return [...seen];
+  }
+
+  ancestors(head: string): Set<string> {
+    return new Set(this.history(head));
   }
 
   isAncestor(ancestor: string, descendant: string): boolean {

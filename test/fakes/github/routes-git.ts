@@ -334,16 +334,7 @@ export function registerGitRoutes(r: RouteTable): void {
     const repo = ctx.repo();
     const head = commitFor(ctx, repo, ctx.query.get("sha"));
     const path = ctx.query.get("path");
-    const ordered: string[] = [];
-    const seen = new Set<string>();
-    const queue = [head];
-    while (queue.length > 0) {
-      const sha = queue.shift() as string;
-      if (seen.has(sha)) continue;
-      seen.add(sha);
-      ordered.push(sha);
-      queue.push(...repo.git.readCommit(sha).parents);
-    }
+    const ordered = repo.git.history(head);
     const touching = path
       ? ordered.filter((sha) => {
           const commit = repo.git.readCommit(sha);
