@@ -22,6 +22,19 @@ export interface AppDeps extends HandlerDeps {
 /** Registers the webhook handlers and HTTP routes. Handlers only record and enqueue. */
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
+    // One structured line per verified delivery, carrying its id.
+    app.onAny((event) => {
+      const payload = event.payload as { action?: string; installation?: { id?: number } };
+      app.log.info(
+        {
+          deliveryId: event.id,
+          event: event.name,
+          action: payload.action,
+          installationId: payload.installation?.id,
+        },
+        "webhook received",
+      );
+    });
     app.on("issues.opened", onIssuesOpened(deps));
     app.on("issues.labeled", onIssuesLabeled(deps));
     app.on("issue_comment.created", onIssueCommentCreated(deps));

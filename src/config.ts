@@ -82,11 +82,25 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .default("practical"),
   MIGRATE_ON_START: flag(true),
+  /**
+   * Octokit's throttling: one write a second and waiting out rate limits, as GitHub asks of
+   * integrations. Only the local fakes of the tests, demo and benchmark turn it off.
+   */
+  GITHUB_THROTTLE: flag(true),
   /** A feature in a working stage longer than this is failed by the sweep. */
   STUCK_AFTER_MINUTES: positiveInt(60),
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16).optional(),
+  // Dashboard.
+  /** Where people reach the dashboard; the OAuth callback is <PUBLIC_URL>/auth/callback. */
+  PUBLIC_URL: urlWithProtocols(["http:", "https:"]).optional(),
+  /** The operator's GitHub organisation: its admins see the queue board. Unset: no board. */
+  OPERATOR_ORG: z.string().min(1).optional(),
+  /** Days an uninstalled installation's features, runs and audit trail are kept. */
+  RETENTION_DAYS: positiveInt(30),
+  /** Behind a load balancer: take the client address from X-Forwarded-For (one hop). */
+  TRUST_PROXY: flag(false),
 });
 
 export interface Config {
@@ -111,10 +125,16 @@ export interface Config {
   workerLockMs: number;
   queuePrefix: string;
   migrateOnStart: boolean;
+  githubThrottle: boolean;
   stuckAfterMinutes: number;
   githubClientId: string | undefined;
   githubClientSecret: string | undefined;
   metricsToken: string | undefined;
+  /** The dashboard's external base URL, without a trailing slash. */
+  publicUrl: string;
+  operatorOrg: string | undefined;
+  retentionDays: number;
+  trustProxy: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -174,9 +194,16 @@ export function readConfig(env: Env = process.env): Config {
     workerLockMs: e.WORKER_LOCK_MS,
     queuePrefix: e.QUEUE_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,
+    githubThrottle: e.GITHUB_THROTTLE,
     stuckAfterMinutes: e.STUCK_AFTER_MINUTES,
     githubClientId: e.GITHUB_CLIENT_ID,
     githubClientSecret: e.GITHUB_CLIENT_SECRET,
     metricsToken: e.METRICS_TOKEN,
+    publicUrl: (
+      e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`
+    ).replace(/\/+$/, ""),
+    operatorOrg: e.OPERATOR_ORG,
+    retentionDays: e.RETENTION_DAYS,
+    trustProxy: e.TRUST_PROXY,
   };
 }

@@ -15,6 +15,13 @@ export interface WorkerOptions {
   lockDurationMs: number;
   log: Logger;
   processors: Record<QueueName, JobProcessors>;
+  /** Told how each run of a job ended and how long it took (metrics). */
+  observe?: (run: {
+    queue: string;
+    name: string;
+    outcome: "completed" | "failed";
+    seconds: number;
+  }) => void;
   /** Called once when a job has failed for good (attempts exhausted, unrecoverable, or stalled too often). */
   onFinalFailure?: (job: Job, error: Error) => Promise<void>;
 }
@@ -41,13 +48,28 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
       async (job) => {
         const processor = processors[job.name];
         if (!processor) throw new UnrecoverableError(`no processor for job ${job.name}`);
-        const log = options.log.child({ jobId: job.id, job: job.name, queue: queueName });
+        const featureId = (job.data as { featureId?: unknown } | null)?.featureId;
+        const log = options.log.child({
+          jobId: job.id,
+          job: job.name,
+          queue: queueName,
+          ...(typeof featureId === "number" ? { featureId } : {}),
+        });
         const started = performance.now();
+        const observe = (outcome: "completed" | "failed") =>
+          options.observe?.({
+            queue: queueName,
+            name: job.name,
+            outcome,
+            seconds: (performance.now() - started) / 1000,
+          });
         try {
           const result = await processor(job);
           log.debug({ ms: Math.round(performance.now() - started) }, "job done");
+          observe("completed");
           return result;
         } catch (error) {
+          observe("failed");
           const message = error instanceof Error ? error.message : String(error);
           log.warn({ reason: message, attempt: job.attemptsMade + 1 }, "job failed");
           if (isUnrecoverable(error) && !(error instanceof UnrecoverableError)) {

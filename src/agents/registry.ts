@@ -114,7 +114,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
   }),
 };
 
-/** The implementer's file tools; their handlers are in tools.ts. */
+/** The implementer's file tools; their handlers are in implement.ts. */
 export const FILE_TOOLS: Tool[] = [
   {
     name: "list_files",

@@ -1,4 +1,4 @@
-import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import type { MessageParam, ToolChoice, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import type { Store } from "../adapters/store/store.ts";
 import { costOf } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
@@ -43,7 +43,8 @@ export interface AgentDeps {
 }
 
 const MAX_CONTINUATIONS = 3;
-const MAX_TOKENS_CEILING = 64_000;
+/** The most output room a call is given when a reply was cut off at `max_tokens`. */
+export const MAX_TOKENS_CEILING = 64_000;
 
 /**
  * Renders the agent's prompt, makes the model answer through the agent's tool, validates
@@ -115,13 +116,18 @@ export async function runAgent<T>(
   throw new AgentOutputError(`the ${call.agent} agent did not produce a complete answer`);
 }
 
-async function send(
+/**
+ * One model call with the shared cached prefix (every tool, then the governance text),
+ * recorded in agent_runs whether it succeeds or fails. By default the model must call the
+ * agent's own output tool; the implementer's loop passes `{ type: "any" }`.
+ */
+export async function send(
   deps: AgentDeps,
   call: AgentCall,
   messages: MessageParam[],
   maxTokens: number,
+  toolChoice: ToolChoice = { type: "tool", name: AGENT_DEFINITIONS[call.agent].tool },
 ): Promise<{ reply: ModelReply; runId: number }> {
-  const definition = AGENT_DEFINITIONS[call.agent];
   const started = performance.now();
   const base = {
     agent: call.agent,
@@ -138,7 +144,7 @@ async function send(
       tools: ALL_TOOLS,
       system: [{ type: "text", text: GOVERNANCE, cache_control: { type: "ephemeral" } }],
       messages,
-      tool_choice: { type: "tool", name: definition.tool },
+      tool_choice: toolChoice,
     });
     const runId = await recordRun(deps, {
       ...base,
@@ -200,7 +206,7 @@ async function recordRun(
 }
 
 /** Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its output room would pass the budget. */
-async function checkBudget(
+export async function checkBudget(
   deps: AgentDeps,
   call: AgentCall,
   messages: MessageParam[],

@@ -1,14 +1,21 @@
 import type { Context } from "probot";
+import { uninstallInstallation } from "../dashboard/lifecycle.ts";
+import type { JobQueue } from "../ports/queue.ts";
 import type { HandlerDeps } from "./context.ts";
 
 /** Keeps the installations table in step with GitHub. */
-export function onInstallation(deps: HandlerDeps) {
+export function onInstallation(deps: HandlerDeps & { queue?: JobQueue }) {
   return async (context: Context<"installation" | "installation_repositories">) => {
     const { installation } = context.payload;
     const account = installation.account as { login?: string; slug?: string; type?: string } | null;
     const login = account?.login ?? account?.slug ?? "unknown";
     if (context.payload.action === "deleted") {
-      await deps.store.markInstallationDeleted(installation.id);
+      // The stored model key goes now, queued work is cancelled; the rest is kept for the
+      // retention period (RETENTION_DAYS), then purged.
+      await uninstallInstallation(
+        { db: deps.store.db, queue: deps.queue, log: context.log },
+        installation.id,
+      );
       return;
     }
     await deps.store.ensureInstallation(installation.id, login, account?.type ?? "User");

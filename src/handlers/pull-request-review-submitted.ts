@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { targetOf } from "../advance.ts";
 import { ingest } from "../ingest.ts";
-import { type HandlerDeps, repoOf } from "./context.ts";
+import { actorOf, type HandlerDeps, repoOf } from "./context.ts";
 
 /** A human review that requests changes sends its comments to the implementer. */
 export function onPullRequestReviewSubmitted(deps: HandlerDeps) {
@@ -17,7 +17,8 @@ export function onPullRequestReviewSubmitted(deps: HandlerDeps) {
       target: targetOf(feature),
       event: {
         type: "changes_requested",
-        actor: { login: review.user?.login ?? "ghost", permission: "read" },
+        // Only reviewers with write access send the code back to the implementer.
+        actor: await actorOf(deps, context, review.user?.login ?? "ghost", true),
         reviewId: review.id,
       },
     });

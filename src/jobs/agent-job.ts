@@ -4,16 +4,19 @@ import type { FeatureRecord } from "../adapters/store/store.ts";
 import { advance } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import { modelSetting } from "../agents/registry.ts";
-import { runAgent } from "../agents/run-agent.ts";
+import { type AgentCall, runAgent } from "../agents/run-agent.ts";
 import { type AlignmentOutput, type BaOutput, renderBriefMarkdown } from "../agents/schemas.ts";
+import type { AgentName } from "../core/feature.ts";
 import { describeStage } from "../core/pipeline.ts";
 import type { ModelPort } from "../ports/model.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";
+import { implement } from "./implement-job.ts";
 import type { AgentJobData } from "./intents.ts";
 import { resolveModelKey } from "./model-key.ts";
 import { replyMarker } from "./perform-effects.ts";
 import { loadRepoContext, type RepoContext } from "./repo-context.ts";
+import { writeStageArtifact } from "./stage-job.ts";
 
 export interface AgentJobDeps extends JobDeps {
   model: ModelPort;
@@ -22,39 +25,86 @@ export interface AgentJobDeps extends JobDeps {
 export const contentHash = (text: string) =>
   createHash("sha256").update(text).digest("hex").slice(0, 12);
 
-/** Runs one agent for one feature and feeds its result back into the pipeline. */
-export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): Promise<void> {
-  const feature = await deps.store.findFeature(job.data.featureId);
-  if (!feature) return;
+/** What every agent step of one job shares: the feature, its repository, the key, one runner. */
+export interface AgentJob {
+  deps: AgentJobDeps;
+  feature: FeatureRecord;
+  data: AgentJobData;
+  jobId: string;
+  repoContext: RepoContext;
+  messages: Message[];
+  /** The installation's model key; lives only in this job's memory. */
+  apiKey: string;
+  /** Runs `agent` (the job's own by default) with the shared context plus `context`. */
+  run<T>(
+    context: Record<string, unknown>,
+    agent?: AgentName,
+  ): Promise<{ output: T; runId: number }>;
+  /** The call description for agents that drive their own loop (the implementer). */
+  call(context: Record<string, unknown>, agent?: AgentName): AgentCall;
+}
+
+/** Loads what every agent needs, once per job. Null when the feature is gone. */
+export async function openAgentJob(
+  deps: AgentJobDeps,
+  data: AgentJobData,
+  jobId: string,
+): Promise<AgentJob | null> {
+  const feature = await deps.store.findFeature(data.featureId);
+  if (!feature) return null;
   const repoContext = await loadRepoContext(deps, feature);
   const apiKey = await resolveModelKey(deps, feature.installationId);
   const messages = await deps.store.listMessages(feature.id);
   const base = baseContext(feature, repoContext, messages);
-  const run = <T>(context: Record<string, unknown>) =>
-    runAgent<T>(deps, {
-      agent: job.data.agent,
-      featureId: feature.id,
-      installationId: feature.installationId,
-      jobId: job.id ?? "",
-      apiKey,
-      setting: modelSetting(job.data.agent, repoContext.config),
-      context: { ...base, ...context },
-      budgetUsd: repoContext.config.budget_usd,
-    });
+  const call = (context: Record<string, unknown>, agent: AgentName = data.agent): AgentCall => ({
+    agent,
+    featureId: feature.id,
+    installationId: feature.installationId,
+    jobId,
+    apiKey,
+    setting: modelSetting(agent, repoContext.config),
+    context: { ...base, ...context },
+    budgetUsd: repoContext.config.budget_usd,
+  });
+  return {
+    deps,
+    feature,
+    data,
+    jobId,
+    repoContext,
+    messages,
+    apiKey,
+    call,
+    run: (context, agent) => runAgent(deps, call(context, agent)),
+  };
+}
 
+/** Runs one agent for one feature and feeds its result back into the pipeline. */
+export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): Promise<void> {
+  const opened = await openAgentJob(deps, job.data, job.id ?? "");
+  if (!opened) return;
   switch (job.data.agent) {
     case "ba":
-      return baReply(deps, feature, job.data, messages, run);
+      await baReply(opened);
+      break;
     case "alignment_review":
-      return gateReview(deps, feature, job.data, messages, run);
+      await gateReview(opened);
+      break;
+    case "spec":
+    case "plan":
+    case "tests":
+      await writeStageArtifact(opened);
+      break;
+    case "implement":
+      await implement(opened);
+      break;
     default:
-      throw Object.assign(new Error(`the ${job.data.agent} agent is not available yet`), {
+      throw Object.assign(new Error(`the ${job.data.agent} agent does not run as its own job`), {
         unrecoverable: true,
       });
   }
+  await deps.relay.kick();
 }
-
-type Run = <T>(context: Record<string, unknown>) => Promise<{ output: T; runId: number }>;
 
 type Message = Awaited<ReturnType<JobDeps["store"]["listMessages"]>>[number];
 
@@ -74,7 +124,7 @@ function baseContext(feature: FeatureRecord, repoContext: RepoContext, messages:
 }
 
 /** The newest messages first, so a thread of a thousand comments stays within bounds. */
-function conversationText(messages: Message[], maxChars = 40_000): string {
+export function conversationText(messages: Message[], maxChars = 40_000): string {
   const turns: string[] = [];
   let size = 0;
   for (const m of messages.slice(1).reverse()) {
@@ -90,13 +140,7 @@ function conversationText(messages: Message[], maxChars = 40_000): string {
   );
 }
 
-async function baReply(
-  deps: AgentJobDeps,
-  feature: FeatureRecord,
-  data: AgentJobData,
-  messages: Message[],
-  run: Run,
-): Promise<void> {
+async function baReply({ deps, feature, data, messages, run }: AgentJob): Promise<void> {
   const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
   const marker = replyMarker(feature.id, key);
   const artifacts = await deps.store.latestArtifacts(feature.id);
@@ -154,17 +198,10 @@ async function baReply(
     agent: "ba",
     artifactVersion: briefVersion,
   });
-  await deps.relay.kick();
 }
 
 /** The alignment reviewer's APPROVE/REVISE recommendation at a gate; humans decide. */
-async function gateReview(
-  deps: AgentJobDeps,
-  feature: FeatureRecord,
-  data: AgentJobData,
-  messages: Message[],
-  run: Run,
-): Promise<void> {
+async function gateReview({ deps, feature, data, messages, run }: AgentJob): Promise<void> {
   const artifacts = await deps.store.latestArtifacts(feature.id);
   const gate = data.gate ?? "brief";
   const { output, runId } = await run<AlignmentOutput>({
@@ -187,5 +224,4 @@ async function gateReview(
     agent: "alignment_review",
     artifactVersion: null,
   });
-  await deps.relay.kick();
 }

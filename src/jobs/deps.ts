@@ -2,7 +2,7 @@ import type { Store } from "../adapters/store/store.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { OutboxRelay } from "../outbox-relay.ts";
-import type { GitHubPort } from "../ports/github.ts";
+import type { GitHubCodePort, GitHubPort } from "../ports/github.ts";
 import type { JobQueue } from "../ports/queue.ts";
 
 /** What every job may use; built once per worker process. */
@@ -12,7 +12,7 @@ export interface JobDeps {
   store: Store;
   queue: JobQueue;
   relay: OutboxRelay;
-  github: GitHubPort;
+  github: GitHubPort & GitHubCodePort;
 }
 
 /** Job ids: `f<feature>-a-<agent>-<key>` for agents, `f<feature>-r-<key>` for review flows. */

@@ -5,9 +5,11 @@ import type { QueueName } from "../ports/queue.ts";
 import type { JobProcessors } from "../worker.ts";
 import { type AgentJobDeps, runAgentJob } from "./agent-job.ts";
 import type { JobDeps } from "./deps.ts";
-import type { AgentJobData } from "./intents.ts";
+import type { AgentJobData, ReviewJobData } from "./intents.ts";
 import { performEffects } from "./perform-effects.ts";
+import { runReview, runVerdict } from "./review-job.ts";
 import { sweepStuckFeatures } from "./sweep-stuck.ts";
+import { syncStatus } from "./sync-status.ts";
 
 export const SWEEP_SCHEDULER_ID = "sweep-stuck";
 
@@ -17,6 +19,12 @@ export function createJobProcessors(deps: AgentJobDeps): Record<QueueName, JobPr
     pipeline: {
       effects: (job) => performEffects(deps, job),
       agent: (job) => runAgentJob(deps, job),
+      status: async (job) => {
+        const feature = await deps.store.findFeature((job.data as { featureId: number }).featureId);
+        if (feature) await syncStatus(deps, feature);
+      },
+      review: (job) => runReview(deps, job),
+      verdict: (job) => runVerdict(deps, job),
     },
     maintenance: {
       sweep: () => sweepStuckFeatures(deps),
@@ -26,14 +34,14 @@ export function createJobProcessors(deps: AgentJobDeps): Record<QueueName, JobPr
 
 /** A job that failed for good fails its feature, with the reason, so nothing fails silently. */
 export async function onFinalFailure(deps: JobDeps, job: Job, error: Error): Promise<void> {
-  const data = job.data as Partial<AgentJobData>;
+  const data = job.data as Partial<AgentJobData & ReviewJobData>;
   deps.log.error({ jobId: job.id, job: job.name, reason: error.message }, "job failed for good");
   if (typeof data.featureId !== "number") return;
   const agent: AgentName | undefined =
     job.name === "agent"
       ? data.agent
       : job.name === "verdict" || job.name === "review"
-        ? "security_review"
+        ? (data.review ?? "security_review")
         : undefined;
   if (!agent) return;
   await advance(deps.store, data.featureId, { type: "agent_failed", agent, reason: error.message });

@@ -1,4 +1,4 @@
-import type { Effect } from "../core/effects.ts";
+import type { Effect, FixSource } from "../core/effects.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { agentJobPrefix, reviewJobPrefix } from "./deps.ts";
 
@@ -12,6 +12,8 @@ export interface AgentJobData {
   gate?: RunAgentEffect["gate"];
   commentId?: number;
   instructions?: string;
+  /** Set when the implementer fixes its own code: where the worker reads what to fix. */
+  fix?: FixSource;
 }
 
 export interface ReviewJobData {
@@ -27,6 +29,7 @@ export function agentIntent(featureId: number, effect: RunAgentEffect): JobInten
   if (effect.gate) data.gate = effect.gate;
   if (effect.commentId !== undefined) data.commentId = effect.commentId;
   if (effect.instructions) data.instructions = effect.instructions;
+  if (effect.fix) data.fix = effect.fix;
   return {
     queue: "pipeline",
     name: "agent",

@@ -6,7 +6,7 @@ import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import { agentJobPrefix, type JobDeps, reviewJobPrefix } from "./deps.ts";
 import { agentIntent, reviewsIntent } from "./intents.ts";
-import { syncStatus } from "./sync-status.ts";
+import { statusIntent } from "./sync-status.ts";
 
 /** The hidden marker that finds a reply again, so a retried job edits instead of reposting. */
 export function replyMarker(featureId: number | null, key: string): string {
@@ -44,12 +44,22 @@ async function performEffect(
       return null;
     case "reply": {
       const marker = replyMarker(feature?.id ?? null, effect.key);
-      const body = renderMarkdown(`comments/${effect.view}`, { ...effect.data, issueNumber });
+      // The closing summary carries what the whole feature cost.
+      const totals =
+        effect.view === "done" && feature
+          ? { usage: await deps.store.usageTotals(feature.id), fixRounds: feature.fixRounds }
+          : {};
+      const body = renderMarkdown(`comments/${effect.view}`, {
+        ...effect.data,
+        ...totals,
+        issueNumber,
+      });
       await deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker));
       return null;
     }
     case "sync_status":
-      return feature ? syncStatus(deps, feature) : null;
+      if (feature) await deps.queue.enqueue(statusIntent(feature.id));
+      return null;
     case "run_agent":
       if (feature) await deps.queue.enqueue(agentIntent(feature.id, effect));
       return null;

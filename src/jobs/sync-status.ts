@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import type { FeatureRecord } from "../adapters/store/store.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
+import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -21,6 +23,19 @@ const ORDER: Stage[] = STAGES.filter((s) => !["failed", "cancelled", "abandoned"
 export const statusMarker = (featureId: number) => `<!-- practical:status feature=${featureId} -->`;
 export const STAGE_LABEL_PREFIX = "practical:";
 export const stageLabel = (stage: Stage) => `${STAGE_LABEL_PREFIX}${stage.replaceAll("_", "-")}`;
+
+/** Transitions come in bursts (an agent finishes, the next starts): one status write for each burst. */
+export const STATUS_DEBOUNCE_MS = 1_000;
+
+export function statusIntent(featureId: number): JobIntent {
+  return {
+    queue: "pipeline",
+    name: "status",
+    jobId: `f${featureId}-status`,
+    data: { featureId },
+    debounceMs: STATUS_DEBOUNCE_MS,
+  };
+}
 
 /** Everything the status comment shows, read fresh so that the last sync always wins. */
 export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
@@ -78,7 +93,11 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
   };
 }
 
-/** Creates or edits the one status comment and mirrors the stage in a label. */
+/**
+ * Creates or edits the one status comment and mirrors the stage in a label. A digest of what
+ * was last written skips the GitHub calls when nothing changed (most transitions change one
+ * line, many change nothing visible).
+ */
 export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
   const repo = {
     installationId: feature.installationId,
@@ -87,17 +106,29 @@ export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise
   };
   const data = await buildStatusData(deps, feature);
   const body = fitComment(renderMarkdown("comments/status", data), data.marker);
-  const comment = await deps.github.ensureComment(repo, feature.issueNumber, data.marker, body, {
-    knownId: feature.statusCommentId,
-  });
-  if (comment.id !== feature.statusCommentId) {
-    await deps.store.updateFeatureLinks(feature.id, { statusCommentId: comment.id });
+  const label = stageLabel(feature.stage);
+  const digest = `${createHash("sha256").update(body).digest("hex").slice(0, 16)} ${label}`;
+  if (digest === feature.statusDigest && feature.statusCommentId !== null) return feature;
+  const [bodyDigest, labelSynced] = (feature.statusDigest ?? "").split(" ");
+  let commentId = feature.statusCommentId;
+  if (commentId === null || bodyDigest !== digest.split(" ")[0]) {
+    const comment = await deps.github.ensureComment(repo, feature.issueNumber, data.marker, body, {
+      knownId: feature.statusCommentId,
+    });
+    commentId = comment.id;
   }
-  await deps.github.syncLabels(
-    repo,
-    feature.issueNumber,
-    stageLabel(feature.stage),
-    STAGE_LABEL_PREFIX,
-  );
-  return { ...feature, statusCommentId: comment.id };
+  if (labelSynced !== label) {
+    await deps.github.syncLabels(
+      repo,
+      feature.issueNumber,
+      label,
+      STAGE_LABEL_PREFIX,
+      labelSynced || undefined,
+    );
+  }
+  await deps.store.updateFeatureLinks(feature.id, {
+    statusCommentId: commentId,
+    statusDigest: digest,
+  });
+  return { ...feature, statusCommentId: commentId, statusDigest: digest };
 }

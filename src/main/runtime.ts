@@ -8,6 +8,9 @@ import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { createApp } from "../app.ts";
 import { type Config, ConfigurationError, needsAppRegistration, readConfig } from "../config.ts";
+import { createDashboard } from "../dashboard/index.ts";
+import { startRetentionSweep } from "../dashboard/lifecycle.ts";
+import { Metrics } from "../dashboard/metrics.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { OutboxRelay } from "../outbox-relay.ts";
@@ -23,15 +26,19 @@ export interface Roles {
  * POST whose response was lost (a duplicate comment); jobs retry instead, and every
  * write is an idempotent `ensure*`.
  */
-export const AppOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-}));
+export function appOctokit(throttle: boolean) {
+  return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+    ...options,
+    retry: { enabled: false },
+    ...(throttle ? {} : { throttle: { enabled: false } }),
+  }));
+}
 
 export interface Runtime {
   config: Config;
   log: Logger;
   server: Server | null;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -57,6 +64,7 @@ export async function start(
   const queue = new BullMqJobQueue(config.redisUrl, config.queuePrefix);
   const relay = new OutboxRelay(store, queue, log);
   relay.start();
+  const metrics = new Metrics({ db, queues: Object.values(queue.queues) });
 
   const probotOptions = {
     appId: config.appId,
@@ -64,7 +72,7 @@ export async function start(
     secret: config.webhookSecret,
     baseUrl: config.githubApiUrl,
     log,
-    Octokit: AppOctokit,
+    Octokit: appOctokit(config.githubThrottle),
   };
 
   let server: Server | null = null;
@@ -75,13 +83,29 @@ export async function start(
       port: config.port,
       log,
     });
+    const dashboard = createDashboard({
+      config,
+      log,
+      store,
+      queues: Object.values(queue.queues),
+      metrics,
+    });
     await server.load(
-      createApp({ store, relay, queue, appId: config.appId, permissions: new PermissionCache() }),
+      createApp({
+        store,
+        relay,
+        queue,
+        appId: config.appId,
+        permissions: new PermissionCache(),
+        routes: [dashboard.handle],
+      }),
     );
-    await server.start();
+    const httpServer = await server.start();
+    metrics.observeWebhooks(httpServer, "/api/github/webhooks");
   }
 
   let workers: ReturnType<typeof startWorkers> | null = null;
+  let retention: ReturnType<typeof startRetentionSweep> | null = null;
   if (roles.worker) {
     const probot = new Probot(probotOptions);
     const model = new AnthropicModel({ baseURL: config.anthropicBaseUrl });
@@ -94,7 +118,9 @@ export async function start(
       log,
       processors: createJobProcessors(deps),
       onFinalFailure: (job, error) => onFinalFailure(deps, job, error),
+      observe: metrics.observeJob,
     });
+    retention = startRetentionSweep({ db, retentionDays: config.retentionDays, log });
     await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
     await queue.queues.maintenance.upsertJobScheduler(
       SWEEP_SCHEDULER_ID,
@@ -108,7 +134,9 @@ export async function start(
     config,
     log,
     server,
+    metrics,
     async stop() {
+      retention?.stop();
       await server?.stop();
       await workers?.close();
       await relay.stop();

@@ -25,8 +25,17 @@ export interface GitHubPort {
     target: { commentId: number } | { issueNumber: number },
     content: ReactionContent,
   ): Promise<void>;
-  /** Adds `add` and removes every other label starting with `removePrefix`. */
-  syncLabels(repo: RepoRef, issueNumber: number, add: string, removePrefix: string): Promise<void>;
+  /**
+   * Adds `add` and removes every other label starting with `removePrefix`; `previous`, when
+   * known, is the only such label the issue can have (the one set last time).
+   */
+  syncLabels(
+    repo: RepoRef,
+    issueNumber: number,
+    add: string,
+    removePrefix: string,
+    previous?: string,
+  ): Promise<void>;
   removeLabel(repo: RepoRef, issueNumber: number, name: string): Promise<void>;
   closeIssue(
     repo: RepoRef,
@@ -38,4 +47,144 @@ export interface GitHubPort {
   getDefaultBranch(repo: RepoRef): Promise<string>;
   /** Takes a draft PR out of draft (GraphQL: REST cannot). No-op when it is ready already. */
   markPullRequestReady(repo: RepoRef, prNumber: number): Promise<void>;
+}
+
+/** One file of a commit: new content, or `null` to delete it. */
+export interface FileChange {
+  path: string;
+  content: string | null;
+}
+
+export interface CommitRequest {
+  /** The feature branch, e.g. `practical/12-csv-export`; created from `base` when missing. */
+  branch: string;
+  /** The branch to start from (the default branch). */
+  base: string;
+  /** The whole commit message; it must contain `marker`. */
+  message: string;
+  /**
+   * A trailer line unique to this step (e.g. `Practical-Step: f12-spec-v3`). A commit on the
+   * branch whose message contains it is this step's commit already: it is returned, not redone.
+   */
+  marker: string;
+  files: FileChange[];
+  /**
+   * The head this step's work was based on (the last commit the app made or read). If the
+   * branch has moved since, the new commits' changed files must not overlap `files`, or the
+   * commit is refused with `BranchMovedError`. Null: no expectation (the branch may be new).
+   * Either way, commits pushed between the app's read of the head and its ref update are
+   * held to the same rule.
+   */
+  basedOn: string | null;
+}
+
+/** Someone pushed to the branch and changed files this step would overwrite. */
+export class BranchMovedError extends Error {
+  override name = "BranchMovedError";
+  readonly unrecoverable = true;
+  readonly branch: string;
+  readonly paths: string[];
+  constructor(branch: string, paths: string[]) {
+    super(
+      `the branch ${branch} has new commits that change ${paths.join(", ")}; the app does not overwrite other people's work. Move those changes to other files or undo them, then say /retry`,
+    );
+    this.branch = branch;
+    this.paths = paths;
+  }
+}
+
+export interface PullRequestRequest {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+}
+
+export interface PullRequestRef {
+  number: number;
+  url: string;
+  headSha: string;
+  created: boolean;
+}
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  title?: string;
+  message: string;
+}
+
+export interface CheckRunRequest {
+  headSha: string;
+  /** Stable name, e.g. `Build Practical / security`. */
+  name: string;
+  /** Ties the run to the feature and round, e.g. `feature-12/round-1/security_review`. */
+  externalId: string;
+  status: "in_progress" | "completed";
+  /** Required by GitHub once completed; `neutral` is sent when it is missing. */
+  conclusion?: "success" | "failure" | "neutral" | "action_required";
+  title: string;
+  summary: string;
+  text?: string;
+  /**
+   * Any number; sent in batches of 50 (GitHub's per-request limit). GitHub appends the
+   * annotations of every update, so those an existing run has already are not sent again.
+   */
+  annotations?: CheckAnnotation[];
+  /** At most three buttons. */
+  actions?: { label: string; description: string; identifier: string }[];
+}
+
+/** A check run as read back, for CI failures and the "Fix findings" button. */
+export interface CheckRunReport {
+  id: number;
+  name: string;
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+  annotations: { path: string; line: number; message: string }[];
+}
+
+/** The repository's files at one commit, read once into memory. */
+export interface Snapshot {
+  sha: string;
+  /** Text files by path; binary and very large files are left out. */
+  files: Map<string, string>;
+}
+
+/** What the PR's code review and fix rounds read. */
+export interface GitHubCodePort {
+  /** The branch's head commit, or null when the branch does not exist. */
+  getBranchHead(repo: RepoRef, branch: string): Promise<string | null>;
+  /**
+   * One commit with every file of the step in one tree (Git Data API), on top of the branch
+   * head, updating the ref without force. Idempotent by `marker`; see `CommitRequest`.
+   * `created: false` when the step's commit was found already or nothing changed.
+   */
+  commitFiles(repo: RepoRef, request: CommitRequest): Promise<{ sha: string; created: boolean }>;
+  /** The open PR from `head`, found again, or a new draft one; the body is updated if it differs. */
+  ensurePullRequest(repo: RepoRef, request: PullRequestRequest): Promise<PullRequestRef>;
+  /** Found by name + external_id on the head commit, updated; else created. */
+  ensureCheckRun(repo: RepoRef, request: CheckRunRequest): Promise<{ id: number; url: string }>;
+  readCheckRun(repo: RepoRef, checkRunId: number): Promise<CheckRunReport>;
+  /** Failed check runs of a suite (the repository's own CI), with their annotations. */
+  failedChecksOfSuite(repo: RepoRef, checkSuiteId: number): Promise<CheckRunReport[]>;
+  /** A submitted review's body and its line comments. */
+  readReview(
+    repo: RepoRef,
+    prNumber: number,
+    reviewId: number,
+  ): Promise<{ body: string; comments: { path: string; line: number | null; body: string }[] }>;
+  /** The files changed between two commits, with unified-diff patches (for the reviewers). */
+  diff(
+    repo: RepoRef,
+    base: string,
+    head: string,
+  ): Promise<{ path: string; status: string; patch: string }[]>;
+  /** Every file path at `ref` (one recursive tree read), for the agents that only need the list. */
+  listFiles(repo: RepoRef, ref: string): Promise<string[]>;
+  /** The tarball of `ref`, unpacked in memory. */
+  snapshot(repo: RepoRef, ref: string): Promise<Snapshot>;
 }

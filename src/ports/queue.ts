@@ -7,6 +7,11 @@ export interface JobIntent {
   /** Deterministic, so the same intent twice is one job. No `:`, never integer-like. */
   jobId: string;
   data: unknown;
+  /**
+   * Run after this delay, and coalesce: adds while the job waits are dropped, an add while it
+   * runs queues one more run. For work that reads fresh state (the status comment).
+   */
+  debounceMs?: number;
   /** Children run first (in parallel); this job runs when all have finished (a BullMQ flow). */
   children?: Omit<JobIntent, "children">[];
 }

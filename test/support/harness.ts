@@ -61,10 +61,12 @@ export async function startHarness(
     worker?: boolean;
     env?: NodeJS.ProcessEnv;
     files?: Record<string, string>;
+    /** More keys the model fake accepts, besides MODEL_KEY. */
+    modelKeys?: string[];
   } = {},
 ): Promise<Harness> {
   const github = await startGitHubFake();
-  const model = await startModelFake({ validKeys: [MODEL_KEY] });
+  const model = await startModelFake({ validKeys: [MODEL_KEY, ...(options.modelKeys ?? [])] });
   const db = await createTestDatabase();
   const prefix = createQueuePrefix();
   github.addInstallation({ id: INSTALLATION_ID, account: OWNER });
@@ -96,6 +98,11 @@ export async function startHarness(
     LOG_LEVEL: "silent",
     MIGRATE_ON_START: "false",
     WORKER_LOCK_MS: "2000",
+    // Signing in to the dashboard goes through the fake's OAuth pages.
+    GITHUB_CLIENT_ID: github.clientId,
+    GITHUB_CLIENT_SECRET: github.clientSecret,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    GITHUB_THROTTLE: "false",
     ...options.env,
   };
   const app = await start({ web: options.web ?? true, worker: options.worker ?? true }, env);

@@ -73,6 +73,13 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async #enqueue(intent: JobIntent): Promise<void> {
+    if (intent.debounceMs !== undefined) {
+      await this.queues[intent.queue].add(intent.name, intent.data, {
+        delay: intent.debounceMs,
+        deduplication: { id: intent.jobId, keepLastIfActive: true },
+      });
+      return;
+    }
     if (!intent.children?.length) {
       await this.queues[intent.queue].add(intent.name, intent.data, { jobId: intent.jobId });
       return;

@@ -27,6 +27,9 @@ export interface FeaturesTable {
   branch: string | null;
   pr_number: number | null;
   status_comment_id: number | null;
+  head_sha: string | null;
+  tasks: Json<PlanTaskProgress[]>;
+  status_digest: string | null;
   stage: string;
   version: Generated<number>;
   checkpoint: string | null;
@@ -40,6 +43,13 @@ export interface FeaturesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   stage_entered_at: Timestamp;
+}
+
+/** One of the plan's tasks and whether the implementer reported it done. */
+export interface PlanTaskProgress {
+  id: string;
+  title: string;
+  done: boolean;
 }
 
 export interface MessagesTable {
@@ -61,6 +71,7 @@ export interface ArtifactsTable {
   content: string;
   content_hash: string;
   commit_sha: string | null;
+  step: string | null;
   created_at: Timestamp;
 }
 

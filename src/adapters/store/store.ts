@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Feature, Gate, Stage, WorkingStage } from "../../core/feature.ts";
 import type { JobIntent } from "../../ports/queue.ts";
-import type { Database, FeatureRow, NewFeatureRow } from "./schema.ts";
+import type { Database, FeatureRow, NewFeatureRow, PlanTaskProgress } from "./schema.ts";
 
 /** Someone else saved the feature first; reload and apply the event again. */
 export class VersionConflictError extends Error {
@@ -18,6 +18,9 @@ export interface FeatureRecord extends Feature {
   branch: string | null;
   prNumber: number | null;
   statusCommentId: number | null;
+  headSha: string | null;
+  tasks: PlanTaskProgress[];
+  statusDigest: string | null;
   createdAt: Date;
   stageEnteredAt: Date;
 }
@@ -51,6 +54,9 @@ export function toFeatureRecord(row: FeatureRow): FeatureRecord {
     branch: row.branch,
     prNumber: row.pr_number,
     statusCommentId: row.status_comment_id,
+    headSha: row.head_sha,
+    tasks: row.tasks,
+    statusDigest: row.status_digest,
     createdAt: row.created_at,
     stageEnteredAt: row.stage_entered_at,
   };
@@ -189,9 +195,17 @@ function queries(db: Kysely<Database>) {
       return updated.version;
     },
 
+    /** GitHub-side facts about the feature; not part of its state machine, so no version bump. */
     async updateFeatureLinks(
       id: number,
-      links: { branch?: string; prNumber?: number; statusCommentId?: number },
+      links: {
+        branch?: string;
+        prNumber?: number;
+        statusCommentId?: number;
+        headSha?: string;
+        tasks?: PlanTaskProgress[];
+        statusDigest?: string;
+      },
     ) {
       await db
         .updateTable("features")
@@ -201,6 +215,9 @@ function queries(db: Kysely<Database>) {
           ...(links.statusCommentId !== undefined
             ? { status_comment_id: links.statusCommentId }
             : {}),
+          ...(links.headSha !== undefined ? { head_sha: links.headSha } : {}),
+          ...(links.tasks !== undefined ? { tasks: JSON.stringify(links.tasks) } : {}),
+          ...(links.statusDigest !== undefined ? { status_digest: links.statusDigest } : {}),
         })
         .where("id", "=", id)
         .execute();
@@ -388,6 +405,7 @@ function queries(db: Kysely<Database>) {
       content: string;
       contentHash: string;
       commitSha?: string | null;
+      step?: string | null;
     }) {
       await db
         .insertInto("artifacts")
@@ -398,11 +416,50 @@ function queries(db: Kysely<Database>) {
           content: artifact.content,
           content_hash: artifact.contentHash,
           commit_sha: artifact.commitSha ?? null,
+          step: artifact.step ?? null,
         })
         .execute();
     },
 
-    /** The newest artifact of each stage (brief, spec, plan, tests). */
+    /** What a job step saved before it committed: a retried job starts from here. */
+    async stepArtifacts(featureId: number, step: string) {
+      return db
+        .selectFrom("artifacts")
+        .selectAll()
+        .where("feature_id", "=", featureId)
+        .where("step", "=", step)
+        .orderBy("id")
+        .execute();
+    },
+
+    /** Paths a stage committed in earlier steps: a revised step deletes those it no longer writes. */
+    async committedPaths(featureId: number, stage: string, exceptStep: string) {
+      const rows = await db
+        .selectFrom("artifacts")
+        .select("path")
+        .distinct()
+        .where("feature_id", "=", featureId)
+        .where("stage", "=", stage)
+        .where("commit_sha", "is not", null)
+        .where("step", "!=", exceptStep)
+        .execute();
+      return rows.map((r) => r.path);
+    },
+
+    async setArtifactCommit(featureId: number, step: string, commitSha: string) {
+      await db
+        .updateTable("artifacts")
+        .set({ commit_sha: commitSha })
+        .where("feature_id", "=", featureId)
+        .where("step", "=", step)
+        .execute();
+    },
+
+    /**
+     * The newest artifact of each stage (brief, spec, plan, tests, code, title). A stage whose
+     * step wrote several files (the contract tests) lists them all in `files`, and `content`
+     * joins them.
+     */
     async latestArtifacts(featureId: number) {
       const rows = await db
         .selectFrom("artifacts")
@@ -410,8 +467,19 @@ function queries(db: Kysely<Database>) {
         .where("feature_id", "=", featureId)
         .orderBy("id", "desc")
         .execute();
-      const latest: Record<string, (typeof rows)[number]> = {};
-      for (const row of rows) latest[row.stage] ??= row;
+      type Latest = (typeof rows)[number] & { files: { path: string; content: string }[] };
+      const latest: Record<string, Latest> = {};
+      for (const row of rows) {
+        const current = latest[row.stage];
+        if (!current) {
+          latest[row.stage] = { ...row, files: [{ path: row.path, content: row.content }] };
+        } else if (current.step !== null && current.step === row.step) {
+          current.files.unshift({ path: row.path, content: row.content });
+          current.content = current.files
+            .map((f) => `### ${f.path}\n\n\`\`\`\`\n${f.content}\n\`\`\`\``)
+            .join("\n\n");
+        }
+      }
       return latest;
     },
 

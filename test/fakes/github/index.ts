@@ -16,10 +16,12 @@ import { appKeys } from "./auth.ts";
 import type { GitIdentity } from "./git.ts";
 import { handleGraphqlRequest } from "./graphql.ts";
 import type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
+import type { OrgRole } from "./oauth.ts";
 import { registerCheckRoutes } from "./routes-checks.ts";
 import { codeload, registerGitRoutes } from "./routes-git.ts";
 import { registerIssueRoutes } from "./routes-issues.ts";
 import { registerPullRoutes } from "./routes-pulls.ts";
+import { registerUserRoutes } from "./routes-user.ts";
 import { FakeCore, handleRequest, RouteTable } from "./server.ts";
 import { Shapes, type Urls } from "./shapes.ts";
 import {
@@ -38,6 +40,7 @@ import { type FakeWebhook, makeWebhook } from "./webhooks.ts";
 
 export type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
 export { validateWebhookPayload } from "./openapi.ts";
+export type { OrgRole } from "./oauth.ts";
 export type { Permission, UserType } from "./state.ts";
 export { type DeliverOptions, deliver, type FakeWebhook, signWebhook } from "./webhooks.ts";
 
@@ -224,7 +227,72 @@ export class GitHubFakeServer implements GitHubFake {
     this.core.faults.length = 0;
   }
 
+  // ---- signing in with GitHub (the app's user authorization) -------------------------------------
+
+  /** The app's OAuth client id (`Iv1.…`), as GitHub shows on the app's settings page. */
+  get clientId(): string {
+    return this.core.state.oauth.clientId;
+  }
+
+  get clientSecret(): string {
+    return this.core.state.oauth.clientSecret;
+  }
+
+  /** Registers a callback URL; once any is registered, redirect_uri must match one. */
+  addCallbackUrl(url: string): void {
+    this.core.state.oauth.callbackUrls.push(url);
+  }
+
+  /** Who the browser is signed in to GitHub as (pre-filled on the consent page); null for nobody. */
+  signInAs(login: string | null): void {
+    if (login !== null) this.core.state.user(login);
+    this.core.state.oauth.browserUser = login;
+  }
+
+  /** A user access token (ghu_…) as the web flow would give, for tests that skip the browser. */
+  createUserToken(login: string): string {
+    this.core.state.user(login);
+    return this.core.state.oauth.issueToken(login, this.core.state.nowMs()).token;
+  }
+
+  /** Makes a user a member (or owner: "admin") of an organisation; null removes them. */
+  setOrgRole(org: string, login: string, role: OrgRole | null): void {
+    this.core.state.addUser(org, "Organization");
+    this.core.state.user(login);
+    this.core.state.oauth.setMembership(org, login, role);
+  }
+
+  /** Grants the app a permission, e.g. ("members", "read") to read organisation memberships. */
+  grantAppPermission(name: string, level: "read" | "write"): void {
+    this.core.state.app.permissions[name] = level;
+  }
+
   // ---- user actions (change state, return the webhook GitHub would send) ---------------------------
+
+  /** Someone uninstalls the app: its tokens stop working and GitHub sends installation.deleted. */
+  deleteInstallation(input: { id: number; by: string }): FakeWebhook<"installation.deleted"> {
+    const { state, shapes } = this.core;
+    const installation = state.installation(input.id);
+    const repos = [...state.repos.values()].filter((r) => r.installationId === installation.id);
+    const payload = {
+      action: "deleted",
+      installation: shapes.installation(installation),
+      repositories: repos.map((r) => ({
+        id: r.id,
+        node_id: r.nodeId,
+        name: r.name,
+        full_name: `${r.owner.login}/${r.name}`,
+        private: false,
+      })),
+      requester: null,
+      sender: shapes.user(state.user(input.by)),
+    };
+    state.installations.delete(installation.id);
+    for (const [token, record] of state.tokens) {
+      if (record.installationId === installation.id) state.tokens.delete(token);
+    }
+    return makeWebhook<"installation.deleted">("installation", payload);
+  }
 
   openIssue(
     input: RepoRef & { author: string; title: string; body?: string; labels?: string[] },
@@ -780,6 +848,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   registerGitRoutes(table);
   registerPullRoutes(table);
   registerCheckRoutes(table);
+  registerUserRoutes(table);
   const extra = {
     graphql: (ctx: { body: unknown; token: import("./state.ts").TokenRec }) =>
       handleGraphqlRequest(core, ctx),

@@ -261,6 +261,8 @@ export function registerGitRoutes(r: RouteTable): void {
       const path = item.path.replace(/^\/+|\/+$/g, "");
       const under = (p: string) => p === path || p.startsWith(`${path}/`);
       if (item.sha === null) {
+        // GitHub refuses to delete a path the base tree does not have.
+        if (![...files.keys()].some(under)) throw unprocessable("GitRPC::BadObjectState");
         for (const p of [...files.keys()]) if (under(p)) files.delete(p);
         continue;
       }
@@ -353,6 +355,13 @@ export function registerGitRoutes(r: RouteTable): void {
     const repo = ctx.repo();
     const sha = ctx.core.state.resolveRef(repo, ctx.params.ref ?? "");
     if (!sha) throw unprocessable(`No commit found for SHA: ${ctx.params.ref}`);
+    // The `application/vnd.github.sha` media type answers the bare sha as text.
+    if (String(ctx.headers.accept ?? "").includes("vnd.github.sha")) {
+      return {
+        status: 200,
+        raw: { data: Buffer.from(sha), contentType: "application/vnd.github.sha; charset=utf-8" },
+      };
+    }
     return json(200, ctx.core.shapes.commit(repo, sha, { files: true }));
   });
   const branchJson = (ctx: RouteContext, repo: RepoRec, name: string, sha: string): Json => {

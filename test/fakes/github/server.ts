@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AppKeys } from "./auth.ts";
 import { looksLikeJwt, verifyAppJwt } from "./auth.ts";
 import { badCredentials, HttpError, notFound } from "./errors.ts";
+import { handleOAuthRequest } from "./oauth.ts";
 import {
   type ActiveFault,
   defaultFaultBody,
@@ -24,7 +25,8 @@ import {
 import type { Shapes, Urls } from "./shapes.ts";
 import type { FakeState, InstallationRec, RepoRec, TokenRec, UserRec } from "./state.ts";
 
-export type AuthKind = "jwt" | "token" | "none";
+/** "user": a user access token from signing in with GitHub (ghu_…). */
+export type AuthKind = "jwt" | "token" | "user" | "none";
 
 export interface RouteResult {
   status: number;
@@ -52,6 +54,8 @@ export interface RouteContext {
   repo(): RepoRec;
   /** Who acts through this request: the app's bot user. */
   actor: UserRec;
+  /** The signed-in user, on routes called with a user access token. */
+  user: UserRec | undefined;
 }
 
 export type RouteHandler = (ctx: RouteContext) => RouteResult | Promise<RouteResult>;
@@ -150,9 +154,26 @@ export class FakeCore {
       verifyAppJwt(credential, this.keys.publicKey, this.state.app.id, this.state.nowMs());
       return undefined;
     }
+    if (kind === "user") {
+      // An installation token is valid but may not act as a user.
+      if (this.state.liveToken(credential)) {
+        throw new HttpError(403, "Resource not accessible by integration");
+      }
+      if (!this.state.oauth.liveUserToken(credential, this.state.nowMs())) throw badCredentials();
+      return undefined;
+    }
     const token = this.state.liveToken(credential);
     if (!token) throw badCredentials();
     return token;
+  }
+
+  /** The user a user access token belongs to (after `authenticate(…, "user")` accepted it). */
+  userOf(headers: IncomingHttpHeaders): UserRec | undefined {
+    const credential = /^(?:token|bearer)\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
+    const record = credential
+      ? this.state.oauth.liveUserToken(credential, this.state.nowMs())
+      : undefined;
+    return record ? this.state.user(record.login) : undefined;
   }
 }
 
@@ -279,6 +300,16 @@ export async function handleRequest(
   if (url.pathname.startsWith("/_codeload/")) {
     const result = await Promise.resolve(extra.codeload(url.pathname)).catch(errorResult);
     log("/_codeload", url.pathname, result.status);
+    send(res, result);
+    return;
+  }
+
+  if (url.pathname.startsWith("/login/oauth/")) {
+    const result = handleOAuthRequest(core.state, method, url, req.headers, rawBody) ?? {
+      status: 404,
+      body: { message: "Not Found" },
+    };
+    log("/login/oauth", url.pathname, result.status);
     send(res, result);
     return;
   }
@@ -413,6 +444,7 @@ async function handleRest(
     token,
     installation,
     actor: core.state.app.bot,
+    user: def.auth === "user" ? core.userOf(headers) : undefined,
     repo() {
       const { owner, repo } = match.params;
       if (!owner || !repo) throw notFound();

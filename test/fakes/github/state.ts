@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { forbidden, HttpError, notFound, unprocessable, validationFailed } from "./errors.ts";
 import { type FlatEntry, GitError, type GitIdentity, GitStore, isSha } from "./git.ts";
+import { OAuthState } from "./oauth.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 export type UserType = "User" | "Bot" | "Organization";
@@ -289,12 +290,15 @@ export class FakeState {
   /** Commits GitHub itself signed (createCommitOnBranch). */
   readonly verifiedCommits = new Set<string>();
   readonly app: AppRec;
+  /** Signing in with GitHub: client credentials, codes, user tokens, organisation memberships. */
+  readonly oauth: OAuthState;
   private nextIdValue = 1_000_000;
   private readonly clock: () => Date;
 
   constructor(options: { appId: number; slug: string; clock?: () => Date }) {
     this.clock = options.clock ?? (() => new Date());
     this.app = this.createApp(options.slug, options.appId);
+    this.oauth = new OAuthState(this.app.id);
   }
 
   now(): string {

@@ -90,11 +90,24 @@ const STREAM_ERROR_STATUS: Record<string, number> = {
 
 // ---- matchers --------------------------------------------------------------------------------
 
-/** The request offers a tool with this name. */
+/**
+ * The request forces this tool (`tool_choice: { type: "tool", name }`), or offers it when no
+ * tool is forced. (Agents that share one tool list are told apart by the forced tool.)
+ */
 export const byTool =
   (name: string): Matcher =>
   (request) =>
-    request.toolNames.includes(name);
+    request.toolChoice?.type === "tool"
+      ? request.toolChoice.name === name
+      : request.toolNames.includes(name);
+
+/** The first user turn (the rendered prompt) contains `text`, e.g. "# Agent: implementer". */
+export const byPromptIncludes =
+  (text: string): Matcher =>
+  (request) => {
+    const first = request.body.messages.find((m) => m.role === "user");
+    return first !== undefined && textOf(first.content).includes(text);
+  };
 
 /** The system prompt (top-level or role `system` messages) contains `text`. */
 export const bySystemIncludes =

@@ -1,0 +1,233 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Queue } from "bullmq";
+import type { Kysely } from "kysely";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Database } from "../adapters/store/schema.ts";
+
+export interface JobObservation {
+  queue: string;
+  name: string;
+  outcome: "completed" | "failed";
+  seconds: number;
+}
+
+/**
+ * Prometheus metrics of one process. Webhook and job counters count what this process saw;
+ * queue depth, model usage and features by stage are read from Redis and Postgres at scrape
+ * time, so every web replica reports the same totals.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly webhooksReceived: Counter<"event">;
+  readonly webhooksRejected: Counter<"event" | "status">;
+  readonly jobs: Counter<"queue" | "name" | "outcome">;
+  readonly jobDuration: Histogram<"queue" | "name" | "outcome">;
+
+  constructor(options: { db: Kysely<Database>; queues: Queue[]; defaultMetrics?: boolean }) {
+    const { db, queues } = options;
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: "practical_process_" });
+    }
+
+    this.webhooksReceived = new Counter({
+      name: "practical_webhooks_received_total",
+      help: "Webhook deliveries received, by event.",
+      labelNames: ["event"],
+      registers,
+    });
+    this.webhooksRejected = new Counter({
+      name: "practical_webhooks_rejected_total",
+      help: "Webhook deliveries answered with an error (bad signature, malformed, or not recorded).",
+      labelNames: ["event", "status"],
+      registers,
+    });
+    this.jobs = new Counter({
+      name: "practical_jobs_total",
+      help: "Jobs run by this process's workers, by queue, job name and outcome.",
+      labelNames: ["queue", "name", "outcome"],
+      registers,
+    });
+    this.jobDuration = new Histogram({
+      name: "practical_job_duration_seconds",
+      help: "How long jobs ran, by queue, job name and outcome.",
+      labelNames: ["queue", "name", "outcome"],
+      buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+
+    new Gauge({
+      name: "practical_queue_jobs",
+      help: "Jobs in each queue by state (read from Redis at scrape time).",
+      labelNames: ["queue", "state"],
+      registers,
+      async collect() {
+        this.reset();
+        await Promise.all(
+          queues.map(async (queue) => {
+            const counts = await queue.getJobCounts(
+              "waiting",
+              "active",
+              "delayed",
+              "failed",
+              "completed",
+              "waiting-children",
+              "prioritized",
+            );
+            for (const [state, n] of Object.entries(counts)) {
+              this.set({ queue: queue.name, state }, n);
+            }
+          }),
+        );
+      },
+    });
+
+    new Gauge({
+      name: "practical_features",
+      help: "Features by stage.",
+      labelNames: ["stage"],
+      registers,
+      async collect() {
+        const rows = await db
+          .selectFrom("features")
+          .select((eb) => ["stage", eb.fn.countAll<number>().as("n")])
+          .groupBy("stage")
+          .execute();
+        this.reset();
+        for (const row of rows) this.set({ stage: row.stage }, Number(row.n));
+      },
+    });
+
+    // Totals of every recorded model call, read from agent_runs: they only grow (until the
+    // retention sweep removes an uninstalled installation's runs), so they are counters.
+    let usage: Promise<UsageRow[]> | null = null;
+    const readUsage = () => {
+      usage ??= db
+        .selectFrom("agent_runs")
+        .select((eb) => [
+          "agent",
+          "model",
+          eb.fn.sum<number>("input_tokens").as("input"),
+          eb.fn.sum<number>("output_tokens").as("output"),
+          eb.fn.sum<number>("cache_read_tokens").as("cache_read"),
+          eb.fn.sum<number>("cache_write_tokens").as("cache_write"),
+          eb.fn.sum<number>("cost_usd").as("cost"),
+          eb.fn.countAll<number>().as("calls"),
+        ])
+        .groupBy(["agent", "model"])
+        .execute()
+        .finally(() => {
+          setTimeout(() => {
+            usage = null;
+          }, 0);
+        });
+      return usage;
+    };
+    new Counter({
+      name: "practical_model_tokens_total",
+      help: "Model tokens by agent, model and kind (input, output, cache_read, cache_write).",
+      labelNames: ["agent", "model", "kind"],
+      registers,
+      async collect() {
+        const rows = await readUsage();
+        this.reset();
+        for (const row of rows) {
+          for (const kind of ["input", "output", "cache_read", "cache_write"] as const) {
+            this.inc({ agent: row.agent, model: row.model, kind }, Number(row[kind] ?? 0));
+          }
+        }
+      },
+    });
+    new Counter({
+      name: "practical_model_cost_usd_total",
+      help: "Model cost in USD by agent and model.",
+      labelNames: ["agent", "model"],
+      registers,
+      async collect() {
+        const rows = await readUsage();
+        this.reset();
+        for (const row of rows) {
+          this.inc({ agent: row.agent, model: row.model }, Number(row.cost ?? 0));
+        }
+      },
+    });
+    new Counter({
+      name: "practical_model_calls_total",
+      help: "Model calls by agent and model.",
+      labelNames: ["agent", "model"],
+      registers,
+      async collect() {
+        const rows = await readUsage();
+        this.reset();
+        for (const row of rows) this.inc({ agent: row.agent, model: row.model }, Number(row.calls));
+      },
+    });
+  }
+
+  /** Counts every request to the webhook path when its answer is sent. */
+  observeWebhooks(server: Server, path: string): void {
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== "POST" || (req.url ?? "").split("?")[0] !== path) return;
+      const header = req.headers["x-github-event"];
+      const event = (typeof header === "string" && /^[a-z_]{1,64}$/.test(header) && header) || "unknown";
+      res.once("finish", () => {
+        this.webhooksReceived.inc({ event });
+        if (res.statusCode >= 400) {
+          this.webhooksRejected.inc({ event, status: String(res.statusCode) });
+        }
+      });
+    });
+  }
+
+  observeJob = (job: JobObservation): void => {
+    const labels = { queue: job.queue, name: job.name, outcome: job.outcome };
+    this.jobs.inc(labels);
+    this.jobDuration.observe(labels, job.seconds);
+  };
+
+  /** GET /metrics: Prometheus text; with a token configured, only for `Authorization: Bearer <token>`. */
+  async serve(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {
+    if (token && !bearerMatches(req.headers.authorization, token)) {
+      res
+        .writeHead(401, {
+          "content-type": "text/plain; charset=utf-8",
+          "www-authenticate": 'Bearer realm="metrics"',
+        })
+        .end("A bearer token is required.\n");
+      return;
+    }
+    try {
+      const body = await this.registry.metrics();
+      res
+        .writeHead(200, {
+          "content-type": this.registry.contentType,
+          "cache-control": "no-store",
+        })
+        .end(body);
+    } catch {
+      res
+        .writeHead(503, { "content-type": "text/plain; charset=utf-8" })
+        .end("Metrics are unavailable: the database or Redis did not answer.\n");
+    }
+  }
+}
+
+interface UsageRow {
+  agent: string;
+  model: string;
+  input: number | null;
+  output: number | null;
+  cache_read: number | null;
+  cache_write: number | null;
+  cost: number | null;
+  calls: number;
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { AGENTS, type AgentName } from "../core/feature.ts";
+import { RepoConfig } from "../repo-config.ts";
+
+export const MODEL_CHOICES = ["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"] as const;
+
+const usd = z.number().positive().max(100_000);
+
+/**
+ * An installation's defaults, set on the dashboard: models per agent and budgets. A repository's
+ * `.github/practical.yml` overrides the models and the per-feature budget for that repository.
+ */
+export const InstallationSettings = z.object({
+  models: RepoConfig.shape.models,
+  /** USD per calendar month (UTC) for the whole installation. */
+  budget_monthly_usd: usd.optional(),
+  /** USD per feature. */
+  budget_feature_usd: usd.optional(),
+});
+export type InstallationSettings = z.infer<typeof InstallationSettings>;
+
+/** The stored settings, or the defaults when they are missing or unreadable. */
+export function parseInstallationSettings(stored: unknown): InstallationSettings {
+  const parsed = InstallationSettings.safeParse(stored ?? {});
+  return parsed.success ? parsed.data : InstallationSettings.parse({});
+}
+
+/** Reads the settings form: one model and max_tokens per agent, two budgets. */
+export function parseSettingsForm(
+  form: Record<string, unknown>,
+): { ok: true; settings: InstallationSettings } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const models: Partial<Record<AgentName, { model?: string; max_tokens?: number }>> = {};
+  for (const agent of AGENTS) {
+    const model = String(form[`model_${agent}`] ?? "").trim();
+    const maxTokens = String(form[`max_tokens_${agent}`] ?? "").trim();
+    const setting: { model?: string; max_tokens?: number } = {};
+    if (model) setting.model = model;
+    if (maxTokens) setting.max_tokens = Number(maxTokens);
+    if (Object.keys(setting).length > 0) models[agent] = setting;
+  }
+  const budget = (name: string) => {
+    const text = String(form[name] ?? "").trim();
+    return text === "" ? undefined : Number(text);
+  };
+  const candidate = {
+    models,
+    budget_monthly_usd: budget("budget_monthly_usd"),
+    budget_feature_usd: budget("budget_feature_usd"),
+  };
+  const parsed = InstallationSettings.safeParse(candidate);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join(".");
+      const label = path.startsWith("models.")
+        ? `${path.split(".")[1]} ${path.endsWith("max_tokens") ? "max tokens" : "model"}`
+        : path === "budget_monthly_usd"
+          ? "monthly budget"
+          : path === "budget_feature_usd"
+            ? "per-feature budget"
+            : path;
+      problems.push(`${label}: ${issue.message}`);
+    }
+    return { ok: false, problems };
+  }
+  return { ok: true, settings: parsed.data };
+}

@@ -1,0 +1,819 @@
+// The code half of the GitHub adapter (commits, pull requests, check runs, snapshots) driven
+// over HTTP against the GitHub fake, through a real Probot and its Octokit.
+import { Probot, ProbotOctokit } from "probot";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { OctokitGitHub } from "../../src/adapters/github/octokit-github.ts";
+import {
+  BranchMovedError,
+  type CheckAnnotation,
+  type CommitRequest,
+  type RepoRef,
+} from "../../src/ports/github.ts";
+import { type GitHubFakeServer, type LedgerEntry, startGitHubFake } from "../fakes/github/index.ts";
+
+const OWNER = "acme";
+const INSTALLATION = 5151;
+const BRANCH = "practical/12-csv-export";
+
+const ROUTES = {
+  refs: "/repos/{owner}/{repo}/git/refs",
+  ref: "/repos/{owner}/{repo}/git/refs/{ref}",
+  trees: "/repos/{owner}/{repo}/git/trees",
+  commits: "/repos/{owner}/{repo}/git/commits",
+  pulls: "/repos/{owner}/{repo}/pulls",
+  pull: "/repos/{owner}/{repo}/pulls/{pull_number}",
+  checkRuns: "/repos/{owner}/{repo}/check-runs",
+  checkRun: "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+};
+
+const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { enabled: false },
+}));
+
+function newProbot(fake: GitHubFakeServer, Octokit = TestOctokit): Probot {
+  return new Probot({
+    appId: fake.appId,
+    privateKey: fake.privateKey,
+    secret: "webhook-secret",
+    baseUrl: fake.baseUrl,
+    logLevel: "fatal",
+    Octokit,
+  });
+}
+
+describe("OctokitGitHub against the GitHub fake: code", () => {
+  let fake: GitHubFakeServer;
+  let github: OctokitGitHub;
+  let repoCount = 0;
+
+  beforeAll(async () => {
+    fake = await startGitHubFake({ slug: "build-practical", validateResponses: true });
+    fake.addInstallation({ id: INSTALLATION, account: OWNER, accountType: "Organization" });
+    github = new OctokitGitHub(newProbot(fake));
+  });
+
+  afterEach(() => {
+    fake.clearFaults();
+    expect(fake.violations).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  /** A fresh repository per test, so ledger entries are told apart by path. */
+  function newRepo(files: Record<string, string> = {}): RepoRef & { base: string } {
+    repoCount += 1;
+    const name = `widgets-${repoCount}`;
+    const base = fake.addRepo({
+      installationId: INSTALLATION,
+      owner: OWNER,
+      name,
+      files: { "README.md": "# Widgets\n", "src/app.ts": "export const app = 1;\n", ...files },
+    });
+    return { installationId: INSTALLATION, owner: OWNER, repo: name, base };
+  }
+
+  function writes(repo: RepoRef, method: string, route: string): LedgerEntry[] {
+    return fake.ledger.filter(
+      (e) =>
+        e.method === method &&
+        e.route === route &&
+        e.path.startsWith(`/repos/${repo.owner}/${repo.repo}/`),
+    );
+  }
+
+  function request(overrides: Partial<CommitRequest> & { marker: string }): CommitRequest {
+    return {
+      branch: BRANCH,
+      base: "main",
+      message: `Add the spec\n\n${overrides.marker}\n`,
+      files: [],
+      basedOn: null,
+      ...overrides,
+    };
+  }
+
+  describe("commitFiles", () => {
+    it("creates the branch from the default branch with every file in one tree and one commit", async () => {
+      const repo = newRepo();
+      const result = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [
+            { path: "docs/practical/12/spec.md", content: "# Spec\n" },
+            { path: "docs/practical/12/plan.md", content: "# Plan\n" },
+            { path: "src/app.ts", content: "export const app = 2;\n" },
+          ],
+        }),
+      );
+
+      expect(result.created).toBe(true);
+      expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(result.sha);
+      const [commit, root] = fake.branchCommits(OWNER, repo.repo, BRANCH);
+      expect(commit?.sha).toBe(result.sha);
+      expect(commit?.parents).toEqual([repo.base]);
+      expect(root?.sha).toBe(repo.base);
+      expect(commit?.message).toContain("Practical-Step: f12-spec-v1");
+      expect(commit?.files.map((f) => f.path).sort()).toEqual([
+        "docs/practical/12/plan.md",
+        "docs/practical/12/spec.md",
+        "src/app.ts",
+      ]);
+      expect(fake.files(OWNER, repo.repo, BRANCH)).toEqual({
+        "README.md": "# Widgets\n",
+        "src/app.ts": "export const app = 2;\n",
+        "docs/practical/12/spec.md": "# Spec\n",
+        "docs/practical/12/plan.md": "# Plan\n",
+      });
+      expect(fake.branchSha(OWNER, repo.repo, "main")).toBe(repo.base);
+
+      const created = writes(repo, "POST", ROUTES.refs);
+      expect(created).toHaveLength(1);
+      expect(created[0]?.body).toMatchObject({ ref: `refs/heads/${BRANCH}`, sha: repo.base });
+      expect(writes(repo, "POST", ROUTES.trees)).toHaveLength(1);
+      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
+      const updates = writes(repo, "PATCH", ROUTES.ref);
+      expect(updates).toHaveLength(1);
+      expect(updates[0]?.body).toMatchObject({ sha: result.sha, force: false });
+      expect(fake.countRequests({ route: "/repos/{owner}/{repo}/contents/{path}" })).toBe(0);
+    });
+
+    it("returns the step's commit when run again, without a second commit", async () => {
+      const repo = newRepo();
+      const step = request({
+        marker: "Practical-Step: f12-spec-v1",
+        files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+      });
+      const first = await github.commitFiles(repo, step);
+      const again = await github.commitFiles(repo, {
+        ...step,
+        files: [{ path: "docs/spec.md", content: "# A different answer the second time\n" }],
+      });
+
+      expect(again).toEqual({ sha: first.sha, created: false });
+      expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(first.sha);
+      expect(fake.branchCommits(OWNER, repo.repo, BRANCH)).toHaveLength(2);
+      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
+      expect(writes(repo, "POST", ROUTES.trees)).toHaveLength(1);
+      expect(writes(repo, "PATCH", ROUTES.ref)).toHaveLength(1);
+    });
+
+    it("deletes files, skipping paths the branch does not have", async () => {
+      const repo = newRepo({ "docs/old.md": "old\n" });
+      const result = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-code-v1",
+          files: [
+            { path: "docs/old.md", content: null },
+            { path: "docs/never-existed.md", content: null },
+            { path: "src/new.ts", content: "export {};\n" },
+          ],
+        }),
+      );
+
+      expect(result.created).toBe(true);
+      const files = fake.files(OWNER, repo.repo, BRANCH);
+      expect(files["docs/old.md"]).toBeUndefined();
+      expect(files["src/new.ts"]).toBe("export {};\n");
+      expect(fake.branchCommits(OWNER, repo.repo, BRANCH)[0]?.files).toEqual(
+        expect.arrayContaining([
+          { path: "docs/old.md", status: "removed" },
+          { path: "src/new.ts", status: "added" },
+        ]),
+      );
+      const tree = writes(repo, "POST", ROUTES.trees)[0]?.body as { tree: { path: string }[] };
+      expect(tree.tree.map((e) => e.path).sort()).toEqual(["docs/old.md", "src/new.ts"]);
+    });
+
+    it("makes no commit when nothing changes", async () => {
+      const repo = newRepo();
+      const first = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      const same = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v2",
+          files: [
+            { path: "docs/spec.md", content: "# Spec\n" },
+            { path: "docs/absent.md", content: null },
+          ],
+          basedOn: first.sha,
+        }),
+      );
+
+      expect(same).toEqual({ sha: first.sha, created: false });
+      expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(first.sha);
+      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
+      expect(writes(repo, "PATCH", ROUTES.ref)).toHaveLength(1);
+    });
+
+    it("builds on someone else's push that changes other files and keeps their work", async () => {
+      const repo = newRepo();
+      const ours = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      const theirs = fake.pushCommit({
+        owner: OWNER,
+        repo: repo.repo,
+        branch: BRANCH,
+        files: { "NOTES.md": "maria's notes\n" },
+        author: "maria",
+        message: "Add notes",
+      });
+
+      const next = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-plan-v1",
+          files: [{ path: "docs/plan.md", content: "# Plan\n" }],
+          basedOn: ours.sha,
+        }),
+      );
+
+      expect(next.created).toBe(true);
+      const history = fake.branchCommits(OWNER, repo.repo, BRANCH);
+      expect(history.map((c) => c.sha).slice(0, 3)).toEqual([next.sha, theirs, ours.sha]);
+      expect(history[0]?.parents).toEqual([theirs]);
+      const files = fake.files(OWNER, repo.repo, BRANCH);
+      expect(files["NOTES.md"]).toBe("maria's notes\n");
+      expect(files["docs/plan.md"]).toBe("# Plan\n");
+      expect(files["docs/spec.md"]).toBe("# Spec\n");
+    });
+
+    it("refuses with BranchMovedError when someone changed the same file, leaving the branch alone", async () => {
+      const repo = newRepo();
+      const ours = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      const theirs = fake.pushCommit({
+        owner: OWNER,
+        repo: repo.repo,
+        branch: BRANCH,
+        files: { "docs/spec.md": "# Spec, edited by hand\n" },
+        author: "maria",
+        message: "Edit the spec",
+      });
+      const commitsBefore = writes(repo, "POST", ROUTES.commits).length;
+
+      const attempt = github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v2",
+          files: [
+            { path: "docs/spec.md", content: "# Spec v2\n" },
+            { path: "docs/other.md", content: "other\n" },
+          ],
+          basedOn: ours.sha,
+        }),
+      );
+
+      await expect(attempt).rejects.toBeInstanceOf(BranchMovedError);
+      await attempt.catch((error: BranchMovedError) => {
+        expect(error.paths).toEqual(["docs/spec.md"]);
+        expect(error.branch).toBe(BRANCH);
+        expect(error.unrecoverable).toBe(true);
+      });
+      expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(theirs);
+      expect(fake.readFile(OWNER, repo.repo, BRANCH, "docs/spec.md")).toBe(
+        "# Spec, edited by hand\n",
+      );
+      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(commitsBefore);
+    });
+
+    it("redoes the commit on top of a push that lands between its read and its ref update, without force", async () => {
+      const repo = newRepo();
+      const ours = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      let theirs = "";
+      const RacingOctokit = TestOctokit.plugin((octokit) => {
+        octokit.hook.before("request", (options) => {
+          if (!theirs && options.method === "PATCH" && String(options.url).includes("/git/refs/")) {
+            theirs = fake.pushCommit({
+              owner: OWNER,
+              repo: repo.repo,
+              branch: BRANCH,
+              files: { "NOTES.md": "pushed at the worst moment\n" },
+              author: "maria",
+              message: "Racing push",
+            });
+          }
+        });
+      });
+      const racing = new OctokitGitHub(newProbot(fake, RacingOctokit));
+
+      const result = await racing.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-plan-v1",
+          files: [{ path: "docs/plan.md", content: "# Plan\n" }],
+          basedOn: ours.sha,
+        }),
+      );
+
+      expect(theirs).not.toBe("");
+      expect(result.created).toBe(true);
+      const history = fake.branchCommits(OWNER, repo.repo, BRANCH);
+      expect(history.map((c) => c.sha).slice(0, 3)).toEqual([result.sha, theirs, ours.sha]);
+      expect(fake.files(OWNER, repo.repo, BRANCH)).toMatchObject({
+        "NOTES.md": "pushed at the worst moment\n",
+        "docs/plan.md": "# Plan\n",
+        "docs/spec.md": "# Spec\n",
+      });
+      const patches = fake.requestLog.filter(
+        (r) => r.method === "PATCH" && r.route === ROUTES.ref && r.path.includes(`/${repo.repo}/`),
+      );
+      expect(patches.map((r) => r.status)).toEqual([200, 422, 200]);
+      for (const entry of writes(repo, "PATCH", ROUTES.ref)) {
+        expect(entry.body).toMatchObject({ force: false });
+      }
+    });
+
+    it("refuses a racing push that changed the same file even without basedOn", async () => {
+      const repo = newRepo();
+      let theirs = "";
+      const RacingOctokit = TestOctokit.plugin((octokit) => {
+        octokit.hook.before("request", (options) => {
+          if (!theirs && options.method === "PATCH" && String(options.url).includes("/git/refs/")) {
+            theirs = fake.pushCommit({
+              owner: OWNER,
+              repo: repo.repo,
+              branch: BRANCH,
+              files: { "docs/spec.md": "theirs\n" },
+              author: "maria",
+              message: "Racing push",
+            });
+          }
+        });
+      });
+      const racing = new OctokitGitHub(newProbot(fake, RacingOctokit));
+
+      await expect(
+        racing.commitFiles(
+          repo,
+          request({
+            marker: "Practical-Step: f12-spec-v1",
+            files: [{ path: "docs/spec.md", content: "ours\n" }],
+          }),
+        ),
+      ).rejects.toBeInstanceOf(BranchMovedError);
+      expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(theirs);
+      expect(fake.readFile(OWNER, repo.repo, BRANCH, "docs/spec.md")).toBe("theirs\n");
+    });
+
+    it("gives up with a clear error when the ref update keeps failing as not a fast forward", async () => {
+      const repo = newRepo();
+      fake.injectFault({
+        method: "PATCH",
+        route: ROUTES.ref,
+        status: 422,
+        body: {
+          message: "Update is not a fast forward",
+          documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference",
+          status: "422",
+        },
+        times: 10,
+      });
+
+      await expect(
+        github.commitFiles(
+          repo,
+          request({
+            marker: "Practical-Step: f12-spec-v1",
+            files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+          }),
+        ),
+      ).rejects.toThrow(/kept moving/);
+      expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(repo.base);
+      const patches = fake.requestLog.filter(
+        (r) => r.method === "PATCH" && r.route === ROUTES.ref && r.path.includes(`/${repo.repo}/`),
+      );
+      expect(patches.map((r) => r.status)).toEqual([422, 422, 422, 422]);
+    });
+
+    it("recovers from a lost race to create the branch", async () => {
+      const repo = newRepo();
+      // Another run creates the branch first: the create lands, and this one is told 422.
+      fake.injectFault({
+        method: "POST",
+        route: ROUTES.refs,
+        status: 422,
+        afterWrite: true,
+        body: {
+          message: "Reference already exists",
+          documentation_url: "https://docs.github.com/rest/git/refs#create-a-reference",
+          status: "422",
+        },
+      });
+
+      const result = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+
+      expect(result.created).toBe(true);
+      expect(fake.branchCommits(OWNER, repo.repo, BRANCH)[0]?.parents).toEqual([repo.base]);
+      expect(fake.readFile(OWNER, repo.repo, BRANCH, "docs/spec.md")).toBe("# Spec\n");
+    });
+  });
+
+  describe("getBranchHead and diff", () => {
+    it("reads a branch head, null for a missing branch, and the patches between two commits", async () => {
+      const repo = newRepo();
+      expect(await github.getBranchHead(repo, "main")).toBe(repo.base);
+      expect(await github.getBranchHead(repo, "no/such-branch")).toBeNull();
+
+      const result = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-code-v1",
+          files: [
+            { path: "src/app.ts", content: "export const app = 2;\n" },
+            { path: "README.md", content: null },
+            { path: "src/new.ts", content: "export const created = true;\n" },
+          ],
+        }),
+      );
+      expect(await github.getBranchHead(repo, BRANCH)).toBe(result.sha);
+
+      const files = await github.diff(repo, repo.base, result.sha);
+      const byPath = new Map(files.map((f) => [f.path, f]));
+      expect([...byPath.keys()].sort()).toEqual(["README.md", "src/app.ts", "src/new.ts"]);
+      expect(byPath.get("README.md")?.status).toBe("removed");
+      expect(byPath.get("src/new.ts")?.status).toBe("added");
+      expect(byPath.get("src/app.ts")?.status).toBe("modified");
+      expect(byPath.get("src/app.ts")?.patch).toContain("-export const app = 1;");
+      expect(byPath.get("src/app.ts")?.patch).toContain("+export const app = 2;");
+    });
+  });
+
+  describe("ensurePullRequest", () => {
+    it("opens one draft pull request and updates its body, not its title, when called again", async () => {
+      const repo = newRepo();
+      const commit = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+
+      const first = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "CSV export",
+        body: "Closes #12\n\nStage: spec",
+      });
+      const second = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "A title that is not applied",
+        body: "Closes #12\n\nStage: plan",
+      });
+      const third = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "CSV export",
+        body: "Closes #12\n\nStage: plan",
+      });
+
+      expect(first).toMatchObject({ created: true, headSha: commit.sha });
+      expect(second).toMatchObject({ created: false, number: first.number, headSha: commit.sha });
+      expect(third).toMatchObject({ created: false, number: first.number });
+      expect(first.url).toContain(`/pull/${first.number}`);
+      const pulls = fake.pulls(OWNER, repo.repo);
+      expect(pulls).toHaveLength(1);
+      expect(pulls[0]).toMatchObject({
+        number: first.number,
+        draft: true,
+        title: "CSV export",
+        body: "Closes #12\n\nStage: plan",
+        head: { ref: BRANCH, sha: commit.sha },
+        base: { ref: "main" },
+      });
+      expect(writes(repo, "POST", ROUTES.pulls)).toHaveLength(1);
+      const updates = writes(repo, "PATCH", ROUTES.pull);
+      expect(updates).toHaveLength(1);
+      expect(updates[0]?.body).toEqual({ body: "Closes #12\n\nStage: plan" });
+    });
+
+    it("finds the pull request another run opened first", async () => {
+      const repo = newRepo();
+      await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      fake.injectFault({
+        method: "GET",
+        route: ROUTES.pulls,
+        status: 200,
+        body: [],
+      });
+      const opened = fake.openPullRequest({
+        owner: OWNER,
+        repo: repo.repo,
+        head: BRANCH,
+        title: "Opened by the other run",
+        body: "same body",
+        author: "build-practical[bot]",
+        draft: true,
+      });
+
+      const found = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "CSV export",
+        body: "same body",
+      });
+
+      expect(found).toMatchObject({ created: false, number: opened.payload.number });
+      expect(fake.pulls(OWNER, repo.repo)).toHaveLength(1);
+    });
+  });
+
+  describe("ensureCheckRun", () => {
+    function annotations(count: number): CheckAnnotation[] {
+      return Array.from({ length: count }, (_, i) => ({
+        path: "src/app.ts",
+        start_line: i + 1,
+        end_line: i + 1,
+        annotation_level: i % 2 === 0 ? "warning" : "failure",
+        title: `Finding ${i + 1}`,
+        message: `Finding number ${i + 1}`,
+      }));
+    }
+
+    it("sends 120 annotations in requests of at most 50 to one check run, and stays one when called again", async () => {
+      const repo = newRepo();
+      const check = {
+        headSha: repo.base,
+        name: "Build Practical / security",
+        externalId: "feature-12/round-1/security_review",
+        status: "completed" as const,
+        conclusion: "failure" as const,
+        title: "3 findings",
+        summary: "Security review",
+        text: "Details",
+        annotations: annotations(120),
+        actions: [
+          { label: "Fix findings", description: "Ask the implementer to fix", identifier: "fix" },
+          { label: "Two", description: "two", identifier: "two" },
+          { label: "Three", description: "three", identifier: "three" },
+          { label: "Four", description: "four", identifier: "four" },
+        ],
+      };
+
+      const first = await github.ensureCheckRun(repo, check);
+      const runs = fake.checkRuns(OWNER, repo.repo, repo.base);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({
+        id: first.id,
+        name: "Build Practical / security",
+        externalId: "feature-12/round-1/security_review",
+        status: "completed",
+        conclusion: "failure",
+        output: { title: "3 findings", summary: "Security review", text: "Details" },
+      });
+      expect(runs[0]?.annotations).toHaveLength(120);
+      expect(runs[0]?.annotations.map((a) => a.start_line)).toEqual(
+        Array.from({ length: 120 }, (_, i) => i + 1),
+      );
+      expect(runs[0]?.actions.map((a) => a.identifier)).toEqual(["fix", "two", "three"]);
+
+      const sent = [
+        ...writes(repo, "POST", ROUTES.checkRuns),
+        ...writes(repo, "PATCH", ROUTES.checkRun),
+      ].map((e) => (e.body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []);
+      expect(sent.map((a) => a.length)).toEqual([50, 50, 20]);
+      const created = writes(repo, "POST", ROUTES.checkRuns)[0]?.body as Record<string, unknown>;
+      expect(created.completed_at).toEqual(expect.any(String));
+      expect(created.external_id).toBe("feature-12/round-1/security_review");
+
+      const second = await github.ensureCheckRun(repo, { ...check, conclusion: "neutral" });
+      expect(second.id).toBe(first.id);
+      const after = fake.checkRuns(OWNER, repo.repo, repo.base);
+      expect(after).toHaveLength(1);
+      expect(after[0]?.conclusion).toBe("neutral");
+      expect(after[0]?.annotations).toHaveLength(120);
+      expect(writes(repo, "POST", ROUTES.checkRuns)).toHaveLength(1);
+    });
+
+    it("creates an in-progress run, then completes the same run", async () => {
+      const repo = newRepo();
+      const base = {
+        headSha: repo.base,
+        name: "Build Practical / code",
+        externalId: "feature-12/round-1/code_review",
+        title: "Reviewing",
+        summary: "In progress",
+      };
+      const started = await github.ensureCheckRun(repo, { ...base, status: "in_progress" });
+      const other = await github.ensureCheckRun(repo, {
+        ...base,
+        externalId: "feature-12/round-2/code_review",
+        status: "in_progress",
+      });
+      const done = await github.ensureCheckRun(repo, {
+        ...base,
+        status: "completed",
+        conclusion: "success",
+        title: "No findings",
+        summary: "Done",
+      });
+
+      expect(done.id).toBe(started.id);
+      expect(other.id).not.toBe(started.id);
+      const run = fake.checkRuns(OWNER, repo.repo).find((r) => r.id === started.id);
+      expect(run).toMatchObject({
+        status: "completed",
+        conclusion: "success",
+        output: { title: "No findings", summary: "Done" },
+      });
+      const report = await github.readCheckRun(repo, started.id);
+      expect(report).toMatchObject({
+        id: started.id,
+        name: "Build Practical / code",
+        conclusion: "success",
+        title: "No findings",
+        summary: "Done",
+        annotations: [],
+      });
+    });
+
+    it("reads a check run back with at most 50 annotations", async () => {
+      const repo = newRepo();
+      const run = await github.ensureCheckRun(repo, {
+        headSha: repo.base,
+        name: "Build Practical / alignment",
+        externalId: "feature-12/round-1/alignment_review",
+        status: "completed",
+        conclusion: "failure",
+        title: "Findings",
+        summary: "Many",
+        annotations: annotations(70),
+      });
+      const report = await github.readCheckRun(repo, run.id);
+      expect(report.annotations).toHaveLength(50);
+      expect(report.annotations[0]).toEqual({
+        path: "src/app.ts",
+        line: 1,
+        message: "Finding number 1",
+      });
+    });
+  });
+
+  describe("reading what others left", () => {
+    it("failedChecksOfSuite returns the failed runs of a CI suite with their annotations", async () => {
+      const repo = newRepo();
+      const event = fake.completeCheckSuite({
+        owner: OWNER,
+        repo: repo.repo,
+        headSha: repo.base,
+        conclusion: "failure",
+        checkRuns: [
+          {
+            name: "test",
+            conclusion: "failure",
+            summary: "2 tests failed",
+            annotations: [
+              {
+                path: "src/app.ts",
+                start_line: 3,
+                end_line: 3,
+                annotation_level: "failure",
+                message: "expected 1 to be 2",
+              },
+            ],
+          },
+          { name: "lint", conclusion: "success" },
+          { name: "build", conclusion: "timed_out", summary: "took too long" },
+          { name: "docs", conclusion: "skipped" },
+        ],
+      });
+      const suiteId = event.payload.check_suite.id;
+
+      const failed = await github.failedChecksOfSuite(repo, suiteId);
+
+      expect(failed.map((r) => r.name).sort()).toEqual(["build", "test"]);
+      const test = failed.find((r) => r.name === "test");
+      expect(test).toMatchObject({
+        conclusion: "failure",
+        summary: "2 tests failed",
+        annotations: [{ path: "src/app.ts", line: 3, message: "expected 1 to be 2" }],
+      });
+      expect(failed.find((r) => r.name === "build")).toMatchObject({
+        conclusion: "timed_out",
+        annotations: [],
+      });
+    });
+
+    it("readReview returns a review's body and its line comments", async () => {
+      const repo = newRepo();
+      await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-code-v1",
+          files: [{ path: "src/app.ts", content: "export const app = 2;\n" }],
+        }),
+      );
+      const pr = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "CSV export",
+        body: "b",
+      });
+      const event = fake.submitReview({
+        owner: OWNER,
+        repo: repo.repo,
+        number: pr.number,
+        author: "maria",
+        state: "changes_requested",
+        body: "Please rename things",
+        comments: [
+          { path: "src/app.ts", line: 1, body: "Call it `widgetApp`" },
+          { path: "README.md", line: 1, body: "Mention CSV" },
+        ],
+      });
+
+      const review = await github.readReview(repo, pr.number, event.payload.review.id);
+
+      expect(review).toEqual({
+        body: "Please rename things",
+        comments: [
+          { path: "src/app.ts", line: 1, body: "Call it `widgetApp`" },
+          { path: "README.md", line: 1, body: "Mention CSV" },
+        ],
+      });
+    });
+  });
+
+  describe("snapshot", () => {
+    it("returns the text files of a ref without GitHub's top folder, leaving out binary and huge files", async () => {
+      const longPath = `docs/${"a-very-long-folder-name/".repeat(6)}notes.md`;
+      expect(longPath.length).toBeGreaterThan(100);
+      const repo = newRepo({
+        "assets/logo.png": "\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR",
+        "data/huge.txt": "x".repeat(1024 * 1024 + 1),
+        [longPath]: "deep\n",
+        "src/lib/util.ts": "export const util = 1;\n",
+      });
+      const head = fake.pushCommit({
+        owner: OWNER,
+        repo: repo.repo,
+        branch: "main",
+        files: { "CHANGELOG.md": "## 1.0\n" },
+        author: "maria",
+        message: "Changelog",
+      });
+
+      const snapshot = await github.snapshot(repo, "main");
+
+      expect(snapshot.sha).toBe(head);
+      expect(Object.fromEntries(snapshot.files)).toEqual({
+        "README.md": "# Widgets\n",
+        "src/app.ts": "export const app = 1;\n",
+        "src/lib/util.ts": "export const util = 1;\n",
+        "CHANGELOG.md": "## 1.0\n",
+        [longPath]: "deep\n",
+      });
+      expect(
+        fake.requestLog.some(
+          (r) => r.route === "/repos/{owner}/{repo}/tarball/{ref}" && r.path.endsWith(`/${head}`),
+        ),
+      ).toBe(true);
+
+      const older = await github.snapshot(repo, repo.base);
+      expect(older.sha).toBe(repo.base);
+      expect(older.files.has("CHANGELOG.md")).toBe(false);
+      expect(older.files.get("README.md")).toBe("# Widgets\n");
+    });
+  });
+});
