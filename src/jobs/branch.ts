@@ -47,7 +47,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   const branch = branchOf(feature, repoContext.config);
   const marker = stepMarker(feature.id, step.key);
   const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
-  const { sha } = await deps.github.commitFiles(repoRefOf(feature), {
+  const { sha, unchanged } = await deps.github.commitFiles(repoRefOf(feature), {
     branch,
     base: repoContext.defaultBranch,
     message,
@@ -55,8 +55,11 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     files: step.files,
     basedOn,
   });
-  await deps.store.updateFeatureLinks(feature.id, { branch, headSha: sha });
-  const updated: FeatureRecord = { ...feature, branch, headSha: sha };
+  // Nothing to commit: the app has not read the head's other changes (someone else's push),
+  // so the next step keeps checking against the head it last wrote.
+  const headSha = unchanged && basedOn ? basedOn : sha;
+  await deps.store.updateFeatureLinks(feature.id, { branch, headSha });
+  const updated: FeatureRecord = { ...feature, branch, headSha };
   await ensurePullRequest(job, updated);
   return sha;
 }

@@ -19,10 +19,8 @@ export async function implement(job: AgentJob): Promise<void> {
   let [saved] = await deps.store.stepArtifacts(feature.id, data.key);
   let basedOn = feature.headSha;
   if (!saved) {
-    const snapshot = await deps.github.snapshot(
-      repo,
-      feature.headSha ?? branchOf(feature, repoContext.config),
-    );
+    // The branch as it is now: the implementer reads (and so builds on) anyone's pushes.
+    const snapshot = await deps.github.snapshot(repo, branchOf(feature, repoContext.config));
     basedOn = snapshot.sha;
     const artifacts = await deps.store.latestArtifacts(feature.id);
     const findings = data.fix ? await readFindings(job, repo, data.fix) : "";

@@ -57,7 +57,9 @@ export async function runReview(
     });
   }
   const repo = repoRefOf(feature);
-  const head = feature.headSha;
+  // What people would merge: the branch head, which is the app's last commit unless someone
+  // pushed since.
+  const head = (await deps.github.getBranchHead(repo, feature.branch ?? "")) ?? feature.headSha;
   const changed = await deps.github.diff(repo, repoContext.defaultBranch, head);
   const diff = fenceUntrusted(
     "pull request diff",

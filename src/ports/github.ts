@@ -78,6 +78,12 @@ export interface CommitRequest {
   basedOn: string | null;
 }
 
+export interface CommitResult {
+  sha: string;
+  created: boolean;
+  unchanged?: boolean;
+}
+
 /** Someone pushed to the branch and changed files this step would overwrite. */
 export class BranchMovedError extends Error {
   override name = "BranchMovedError";
@@ -161,9 +167,10 @@ export interface GitHubCodePort {
   /**
    * One commit with every file of the step in one tree (Git Data API), on top of the branch
    * head, updating the ref without force. Idempotent by `marker`; see `CommitRequest`.
-   * `created: false` when the step's commit was found already or nothing changed.
+   * `created: false` when the step's commit was found already; `unchanged: true` (with the
+   * head's sha) when the branch already had these contents and no commit was made.
    */
-  commitFiles(repo: RepoRef, request: CommitRequest): Promise<{ sha: string; created: boolean }>;
+  commitFiles(repo: RepoRef, request: CommitRequest): Promise<CommitResult>;
   /** The open PR from `head`, found again, or a new draft one; the body is updated if it differs. */
   ensurePullRequest(repo: RepoRef, request: PullRequestRequest): Promise<PullRequestRef>;
   /** Found by name + external_id on the head commit, updated; else created. */

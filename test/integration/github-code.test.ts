@@ -211,7 +211,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         }),
       );
 
-      expect(same).toEqual({ sha: first.sha, created: false });
+      expect(same).toEqual({ sha: first.sha, created: false, unchanged: true });
       expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(first.sha);
       expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
       expect(writes(repo, "PATCH", ROUTES.ref)).toHaveLength(1);

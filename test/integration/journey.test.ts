@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEMO_ANSWER,
@@ -6,6 +7,7 @@ import {
   scriptDemoFeature,
 } from "../../scripts/demo/feature.ts";
 import type { Stage } from "../../src/core/feature.ts";
+import { byPromptIncludes } from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 
@@ -15,6 +17,13 @@ beforeAll(async () => {
   h.github.setPermission(OWNER, REPO, "mona", "write");
 });
 afterAll(async () => h?.stop());
+
+/** The first lines of the app's commits on a branch, newest first. */
+const stepCommits = (branch: string) =>
+  h.github
+    .branchCommits(OWNER, REPO, branch)
+    .filter((c) => c.message.includes("Practical-Step:"))
+    .map((c) => c.message.split("\n")[0]);
 
 const feature = (issue: number) => h.db.store.findFeatureByIssue(OWNER, REPO, issue);
 const stageOf = async (issue: number) => (await feature(issue))?.stage;
@@ -63,6 +72,240 @@ async function driveToReviews(title: string): Promise<number> {
 }
 
 describe("the pull-request side, end to end", () => {
+  it("fixes a failing security review in one round; past the limit it fails, and /retry resumes", async () => {
+    let verdicts: ("pass" | "fail")[] = ["fail", "pass"];
+    const unscript = scriptDemoFeature(h.model, {
+      security: (round) => verdicts[round - 1] ?? "fail",
+    });
+    try {
+      const issue = await driveToReviews("Health endpoint with a fix round");
+      await waitStage(issue, "awaiting_merge");
+      const f = await feature(issue);
+      expect(f?.fixRounds).toBe(1);
+      const ours = stepCommits(f?.branch ?? "");
+      expect(ours[0]).toBe(`fix: address security review findings for #${issue}`);
+      expect(ours).toHaveLength(5);
+      expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/server.js"]).toContain(
+        'allow: "GET", "content-type"',
+      );
+      const security = h.github
+        .checkRuns(OWNER, REPO, f?.headSha ?? "")
+        .filter((r) => r.name === "Build Practical / security");
+      expect(security.map((r) => r.conclusion)).toEqual(["success"]);
+
+      // Always failing: two fix rounds, then failed with the reasons and /retry offered.
+      verdicts = [];
+      const second = await driveToReviews("Health endpoint that keeps failing");
+      await waitStage(second, "failed");
+      const failed = await feature(second);
+      expect(failed?.failureReason).toMatch(/after 2 fix rounds: security/);
+      await waitFor("the failure comment", () =>
+        h.github.comments(OWNER, REPO, second).some((c) => c.body.includes("say `/retry`")),
+      );
+      verdicts = Array(20).fill("pass");
+      await say(second, "/retry");
+      await waitStage(second, "awaiting_merge");
+    } finally {
+      unscript();
+    }
+  }, 60_000);
+
+  it("never commits a forbidden write; the implementer is told why and corrects itself", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    const forbidden = ["../x", "/etc/passwd", ".github/workflows/x.yml", "src/key.js"];
+    const removeEvil = h.model.respond(byPromptIncludes("# Agent: implementer"), (request) => {
+      const turn = request.body.messages.filter((m) => m.role === "assistant").length;
+      if (turn === 0) {
+        return {
+          toolUse: forbidden.map((path) => ({
+            name: "write_file",
+            input: {
+              path,
+              content: path === "src/key.js" ? `export const KEY = \`${pem}\`;\n` : "x\n",
+            },
+          })),
+        };
+      }
+      if (turn === 1) {
+        return {
+          toolUse: {
+            name: "write_file",
+            input: { path: "src/health.js", content: "export const ok = true;\n" },
+          },
+        };
+      }
+      return {
+        toolUse: {
+          name: "finish",
+          input: { summary: "Wrote src/health.js only.", tasksDone: ["T001"] },
+        },
+      };
+    });
+    const unscript = scriptDemoFeature(h.model);
+    try {
+      const issue = await driveToReviews("Health endpoint, carefully");
+      await waitStage(issue, "awaiting_merge");
+      const files = h.github.files(OWNER, REPO, (await feature(issue))?.branch ?? "");
+      expect(files["src/health.js"]).toBe("export const ok = true;\n");
+      expect(
+        Object.keys(files).filter(
+          (p) => p.includes("workflows") || p.includes("key") || p.endsWith("x"),
+        ),
+      ).toEqual([]);
+      expect(JSON.stringify(files)).not.toContain("PRIVATE KEY");
+      // What the model was told: the tool results it received, as sent over the wire.
+      const rejections = h.model.requests.flatMap((r) =>
+        ((r.body as { messages?: { content: unknown }[] })?.messages ?? [])
+          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+          .filter(
+            (b: { type?: string; is_error?: boolean }) => b.type === "tool_result" && b.is_error,
+          )
+          .map((b: { content?: unknown }) => ({ text: JSON.stringify(b.content) })),
+      );
+      expect(new Set(rejections.map((t) => t.text)).size).toBeGreaterThanOrEqual(forbidden.length);
+      expect(rejections.map((t) => t.text).join("\n")).not.toContain("BEGIN RSA PRIVATE KEY");
+    } finally {
+      removeEvil();
+      unscript();
+    }
+  }, 60_000);
+
+  it("a review requesting changes and a failed CI suite each bring one fix commit and a new review round", async () => {
+    const unscript = scriptDemoFeature(h.model);
+    try {
+      const issue = await driveToReviews("Health endpoint, reviewed by people");
+      await waitStage(issue, "awaiting_merge");
+      const prNumber = (await feature(issue))?.prNumber ?? 0;
+      await h.send(
+        h.github.submitReview({
+          owner: OWNER,
+          repo: REPO,
+          number: prNumber,
+          author: "mona",
+          state: "changes_requested",
+          body: "Please name the path.",
+          comments: [{ path: "src/server.js", line: 9, body: "Use a HEALTH_PATH constant." }],
+        }),
+      );
+      await waitStage(issue, "fixing");
+      await waitStage(issue, "awaiting_merge");
+      let f = await feature(issue);
+      expect(stepCommits(f?.branch ?? "")[0]).toBe(`fix: address review by @mona for #${issue}`);
+      expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/server.js"]).toContain(
+        "HEALTH_PATH",
+      );
+      await waitFor(
+        "the PR head to move",
+        () => h.github.pull(OWNER, REPO, prNumber).head.sha === f?.headSha,
+      );
+
+      await h.send(
+        h.github.completeCheckSuite({
+          owner: OWNER,
+          repo: REPO,
+          headSha: f?.headSha ?? "",
+          conclusion: "failure",
+          checkRuns: [
+            {
+              name: "lint",
+              conclusion: "failure",
+              annotations: [
+                {
+                  path: "src/health.js",
+                  start_line: 10,
+                  end_line: 10,
+                  annotation_level: "failure",
+                  message: "max-len: line too long",
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      await waitStage(issue, "fixing");
+      await waitStage(issue, "awaiting_merge");
+      f = await feature(issue);
+      const ours = stepCommits(f?.branch ?? "");
+      expect(ours.slice(0, 2)).toEqual([
+        `fix: make CI pass for #${issue}`,
+        `fix: address review by @mona for #${issue}`,
+      ]);
+      expect(ours).toHaveLength(6);
+      expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/health.js"]).toContain(
+        "const uptimeSeconds",
+      );
+      expect(
+        h.github.checkRuns(OWNER, REPO, f?.headSha ?? "").filter((r) => r.app !== "ci"),
+      ).toHaveLength(3);
+    } finally {
+      unscript();
+    }
+  }, 60_000);
+
+  it("builds on someone else's push, and stops rather than overwrite their change to its files", async () => {
+    const unscript = scriptDemoFeature(h.model);
+    try {
+      const title = "Health endpoint, shared branch";
+      const opened = h.github.openIssue({
+        owner: OWNER,
+        repo: REPO,
+        author: "mona",
+        title,
+        body: DEMO_ISSUE.body,
+        labels: ["practical"],
+      });
+      const issue = opened.payload.issue.number;
+      await h.send(opened);
+      await waitFor("the BA's question", () =>
+        h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
+      );
+      await say(issue, DEMO_ANSWER);
+      await waitFor("the brief", async () => (await feature(issue))?.artifacts.brief);
+      await say(issue, "/approve");
+      await waitStage(issue, "spec_ready");
+      const branch = (await feature(issue))?.branch ?? "";
+      h.github.pushCommit({
+        owner: OWNER,
+        repo: REPO,
+        branch,
+        author: "mona",
+        message: "docs: note",
+        files: { "NOTES.md": "mine\n" },
+      });
+      await say(issue, "/approve");
+      await waitStage(issue, "plan_ready");
+      const files = h.github.files(OWNER, REPO, branch);
+      expect(files["NOTES.md"]).toBe("mine\n");
+      expect(stepCommits(branch)[0]).toBe(`docs: implementation plan for #${issue}`);
+
+      // Their edit to the plan, then a revision that would rewrite it: the app stops and says why.
+      const plan = Object.keys(files).find((p) => p.endsWith("/plan.md")) ?? "";
+      h.github.pushCommit({
+        owner: OWNER,
+        repo: REPO,
+        branch,
+        author: "mona",
+        message: "docs: my plan",
+        files: { [plan]: "# My plan\n" },
+      });
+      await say(issue, "/revise Also report the commit hash.");
+      await waitStage(issue, "spec_ready");
+      await say(issue, "/approve");
+      await waitStage(issue, "failed");
+      expect((await feature(issue))?.failureReason).toContain(
+        "does not overwrite other people's work",
+      );
+      expect(h.github.files(OWNER, REPO, branch)[plan]).toBe("# My plan\n");
+      await waitFor("the failure comment", () =>
+        h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("does not overwrite")),
+      );
+    } finally {
+      unscript();
+    }
+  }, 60_000);
+
+  // Last: merging moves the default branch, which the other features start from.
   it("takes an issue to a merged PR: one commit per stage, three check runs, ready, merged", async () => {
     const unscript = scriptDemoFeature(h.model);
     const before = h.github.countRequests();
@@ -102,7 +345,7 @@ describe("the pull-request side, end to end", () => {
     const pr = h.github.pull(OWNER, REPO, f?.prNumber ?? 0);
     expect(pr.title).toBe("feat: add GET /health endpoint");
     expect(pr.body).toContain(`Closes #${issue}`);
-    expect(h.github.pulls(OWNER, REPO)).toHaveLength(1);
+    expect(h.github.pulls(OWNER, REPO).filter((p) => p.head.ref === branch)).toHaveLength(1);
 
     const runs = h.github.checkRuns(OWNER, REPO, f?.headSha ?? "");
     expect(runs.map((r) => [r.name, r.conclusion]).sort()).toEqual([
@@ -122,19 +365,6 @@ describe("the pull-request side, end to end", () => {
     await waitStage(issue, "done");
     await waitFor("the issue closed", () => h.github.issue(OWNER, REPO, issue).state === "closed");
     const calls = h.github.countRequests() - before;
-    const byRoute = new Map<string, number>();
-    for (const r of (
-      h.github as unknown as { core: { requestLog: { method: string; route: string | null }[] } }
-    ).core.requestLog) {
-      const k = `${r.method} ${r.route}`;
-      byRoute.set(k, (byRoute.get(k) ?? 0) + 1);
-    }
-    console.log(
-      [...byRoute]
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, n]) => `${n}\t${k}`)
-        .join("\n"),
-    );
     console.log(`GitHub API calls for the journey: ${calls}`);
     expect(calls).toBeLessThan(150);
     expect(h.github.violations).toEqual([]);

@@ -402,14 +402,14 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
           tree.push({ path: file.path, mode, type: "blob", sha: null });
         }
       }
-      if (tree.length === 0) return { sha: head, created: false };
+      if (tree.length === 0) return { sha: head, created: false, unchanged: true };
       const { data: newTree } = await octokit.rest.git.createTree({
         owner,
         repo: name,
         base_tree: baseTree,
         tree,
       });
-      if (newTree.sha === baseTree) return { sha: head, created: false };
+      if (newTree.sha === baseTree) return { sha: head, created: false, unchanged: true };
       const { data: commit } = await octokit.rest.git.createCommit({
         owner,
         repo: name,
