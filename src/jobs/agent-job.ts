@@ -4,10 +4,11 @@ import type { FeatureRecord } from "../adapters/store/store.ts";
 import { advance } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import { modelSetting } from "../agents/registry.ts";
-import { type AgentCall, runAgent } from "../agents/run-agent.ts";
+import { type AgentCall, BudgetExceededError, runAgent } from "../agents/run-agent.ts";
 import { type AlignmentOutput, type BaOutput, renderBriefMarkdown } from "../agents/schemas.ts";
 import type { AgentName } from "../core/feature.ts";
 import { describeStage } from "../core/pipeline.ts";
+import { parseInstallationSettings } from "../dashboard/settings.ts";
 import type { ModelPort } from "../ports/model.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";
@@ -53,6 +54,10 @@ export async function openAgentJob(
   const feature = await deps.store.findFeature(data.featureId);
   if (!feature) return null;
   const repoContext = await loadRepoContext(deps, feature);
+  const installation = parseInstallationSettings(
+    (await deps.store.findInstallation(feature.installationId))?.settings,
+  );
+  await checkMonthlyBudget(deps, feature.installationId, installation.budget_monthly_usd);
   const apiKey = await resolveModelKey(deps, feature.installationId);
   const messages = await deps.store.listMessages(feature.id);
   const base = baseContext(feature, repoContext, messages);
@@ -62,9 +67,13 @@ export async function openAgentJob(
     installationId: feature.installationId,
     jobId,
     apiKey,
-    setting: modelSetting(agent, repoContext.config),
+    // The repository's .github/practical.yml wins over the installation's defaults.
+    setting: modelSetting(agent, {
+      ...repoContext.config,
+      models: { ...installation.models, ...repoContext.config.models },
+    }),
     context: { ...base, ...context },
-    budgetUsd: repoContext.config.budget_usd,
+    budgetUsd: repoContext.config.budget_usd ?? installation.budget_feature_usd,
   });
   return {
     deps,
@@ -104,6 +113,19 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
       });
   }
   await deps.relay.kick();
+}
+
+/** No new model call once the installation has spent its monthly budget (UTC calendar month). */
+async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget?: number) {
+  if (budget === undefined) return;
+  const now = new Date();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const spent = await deps.store.installationSpend(installationId, monthStart);
+  if (spent >= budget) {
+    throw new BudgetExceededError(
+      `the installation's monthly budget of $${budget.toFixed(2)} is spent ($${spent.toFixed(2)} this month); an admin can raise it on the dashboard`,
+    );
+  }
 }
 
 type Message = Awaited<ReturnType<JobDeps["store"]["listMessages"]>>[number];

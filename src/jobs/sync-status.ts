@@ -88,6 +88,8 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     prUrl: feature.prNumber ? `${repoUrl}/pull/${feature.prNumber}` : "",
     prNumber: feature.prNumber ?? 0,
     usage,
+    tasks: feature.tasks,
+    tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
   };

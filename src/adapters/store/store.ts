@@ -386,6 +386,17 @@ function queries(db: Kysely<Database>) {
       };
     },
 
+    /** What an installation's model calls have cost since `since` (its monthly budget). */
+    async installationSpend(installationId: number, since: Date) {
+      const row = await db
+        .selectFrom("agent_runs")
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("cost_usd"), eb.lit(0)).as("cost"))
+        .where("installation_id", "=", installationId)
+        .where("created_at", ">=", since)
+        .executeTakeFirstOrThrow();
+      return Number(row.cost);
+    },
+
     /** The newest agent run of a kind for a feature (e.g. the last alignment review). */
     async latestAgentRun(featureId: number, agent: string) {
       return db
