@@ -77,7 +77,8 @@ export async function runAgent<T>(
       (b): b is ToolUseBlock => b.type === "tool_use" && b.name === definition.tool,
     );
     if (reply.stopReason === "max_tokens") {
-      // A cut-off tool call cannot be resumed mid-JSON: ask again with more room, once.
+      // A cut-off tool call cannot be resumed mid-JSON: ask again with twice the room, up to
+      // the ceiling.
       if (maxTokens >= MAX_TOKENS_CEILING) break;
       maxTokens = Math.min(maxTokens * 2, MAX_TOKENS_CEILING);
       continue;
@@ -85,10 +86,21 @@ export async function runAgent<T>(
     if (!toolUse) {
       if (corrected) break;
       corrected = true;
+      const correction = `Answer only by calling the \`${definition.tool}\` tool.`;
+      // Every tool_use block must be answered by a tool_result, or the API refuses the turn.
+      const others = reply.content.filter((b): b is ToolUseBlock => b.type === "tool_use");
       messages.push({ role: "assistant", content: reply.content });
       messages.push({
         role: "user",
-        content: `Answer only by calling the \`${definition.tool}\` tool.`,
+        content:
+          others.length === 0
+            ? correction
+            : others.map((b) => ({
+                type: "tool_result" as const,
+                tool_use_id: b.id,
+                is_error: true,
+                content: correction,
+              })),
       });
       continue;
     }

@@ -766,8 +766,9 @@ function onAgentFailed(f: Feature, agent: AgentName, reason: string): Transition
 
   if (agent === "ba") {
     // A failed BA reply must not lose the feature: stay where we are and say so; commenting
-    // again queues a new reply.
+    // again queues a new reply. The status shows the failed call's cost too.
     return same(f, [
+      { type: "sync_status" },
       reply("failed", `v${f.version}-failed-ba`, {
         agent,
         reason,
