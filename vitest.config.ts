@@ -9,5 +9,7 @@ export default defineConfig({
     // Integration tests share one Postgres and one Redis; each file isolates itself
     // (own schema, own queue prefix), so files may run in parallel.
     fileParallelism: true,
+    // The reliability suite's report (test/reliability) is printed after the default summary.
+    reporters: ["default", "./test/reliability/support/reporter.ts"],
   },
 });

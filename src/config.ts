@@ -76,6 +76,11 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(4),
   /** A killed worker's job is retried by another after this lock expires. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /**
+   * A model call that has not started answering after this long is abandoned (and retried):
+   * a hung connection must not hold a job for the SDK's default of ten minutes per try.
+   */
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(600_000),
   /** BullMQ key prefix; tests give each run its own. */
   QUEUE_PREFIX: z
     .string()
@@ -101,6 +106,8 @@ const EnvSchema = z.object({
   RETENTION_DAYS: positiveInt(30),
   /** Behind a load balancer: take the client address from X-Forwarded-For (one hop). */
   TRUST_PROXY: flag(false),
+  /** A workers-only process (`npm run start:worker`) serves GET /metrics on this port. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface Config {
@@ -123,6 +130,7 @@ export interface Config {
   logFormat: "json" | "pretty";
   workerConcurrency: number;
   workerLockMs: number;
+  modelTimeoutMs: number;
   queuePrefix: string;
   migrateOnStart: boolean;
   githubThrottle: boolean;
@@ -135,6 +143,7 @@ export interface Config {
   operatorOrg: string | undefined;
   retentionDays: number;
   trustProxy: boolean;
+  metricsPort: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -192,6 +201,7 @@ export function readConfig(env: Env = process.env): Config {
     logFormat: e.LOG_FORMAT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockMs: e.WORKER_LOCK_MS,
+    modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,
     githubThrottle: e.GITHUB_THROTTLE,
@@ -205,5 +215,6 @@ export function readConfig(env: Env = process.env): Config {
     operatorOrg: e.OPERATOR_ORG,
     retentionDays: e.RETENTION_DAYS,
     trustProxy: e.TRUST_PROXY,
+    metricsPort: e.METRICS_PORT,
   };
 }

@@ -36,6 +36,13 @@ export interface Incoming {
   message?: { commentId: number | null; author: string; body: string };
 }
 
+/**
+ * Probot answers 202 after 9 s whether or not the handler finished: a database that does not
+ * answer must end in a 5xx before that, so GitHub keeps the delivery for redelivery. (A
+ * transaction that still commits afterwards is harmless: the redelivery is a duplicate.)
+ */
+const RECORD_TIMEOUT_MS = 5_000;
+
 /** Bodies beyond this are cut when stored: GitHub's own limit is 65,536 characters. */
 const MAX_MESSAGE_CHARS = 65_536;
 
@@ -53,11 +60,25 @@ export interface Ingress {
  */
 export async function ingest(deps: Ingress, incoming: Incoming): Promise<IngestOutcome> {
   let outcome: IngestOutcome;
+  let timer: NodeJS.Timeout | undefined;
+  const recording = deps.store.transaction((tx) => record(tx, incoming));
+  // After a timeout the delivery has been answered already: a late failure has nowhere to go.
+  recording.catch(() => {});
   try {
-    outcome = await deps.store.transaction((tx) => record(tx, incoming));
+    outcome = await Promise.race([
+      recording,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the database did not answer within ${RECORD_TIMEOUT_MS} ms`)),
+          RECORD_TIMEOUT_MS,
+        );
+      }),
+    ]);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new IngressUnavailableError(`could not record the event (${reason})`);
+  } finally {
+    clearTimeout(timer);
   }
   if (outcome === "applied") void deps.relay.kick();
   return outcome;
@@ -72,7 +93,12 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
   });
 
   if (feature) {
-    await recordMessage(tx, feature.id, incoming.message);
+    // The issue's own text (no comment id) is recorded once, when the feature starts: a later
+    // label event (re-labelled, or labeled/unlabeled delivered out of order) must not add it
+    // to the conversation again.
+    if (incoming.message?.commentId !== null) {
+      await recordMessage(tx, feature.id, incoming.message);
+    }
     const result = transition(feature, event);
     if (result.effects.length === 0 && result.feature === feature) return "ignored";
     await saveTransition(tx, feature, result, {

@@ -18,6 +18,7 @@ const REDACT = [
   'headers["x-api-key"]',
   "req.headers.authorization",
   "req.headers.cookie",
+  'res.headers["set-cookie"]',
 ];
 
 export function createLogger(options: { level: string; format: "json" | "pretty" }): Logger {

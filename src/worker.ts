@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import { createWorkerConnection } from "./adapters/queue/bullmq.ts";
 import type { Logger } from "./log.ts";
 import type { QueueName } from "./ports/queue.ts";
@@ -32,6 +32,37 @@ export interface RunningWorkers {
   close(graceMs?: number): Promise<void>;
 }
 
+/** A job told to wait by GitHub more often than this fails its attempt as usual. */
+const MAX_RATE_LIMIT_WAITS = 5;
+/** Longest wait honoured at once (the primary limit resets hourly). */
+const MAX_RATE_LIMIT_WAIT_MS = 60 * 60_000;
+
+/**
+ * How long GitHub asked us to wait, when `error` is its rate limit: `retry-after` (secondary
+ * limits, 429), else the primary limit's reset time, else a minute for a secondary limit
+ * without a header, as GitHub's documentation asks. Null for any other error.
+ */
+export function rateLimitWaitMs(error: unknown, now = Date.now()): number | null {
+  const e = error as {
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, string | number | undefined> };
+  };
+  if (e.status !== 403 && e.status !== 429) return null;
+  const headers = e.response?.headers ?? {};
+  const retryAfter = Number(headers["retry-after"]);
+  let wait: number | null = null;
+  if (headers["retry-after"] !== undefined && Number.isFinite(retryAfter)) {
+    wait = Math.max(1, retryAfter) * 1_000;
+  } else if (String(headers["x-ratelimit-remaining"]) === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    wait = Number.isFinite(reset) ? reset * 1_000 - now : 60_000;
+  } else if (e.status === 429 || /rate limit/i.test(e.message ?? "")) {
+    wait = 60_000;
+  }
+  return wait === null ? null : Math.min(Math.max(wait, 1_000), MAX_RATE_LIMIT_WAIT_MS);
+}
+
 /** Errors a retry cannot fix (bad input, 4xx) carry `unrecoverable: true` or are UnrecoverableError. */
 function isUnrecoverable(error: unknown): boolean {
   return (
@@ -45,7 +76,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
     const processors = options.processors[queueName];
     const worker = new Worker(
       queueName,
-      async (job) => {
+      async (job, token) => {
         const processor = processors[job.name];
         if (!processor) throw new UnrecoverableError(`no processor for job ${job.name}`);
         const featureId = (job.data as { featureId?: unknown } | null)?.featureId;
@@ -69,6 +100,14 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
           observe("completed");
           return result;
         } catch (error) {
+          // GitHub's rate limit: wait as told, without spending one of the job's attempts.
+          const wait = rateLimitWaitMs(error);
+          const waits = job.attemptsStarted - job.attemptsMade;
+          if (wait !== null && token && waits <= MAX_RATE_LIMIT_WAITS) {
+            log.warn({ waitMs: wait }, "GitHub rate limit: the job waits as told");
+            await job.moveToDelayed(Date.now() + wait, token);
+            throw new DelayedError();
+          }
           observe("failed");
           const message = error instanceof Error ? error.message : String(error);
           log.warn({ reason: message, attempt: job.attemptsMade + 1 }, "job failed");

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
+import { stripInvisible } from "../core/commands.ts";
 import { projectPath } from "../project-root.ts";
 
 const handlebars = Handlebars.create();
@@ -20,14 +21,13 @@ export function renderPrompt(file: string, context: Record<string, unknown>): st
   return template(context);
 }
 
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-
 /**
  * Wraps text from GitHub users as data: invisible and direction-changing characters are
- * removed, a closing tag inside cannot end the fence early, and the length is bounded.
+ * removed (also Unicode tag characters, which spell text no person sees but a model reads),
+ * a closing tag inside cannot end the fence early, and the length is bounded.
  */
 export function fenceUntrusted(source: string, text: string, maxChars = 20_000): string {
-  let clean = text.replace(INVISIBLE, "").replace(/<\/?untrusted/gi, "<\u2024untrusted");
+  let clean = stripInvisible(text).replace(/<\/?untrusted/gi, "<\u2024untrusted");
   if (clean.length > maxChars) {
     clean = `${clean.slice(0, maxChars)}\n[… ${clean.length - maxChars} more characters not shown]`;
   }

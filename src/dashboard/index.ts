@@ -17,10 +17,17 @@ import helmet from "helmet";
 import type { Store } from "../adapters/store/store.ts";
 import type { Config } from "../config.ts";
 import { STAGES } from "../core/feature.ts";
+import { parseInstallationSettings } from "../installation-settings.ts";
 import type { Logger } from "../log.ts";
 import { encryptModelKey } from "../model-keys.ts";
 import { projectPath } from "../project-root.ts";
-import { type Access, AccessCache, type InstallationAccess, loadAccess, repoKey } from "./access.ts";
+import {
+  type Access,
+  AccessCache,
+  type InstallationAccess,
+  loadAccess,
+  repoKey,
+} from "./access.ts";
 import { GitHubSignIn, SignInError } from "./github-user.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkModelKey } from "./model-key.ts";
@@ -39,7 +46,7 @@ import { dashboardQueries } from "./queries.ts";
 import { renderPage } from "./render.ts";
 import { cookieSecret } from "./sealed.ts";
 import { csrfMatches, type Session, SessionStore } from "./session.ts";
-import { parseInstallationSettings, parseSettingsForm } from "./settings.ts";
+import { parseSettingsForm } from "./settings.ts";
 
 export const SESSION_COOKIE = "bp_session";
 export const OAUTH_COOKIE = "bp_oauth";
@@ -52,7 +59,7 @@ export interface DashboardOptions {
   /** The BullMQ queues the operator's board shows. */
   queues: Queue[];
   metrics: Metrics;
-  /** Sign-in attempts per address, and key checks per user, in each window. */
+  /** Sign-in requests per address, and key checks per user, in each window (15 minutes). */
   rateLimits?: { windowMs?: number; signIn?: number; keyChecks?: number };
   /** How long what GitHub said about a user's access is reused (default 60 s). */
   accessTtlMs?: number;
@@ -69,10 +76,13 @@ export interface Dashboard {
 class PageError extends Error {
   readonly status: number;
   readonly heading: string;
-  constructor(status: number, heading: string, message: string) {
+  /** Signed out on a page that needs a session: a GET goes to sign-in, then comes back. */
+  readonly signInFirst: boolean;
+  constructor(status: number, heading: string, message: string, signInFirst = false) {
     super(message);
     this.status = status;
     this.heading = heading;
+    this.signInFirst = signInFirst;
   }
 }
 
@@ -195,11 +205,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     next();
   });
 
-  /** What GitHub says the user may see, from the cache or asked afresh with their token. */
-  async function accessOf(res: Response): Promise<Access> {
+  /**
+   * What GitHub says the user may see: from the cache for pages, asked afresh with the user's
+   * token for anything that changes data.
+   */
+  async function accessOf(res: Response, fresh = false): Promise<Access> {
     const { session, sessionId } = localsOf(res);
-    if (!session || !sessionId || !signIn) throw new PageError(401, "Sign in", "Sign in first.");
-    const cached = accessCache.get(session.idHash);
+    if (!session || !sessionId || !signIn) {
+      throw new PageError(401, "Sign in", "Sign in first.", true);
+    }
+    const cached = fresh ? undefined : accessCache.get(session.idHash);
     if (cached) return cached;
     const token = session.token();
     if (!token) {
@@ -258,11 +273,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   }
 
   function sendPage(res: Response, status: number, name: string, data: Record<string, unknown>) {
-    res
-      .status(status)
-      .set("cache-control", "no-store")
-      .type("html")
-      .send(renderPage(name, data));
+    res.status(status).set("cache-control", "no-store").type("html").send(renderPage(name, data));
   }
 
   function errorPage(res: Response, status: number, heading: string, message: string) {
@@ -280,10 +291,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const limited =
     (what: string): RequestHandler =>
     (_req, res) =>
-      errorPage(res, 429, "Too many attempts", `Too many ${what}. Wait a few minutes and try again.`);
+      errorPage(
+        res,
+        429,
+        "Too many attempts",
+        `Too many ${what}. Wait a few minutes and try again.`,
+      );
   const signInLimit = rateLimit({
     windowMs,
-    limit: options.rateLimits?.signIn ?? 30,
+    // Each sign-in is two requests (/login, /auth/callback): 60 is about 30 sign-ins.
+    limit: options.rateLimits?.signIn ?? 60,
     standardHeaders: "draft-8",
     legacyHeaders: false,
     handler: limited("sign-in attempts from your address"),
@@ -473,7 +490,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const features = await queries.listFeatures(installation.id, repoKeys, { repo, stage });
     sendPage(res, 200, "features", {
       ...common(res, `${installation.account} · features`, access),
-      installation: { id: installation.id, account: installation.account, admin: installation.admin },
+      installation: {
+        id: installation.id,
+        account: installation.account,
+        admin: installation.admin,
+      },
       features: features.map((f) => ({ ...f, kind: stageKind(f.stage) })),
       repos: installation.repos.map((r) => {
         const name = `${r.owner}/${r.name}`;
@@ -557,7 +578,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   // ---- settings (admins of the installation's account) ------------------------------------------
   async function adminInstallation(req: Request, res: Response) {
-    const access = await accessOf(res);
+    const access = await accessOf(res, req.method !== "GET");
     const installation = installationOf(access, req.params.id as string | undefined);
     if (!installation.admin) {
       throw new PageError(
@@ -670,7 +691,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return;
     }
     if (error instanceof PageError) {
-      if (error.status === 401 && req.method === "GET" && !localsOf(res).session) {
+      if (error.signInFirst && req.method === "GET") {
         res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
         return;
       }
@@ -678,6 +699,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return;
     }
     const status = (error as { status?: number; statusCode?: number }).status;
+    if (status === 404) {
+      const page = notFound();
+      errorPage(res, page.status, page.heading, page.message);
+      return;
+    }
     if (typeof status === "number" && status >= 400 && status < 500) {
       // Body parser limits and malformed bodies.
       errorPage(res, status, "Bad request", "The request could not be read.");
@@ -692,9 +718,23 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   return {
     handle(req, res) {
+      hideCookiesFromLogs(res);
       app(req as Request, res as Response);
       return true;
     },
+  };
+}
+
+/**
+ * The HTTP request log serializes each response's headers (`res.getHeaders()`), which would put
+ * session cookies in the logs. This response reports its headers without Set-Cookie; Node writes
+ * them from its own record, so the browser still receives them.
+ */
+function hideCookiesFromLogs(res: ServerResponse): void {
+  const getHeaders = res.getHeaders.bind(res);
+  res.getHeaders = () => {
+    const { "set-cookie": _hidden, ...rest } = getHeaders();
+    return rest;
   };
 }
 

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
 import type { Kysely } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
@@ -170,7 +170,8 @@ export class Metrics {
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== "POST" || (req.url ?? "").split("?")[0] !== path) return;
       const header = req.headers["x-github-event"];
-      const event = (typeof header === "string" && /^[a-z_]{1,64}$/.test(header) && header) || "unknown";
+      const event =
+        (typeof header === "string" && /^[a-z_]{1,64}$/.test(header) && header) || "unknown";
       res.once("finish", () => {
         this.webhooksReceived.inc({ event });
         if (res.statusCode >= 400) {
@@ -185,6 +186,24 @@ export class Metrics {
     this.jobs.inc(labels);
     this.jobDuration.observe(labels, job.seconds);
   };
+
+  /** A server of its own for a workers-only process: GET /metrics (and /healthz). */
+  listen(port: number, host: string, token: string | undefined): Promise<Server> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (req.method === "GET" && path === "/metrics") {
+        void this.serve(req, res, token);
+      } else if (req.method === "GET" && path === "/healthz") {
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  }
 
   /** GET /metrics: Prometheus text; with a token configured, only for `Authorization: Bearer <token>`. */
   async serve(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {

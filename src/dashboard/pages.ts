@@ -8,7 +8,8 @@ import type {
   MessagesTable,
 } from "../adapters/store/schema.ts";
 import { AGENTS, STAGES, TERMINAL_STAGES, WORKING_STAGES } from "../core/feature.ts";
-import { MODEL_CHOICES, type InstallationSettings } from "./settings.ts";
+import type { InstallationSettings } from "../installation-settings.ts";
+import { MODEL_CHOICES } from "./settings.ts";
 
 type Feature = Selectable<FeaturesTable>;
 
@@ -141,7 +142,11 @@ export function agentRuns(runs: Selectable<AgentRunsTable>[]) {
   const prompt = totals.inputTokens + totals.cacheReadTokens + totals.cacheWriteTokens;
   return {
     rows,
-    totals: { ...totals, calls: rows.length, cacheShare: prompt ? totals.cacheReadTokens / prompt : 0 },
+    totals: {
+      ...totals,
+      calls: rows.length,
+      cacheShare: prompt ? totals.cacheReadTokens / prompt : 0,
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { type AgentCall, BudgetExceededError, runAgent } from "../agents/run-age
 import { type AlignmentOutput, type BaOutput, renderBriefMarkdown } from "../agents/schemas.ts";
 import type { AgentName } from "../core/feature.ts";
 import { describeStage } from "../core/pipeline.ts";
-import { parseInstallationSettings } from "../dashboard/settings.ts";
+import { parseInstallationSettings } from "../installation-settings.ts";
 import type { ModelPort } from "../ports/model.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";

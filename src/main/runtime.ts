@@ -1,6 +1,7 @@
 import { Probot, ProbotOctokit, run, Server } from "probot";
 import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
 import { PermissionCache } from "../adapters/github/permissions.ts";
+import { refreshRejectedTokens } from "../adapters/github/token-refresh.ts";
 import { AnthropicModel } from "../adapters/model/anthropic.ts";
 import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
 import { createDatabase } from "../adapters/store/database.ts";
@@ -8,7 +9,7 @@ import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { createApp } from "../app.ts";
 import { type Config, ConfigurationError, needsAppRegistration, readConfig } from "../config.ts";
-import { createDashboard } from "../dashboard/index.ts";
+import { createDashboard, type DashboardOptions } from "../dashboard/index.ts";
 import { startRetentionSweep } from "../dashboard/lifecycle.ts";
 import { Metrics } from "../dashboard/metrics.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
@@ -24,14 +25,16 @@ export interface Roles {
 /**
  * Octokit as the app uses it: Probot's retry plugin is off because it would re-send a
  * POST whose response was lost (a duplicate comment); jobs retry instead, and every
- * write is an idempotent `ensure*`.
+ * write is an idempotent `ensure*`. A cached installation token GitHub rejects is replaced.
  */
 export function appOctokit(throttle: boolean) {
-  return ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-    ...options,
-    retry: { enabled: false },
-    ...(throttle ? {} : { throttle: { enabled: false } }),
-  }));
+  return ProbotOctokit.plugin(refreshRejectedTokens).defaults(
+    (options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      ...(throttle ? {} : { throttle: { enabled: false } }),
+    }),
+  );
 }
 
 export interface Runtime {
@@ -46,6 +49,8 @@ export interface Runtime {
 export async function start(
   roles: Roles,
   env: NodeJS.ProcessEnv = process.env,
+  /** Tuning the tests use: faster page refresh, other rate limits. */
+  extras: { dashboard?: Pick<DashboardOptions, "pollMs" | "rateLimits" | "accessTtlMs"> } = {},
 ): Promise<Runtime | null> {
   if (roles.web && needsAppRegistration(env)) {
     // Not registered yet: Probot's setup page registers the app from app.yml.
@@ -89,6 +94,7 @@ export async function start(
       store,
       queues: Object.values(queue.queues),
       metrics,
+      ...extras.dashboard,
     });
     await server.load(
       createApp({
@@ -106,9 +112,13 @@ export async function start(
 
   let workers: ReturnType<typeof startWorkers> | null = null;
   let retention: ReturnType<typeof startRetentionSweep> | null = null;
+  let metricsServer: Awaited<ReturnType<Metrics["listen"]>> | null = null;
   if (roles.worker) {
     const probot = new Probot(probotOptions);
-    const model = new AnthropicModel({ baseURL: config.anthropicBaseUrl });
+    const model = new AnthropicModel({
+      baseURL: config.anthropicBaseUrl,
+      timeoutMs: config.modelTimeoutMs,
+    });
     const deps = { config, log, store, queue, relay, model, github: new OctokitGitHub(probot) };
     workers = startWorkers({
       redisUrl: config.redisUrl,
@@ -121,6 +131,10 @@ export async function start(
       observe: metrics.observeJob,
     });
     retention = startRetentionSweep({ db, retentionDays: config.retentionDays, log });
+    // Without the web role nothing else would show this process's job metrics.
+    if (!roles.web && config.metricsPort) {
+      metricsServer = await metrics.listen(config.metricsPort, config.host, config.metricsToken);
+    }
     await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
     await queue.queues.maintenance.upsertJobScheduler(
       SWEEP_SCHEDULER_ID,
@@ -137,6 +151,9 @@ export async function start(
     metrics,
     async stop() {
       retention?.stop();
+      await new Promise((resolve) =>
+        metricsServer ? metricsServer.close(resolve) : resolve(null),
+      );
       await server?.stop();
       await workers?.close();
       await relay.stop();

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { Queue } from "bullmq";
+import type { DashboardOptions } from "../../src/dashboard/index.ts";
 import { type Runtime, start } from "../../src/main/runtime.ts";
 import { deliver, type GitHubFakeServer, startGitHubFake } from "../fakes/github/index.ts";
 import { type ModelFake, startModelFake } from "../fakes/model/index.ts";
@@ -63,6 +64,8 @@ export async function startHarness(
     files?: Record<string, string>;
     /** More keys the model fake accepts, besides MODEL_KEY. */
     modelKeys?: string[];
+    /** Dashboard tuning (page refresh interval, rate limits). */
+    dashboard?: Pick<DashboardOptions, "pollMs" | "rateLimits" | "accessTtlMs">;
   } = {},
 ): Promise<Harness> {
   const github = await startGitHubFake();
@@ -105,7 +108,11 @@ export async function startHarness(
     GITHUB_THROTTLE: "false",
     ...options.env,
   };
-  const app = await start({ web: options.web ?? true, worker: options.worker ?? true }, env);
+  const app = await start(
+    { web: options.web ?? true, worker: options.worker ?? true },
+    env,
+    options.dashboard ? { dashboard: options.dashboard } : {},
+  );
   if (!app) throw new Error("the app did not start");
   const appUrl = `http://127.0.0.1:${port}`;
   const webhookUrl = `${appUrl}/api/github/webhooks`;

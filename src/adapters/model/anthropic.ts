@@ -71,7 +71,7 @@ function mapError(error: unknown): Error {
           : error instanceof Anthropic.APIConnectionError
             ? "unreachable"
             : `unavailable (${error.status})`;
-    return new ModelUnavailableError(`the model API is ${kind}; will retry`);
+    return new ModelUnavailableError(`the model API is ${kind}, even after retries`);
   }
   if (error instanceof Anthropic.APIError) {
     // The API's message names the problem (model, parameter) and never contains the key.

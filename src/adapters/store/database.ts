@@ -16,5 +16,8 @@ export function createDatabase(databaseUrl: string, options: { max?: number } = 
   });
   // An idle client losing its connection (Postgres restarted) must not crash the process.
   pool.on("error", () => {});
+  // Nor may a client that loses it while checked out (mid-transaction): its query fails with
+  // the error, and the client's own "error" event, which nobody else listens to, is dropped.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -39,8 +39,8 @@ import {
 import { type FakeWebhook, makeWebhook } from "./webhooks.ts";
 
 export type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
-export { validateWebhookPayload } from "./openapi.ts";
 export type { OrgRole } from "./oauth.ts";
+export { validateWebhookPayload } from "./openapi.ts";
 export type { Permission, UserType } from "./state.ts";
 export { type DeliverOptions, deliver, type FakeWebhook, signWebhook } from "./webhooks.ts";
 

@@ -235,9 +235,7 @@ export function handleOAuthRequest(
     if (method === "GET") {
       const login = oauth.browserUser ?? "";
       const hidden = (name: string, value: string | null) =>
-        value === null
-          ? ""
-          : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+        value === null ? "" : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
       return page(
         200,
         `Authorize ${state.app.name}`,

@@ -106,7 +106,7 @@ export function registerUserRoutes(r: RouteTable): void {
     requireMembersPermission(ctx);
     const { state, shapes } = ctx.core;
     const org = state.users.get((ctx.params.org ?? "").toLowerCase());
-    if (!org || org.type !== "Organization") throw notFound();
+    if (org?.type !== "Organization") throw notFound();
     const role = state.oauth.role(org.login, user.login);
     if (!role) throw notFound();
     return json(200, {
@@ -124,7 +124,7 @@ export function registerUserRoutes(r: RouteTable): void {
     requireMembersPermission(ctx);
     const { state, shapes } = ctx.core;
     const org = state.users.get((ctx.params.org ?? "").toLowerCase());
-    if (!org || org.type !== "Organization") throw notFound();
+    if (org?.type !== "Organization") throw notFound();
     // Only members see an organisation's memberships.
     if (!state.oauth.role(org.login, viewer.login)) throw notFound();
     const member = state.users.get((ctx.params.username ?? "").toLowerCase());

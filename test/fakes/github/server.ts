@@ -6,7 +6,6 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AppKeys } from "./auth.ts";
 import { looksLikeJwt, verifyAppJwt } from "./auth.ts";
 import { badCredentials, HttpError, notFound } from "./errors.ts";
-import { handleOAuthRequest } from "./oauth.ts";
 import {
   type ActiveFault,
   defaultFaultBody,
@@ -16,6 +15,7 @@ import {
   type RequestRecord,
   type Violation,
 } from "./ledger.ts";
+import { handleOAuthRequest } from "./oauth.ts";
 import {
   matchOperation,
   type OperationMatch,

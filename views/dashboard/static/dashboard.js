@@ -1,5 +1,4 @@
 // Build Practical dashboard. A file, not inline script: the pages' CSP allows only 'self'.
-"use strict";
 
 // A feature still in progress refreshes when it changes: the page asks a small JSON endpoint
 // every few seconds and reloads when the feature's fingerprint moves; it stops once it is over.

@@ -1,0 +1,226 @@
+// Figures shared by the demo and the benchmark: model use per agent from `agent_runs`, and the
+// GitHub API calls the app made, by kind, from the GitHub fake's request log.
+
+import { sql } from "kysely";
+import type { Db } from "../../src/adapters/store/database.ts";
+import type { RequestRecord } from "../../test/fakes/github/index.ts";
+
+export interface AgentUsage {
+  agent: string;
+  calls: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+export interface TokenUsage {
+  features: number;
+  byAgent: AgentUsage[];
+  total: AgentUsage;
+  /** cache_read / (input + cache_read + cache_write), over every run. */
+  cacheShare: number;
+  /** The same, over the runs after the brief was approved (the stages after the first). */
+  cacheShareAfterBrief: number;
+}
+
+const share = (read: number, all: number) => (all > 0 ? read / all : 0);
+
+/** Model use of the given features (all of them when `featureIds` is null). */
+export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<TokenUsage> {
+  const only = featureIds
+    ? sql`r.feature_id = ANY(${featureIds}::bigint[])`
+    : sql`r.feature_id IS NOT NULL`;
+  const { rows } = await sql<{
+    agent: string;
+    calls: number;
+    input: number;
+    cache_read: number;
+    cache_write: number;
+    output: number;
+    cost: number;
+    duration: number;
+    after_input: number;
+    after_read: number;
+    after_write: number;
+  }>`
+    WITH brief AS (
+      SELECT feature_id, min(created_at) AS at FROM approvals WHERE gate = 'brief' GROUP BY feature_id
+    )
+    SELECT r.agent,
+      count(*)::int AS calls,
+      sum(r.input_tokens)::float8 AS input,
+      sum(r.cache_read_tokens)::float8 AS cache_read,
+      sum(r.cache_write_tokens)::float8 AS cache_write,
+      sum(r.output_tokens)::float8 AS output,
+      sum(r.cost_usd)::float8 AS cost,
+      sum(r.duration_ms)::float8 AS duration,
+      coalesce(sum(r.input_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_input,
+      coalesce(sum(r.cache_read_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_read,
+      coalesce(sum(r.cache_write_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_write
+    FROM agent_runs r LEFT JOIN brief b ON b.feature_id = r.feature_id
+    WHERE ${only}
+    GROUP BY r.agent
+    ORDER BY min(r.id)
+  `.execute(db);
+  const features = featureIds
+    ? featureIds.length
+    : Number(
+        (
+          await sql<{
+            n: number;
+          }>`SELECT count(DISTINCT feature_id)::int AS n FROM agent_runs`.execute(db)
+        ).rows[0]?.n ?? 0,
+      );
+  const byAgent: AgentUsage[] = rows.map((r) => ({
+    agent: r.agent,
+    calls: r.calls,
+    inputTokens: r.input,
+    cacheReadTokens: r.cache_read,
+    cacheWriteTokens: r.cache_write,
+    outputTokens: r.output,
+    costUsd: r.cost,
+    durationMs: r.duration,
+  }));
+  const total = byAgent.reduce<AgentUsage>(
+    (sum, a) => ({
+      agent: "total",
+      calls: sum.calls + a.calls,
+      inputTokens: sum.inputTokens + a.inputTokens,
+      cacheReadTokens: sum.cacheReadTokens + a.cacheReadTokens,
+      cacheWriteTokens: sum.cacheWriteTokens + a.cacheWriteTokens,
+      outputTokens: sum.outputTokens + a.outputTokens,
+      costUsd: sum.costUsd + a.costUsd,
+      durationMs: sum.durationMs + a.durationMs,
+    }),
+    {
+      agent: "total",
+      calls: 0,
+      inputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      durationMs: 0,
+    },
+  );
+  const after = rows.reduce(
+    (sum, r) => ({
+      input: sum.input + r.after_input,
+      read: sum.read + r.after_read,
+      write: sum.write + r.after_write,
+    }),
+    { input: 0, read: 0, write: 0 },
+  );
+  return {
+    features,
+    byAgent,
+    total,
+    cacheShare: share(
+      total.cacheReadTokens,
+      total.inputTokens + total.cacheReadTokens + total.cacheWriteTokens,
+    ),
+    cacheShareAfterBrief: share(after.read, after.input + after.read + after.write),
+  };
+}
+
+export type CallKind = "read" | "write" | "appAuth" | "download";
+
+/**
+ * What one request to GitHub counts as. Reads are GET/HEAD; writes are every other method
+ * (GraphQL mutations included); the installation-token request is made as the app, not the
+ * installation; the archive download after a tarball redirect is not an API call.
+ */
+export function callKind(record: Pick<RequestRecord, "method" | "route">): CallKind {
+  if (record.route === "/_codeload") return "download";
+  if (record.route === "/app/installations/{installation_id}/access_tokens") return "appAuth";
+  return record.method === "GET" || record.method === "HEAD" ? "read" : "write";
+}
+
+/**
+ * Content-creating requests, for GitHub's secondary limit (80 a minute, 500 an hour): counted
+ * conservatively as every POST the installation makes (comments, reactions, labels, git objects
+ * and refs, pull requests, check runs, GraphQL mutations).
+ */
+export const createsContent = (record: Pick<RequestRecord, "method" | "route">) =>
+  record.method === "POST" && callKind(record) === "write";
+
+export interface ApiCalls {
+  /** Requests that count against the installation's hourly limit (reads + writes). */
+  total: number;
+  reads: number;
+  writes: number;
+  contentCreating: number;
+  appAuth: number;
+  downloads: number;
+  byRoute: { route: string; kind: CallKind; count: number }[];
+}
+
+export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
+  const calls: ApiCalls = {
+    total: 0,
+    reads: 0,
+    writes: 0,
+    contentCreating: 0,
+    appAuth: 0,
+    downloads: 0,
+    byRoute: [],
+  };
+  const routes = new Map<string, { route: string; kind: CallKind; count: number }>();
+  for (const record of records) {
+    const kind = callKind(record);
+    if (kind === "read") calls.reads++;
+    if (kind === "write") calls.writes++;
+    if (kind === "appAuth") calls.appAuth++;
+    if (kind === "download") calls.downloads++;
+    if (createsContent(record)) calls.contentCreating++;
+    const key = `${record.method} ${record.route ?? record.path}`;
+    const entry = routes.get(key) ?? { route: key, kind, count: 0 };
+    entry.count++;
+    routes.set(key, entry);
+  }
+  calls.total = calls.reads + calls.writes;
+  calls.byRoute = [...routes.values()].sort((a, b) => b.count - a.count);
+  return calls;
+}
+
+/** GitHub's limits for one installation (the lowest: 5,000 requests an hour). */
+export const INSTALLATION_LIMIT_PER_HOUR = 5_000;
+export const CONTENT_CREATION_LIMIT_PER_HOUR = 500;
+
+export function featuresPerHour(perFeature: { total: number; contentCreating: number }) {
+  const byRequests = perFeature.total > 0 ? INSTALLATION_LIMIT_PER_HOUR / perFeature.total : 0;
+  const byContent =
+    perFeature.contentCreating > 0
+      ? CONTENT_CREATION_LIMIT_PER_HOUR / perFeature.contentCreating
+      : 0;
+  return { byRequests, byContent, sustainable: Math.min(byRequests, byContent) };
+}
+
+export const fmt = {
+  int: (n: number) => Math.round(n).toLocaleString("en-US"),
+  usd: (n: number) => `$${n.toFixed(n < 0.01 && n > 0 ? 5 : 4)}`,
+  pct: (n: number) => `${(n * 100).toFixed(1)}%`,
+  ms: (n: number) => `${n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n)} ms`,
+};
+
+/** A plain text table with right-aligned numbers. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const numeric = header.map((_, i) =>
+    rows.every((r) => /^[-$\d.,%\s]+(ms|s|MiB|x|\/s|×)?$/.test(String(r[i] ?? ""))),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(cells[0] ?? []),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...cells.slice(1).map(line),
+  ].join("\n");
+}

@@ -1,0 +1,273 @@
+// The whole journey under the faults GitHub and the hosting really produce: every webhook is
+// delivered twice (same delivery id), and the worker process is SIGKILLed once in the middle of
+// the implementer's tool loop and once in the middle of the security review. The journey must
+// still reach a merged PR, and GitHub must hold each commit, comment, PR and check run once.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  DEMO_ANSWER,
+  DEMO_ISSUE,
+  DEMO_REPO_FILES,
+  scriptDemoFeature,
+} from "../../scripts/demo/feature.ts";
+import type { Stage } from "../../src/core/feature.ts";
+import { byPromptIncludes, byTool, type ModelRequest } from "../fakes/model/index.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { waitFor } from "../support/services.ts";
+
+let h: Harness;
+const workers: ChildProcess[] = [];
+
+/** A worker in a real child process, as `npm run start:worker` runs it. */
+function spawnWorker(): ChildProcess {
+  const child = spawn(process.execPath, ["src/main/worker.ts"], { env: { ...h.env, LOG_LEVEL: "debug" }, stdio: ["ignore", "pipe", "pipe"] });
+  workers.push(child);
+  const { appendFileSync } = require("node:fs");
+  const n = workers.length;
+  child.stdout?.on("data", (d: Buffer) => appendFileSync(`/tmp/jf-w${n}.log`, d));
+  child.stderr?.on("data", (d: Buffer) => appendFileSync(`/tmp/jf-w${n}.log`, d));
+  return child;
+}
+
+async function killWorker(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+beforeAll(async () => {
+  h = await startHarness({ worker: false, files: DEMO_REPO_FILES });
+  h.github.setPermission(OWNER, REPO, "mona", "write");
+});
+afterAll(async () => {
+  for (const child of workers) if (child.exitCode === null) child.kill("SIGKILL");
+  await h?.stop();
+});
+
+/** GitHub redelivers: the same delivery (same id) once now and once a moment later. */
+async function sendTwice(webhook: { id: string; name: string; payload: unknown }) {
+  const first = await h.send(webhook);
+  expect(first.ok, `${webhook.name} first delivery`).toBe(true);
+  await sleep(150);
+  const again = await h.send(webhook);
+  expect(again.ok, `${webhook.name} redelivery`).toBe(true);
+}
+
+const feature = (issue: number) => h.db.store.findFeatureByIssue(OWNER, REPO, issue);
+const say = (number: number, body: string) =>
+  sendTwice(h.github.comment({ owner: OWNER, repo: REPO, number, author: "mona", body }));
+
+async function waitStage(issue: number, stage: Stage, timeout = 20_000) {
+  await waitFor(
+    `issue #${issue} at ${stage}`,
+    async () => {
+      const f = await feature(issue);
+      if (f?.stage === "failed" && stage !== "failed") {
+        throw new Error(`feature failed: ${f.failureReason}`);
+      }
+      return f?.stage === stage;
+    },
+    timeout,
+  );
+}
+
+const isImplementer = byPromptIncludes("# Agent: implementer");
+// The implementer is offered every tool (tool_choice "any"), so it matches any byTool too.
+const isSecurityReview = (r: ModelRequest) =>
+  !isImplementer(r) && byTool("submit_security_review")(r);
+const assistantTurns = (request: ModelRequest) =>
+  request.body.messages.filter((m) => m.role === "assistant").length;
+
+/** Model calls the fake answered in full (a hung or abandoned call is not one). */
+function answeredCalls() {
+  return h.model.requests.filter(
+    (r) =>
+      r.method === "POST" &&
+      r.path.startsWith("/v1/messages") &&
+      !r.path.includes("count_tokens") &&
+      r.response.kind === "message" &&
+      r.response.status === 200 &&
+      !r.response.aborted,
+  );
+}
+
+const MARKER = /<!-- practical:[^>]*-->/;
+
+it("completes the journey with every webhook twice and two killed workers, each effect once", async () => {
+  // The implementer's second turn (after it has read the files) and the first security review
+  // never get an answer: the worker holding each is killed while it waits.
+  let hungImplementer: ModelRequest | null = null;
+  let hungSecurity: ModelRequest | null = null;
+  h.model.respond(
+    (r) => hungImplementer === null && isImplementer(r) && assistantTurns(r) === 1,
+    (r) => {
+      hungImplementer = r;
+      return { hang: true };
+    },
+  );
+  h.model.respond(
+    (r) => hungSecurity === null && isSecurityReview(r),
+    (r) => {
+      hungSecurity = r;
+      return { hang: true };
+    },
+  );
+  const unscript = scriptDemoFeature(h.model);
+  const queue = h.pipelineQueue();
+
+  let worker = spawnWorker();
+  const opened = h.github.openIssue({
+    owner: OWNER,
+    repo: REPO,
+    author: "mona",
+    title: DEMO_ISSUE.title,
+    body: DEMO_ISSUE.body,
+    labels: ["practical"],
+  });
+  const issue = opened.payload.issue.number;
+  await sendTwice(opened);
+  await waitFor(
+    "the BA's question",
+    () => h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
+    20_000,
+  ).catch(async (e) => {
+    console.log("DIAG", JSON.stringify(await feature(issue)), JSON.stringify(h.model.requests.map((r) => [r.path, r.response])), JSON.stringify(await h.db.db.selectFrom("outbox" as never).selectAll().execute()), JSON.stringify((await queue.getJobs()).map((j) => [j.id, j.name, j.failedReason, j.attemptsMade])), await queue.getJobCounts(), h.github.comments(OWNER, REPO, issue));
+    throw e;
+  });
+  await say(issue, DEMO_ANSWER);
+  await waitFor("the brief", async () => (await feature(issue))?.artifacts.brief);
+  await say(issue, "/approve");
+  for (const stage of ["spec_ready", "plan_ready", "tests_ready"] as const) {
+    await waitStage(issue, stage);
+    const f = await feature(issue);
+    await say(stage === "plan_ready" ? (f?.prNumber ?? issue) : issue, "/approve");
+  }
+
+  // Kill 1: inside the implementer's tool loop, one model call in.
+  await waitFor("the implementer's second turn", () => hungImplementer, 20_000);
+  expect((await feature(issue))?.stage).toBe("implementing");
+  const branch = (await feature(issue))?.branch ?? "";
+  const stepCommits = () =>
+    h.github
+      .branchCommits(OWNER, REPO, branch)
+      .filter((c) => c.message.includes("Practical-Step:"));
+  expect(stepCommits()).toHaveLength(3);
+  await killWorker(worker);
+  worker = spawnWorker();
+
+  // Kill 2: inside the security review, after the other two reviews have finished.
+  await waitFor("the security review's call", () => hungSecurity, 25_000);
+  await waitFor(
+    "the code and alignment reviews to finish",
+    async () => {
+      const done = (await queue.getJobs(["completed"])).filter((j) => j.name === "review");
+      return ["code_review", "alignment_review"].every((r) =>
+        done.some((j) => (j.data as { review?: string }).review === r),
+      );
+    },
+    15_000,
+  );
+  expect((await feature(issue))?.stage).toBe("reviewing");
+  expect(stepCommits()).toHaveLength(4);
+  await killWorker(worker);
+  worker = spawnWorker();
+
+  await waitStage(issue, "awaiting_merge", 25_000);
+  const f = await feature(issue);
+  const prNumber = f?.prNumber ?? 0;
+  await waitFor("the PR marked ready", () => !h.github.pull(OWNER, REPO, prNumber).draft);
+  await sendTwice(
+    h.github.mergePullRequest({ owner: OWNER, repo: REPO, number: prNumber, by: "mona" }),
+  );
+  await waitStage(issue, "done");
+  await waitFor("the issue closed", () => h.github.issue(OWNER, REPO, issue).state === "closed");
+  // Let any late duplicate (a retried job, a second delivery) land before counting.
+  await sleep(1_500);
+
+  // One commit per stage, none repeated by a retried job.
+  expect(stepCommits().map((c) => c.message.split("\n")[0])).toEqual([
+    `feat: implement #${issue}`,
+    `test: contract tests for #${issue}`,
+    `docs: implementation plan for #${issue}`,
+    `docs: brief and specification for #${issue}`,
+  ]);
+  expect(h.github.writes("/repos/{owner}/{repo}/git/commits")).toHaveLength(4);
+  expect(h.github.files(OWNER, REPO, branch)["src/health.js"]).toBeTruthy();
+
+  // One pull request, created once.
+  expect(h.github.pulls(OWNER, REPO)).toHaveLength(1);
+  expect(h.github.pull(OWNER, REPO, prNumber).merged).toBe(true);
+  expect(h.github.writes("/repos/{owner}/{repo}/pulls")).toHaveLength(1);
+
+  // Three check runs on the head, one per name, each created once.
+  const runs = h.github.checkRuns(OWNER, REPO);
+  expect(runs.every((r) => r.headSha === f?.headSha)).toBe(true);
+  expect(runs.map((r) => [r.name, r.conclusion]).sort()).toEqual([
+    ["Build Practical / alignment", "success"],
+    ["Build Practical / code review", "success"],
+    ["Build Practical / security", "success"],
+  ]);
+  expect(
+    h.github.writes("/repos/{owner}/{repo}/check-runs").filter((w) => w.method === "POST"),
+  ).toHaveLength(3);
+
+  // No two bot comments carry the same marker, in the issue or in the PR, and none was
+  // created twice.
+  const botComments = [issue, prNumber].flatMap((n) =>
+    h.github.comments(OWNER, REPO, n).filter((c) => c.authorType === "Bot"),
+  );
+  const markers = botComments.map((c) => c.body.match(MARKER)?.[0]);
+  expect(markers.every((m) => m !== undefined)).toBe(true);
+  expect(new Set(markers).size).toBe(markers.length);
+  expect(
+    h.github
+      .writes("/repos/{owner}/{repo}/issues/{issue_number}/comments")
+      .filter((w) => w.method === "POST"),
+  ).toHaveLength(botComments.length);
+  // Every comment the app acted on (the answer and the four commands) got exactly one 👀.
+  const humanComments = [issue, prNumber].flatMap((n) =>
+    h.github.comments(OWNER, REPO, n).filter((c) => c.authorType !== "Bot"),
+  );
+  expect(humanComments.filter((c) => c.body.startsWith("/approve"))).toHaveLength(4);
+  expect(humanComments).toHaveLength(5);
+  for (const c of humanComments) {
+    const eyes = h.github
+      .reactions(OWNER, REPO, { commentId: c.id })
+      .filter((r) => r.content === "eyes");
+    expect(eyes, `👀 on "${c.body.slice(0, 30)}"`).toHaveLength(1);
+  }
+
+  expect((await feature(issue))?.stage).toBe("done");
+  expect(h.github.violations).toEqual([]);
+  // Seven deliveries (opened, the answer, four approvals, the merge), each recorded once.
+  const deliveries = await h.db.db.selectFrom("deliveries").select("id").execute();
+  expect(deliveries).toHaveLength(7);
+
+  // agent_runs: one row per model call that was answered, the killed worker's answered
+  // implementer turn included; the two calls that never got an answer left no row.
+  const rows = await h.db.db
+    .selectFrom("agent_runs")
+    .select(["agent", "outcome", "job_id"])
+    .where("feature_id", "=", f?.id ?? 0)
+    .execute();
+  const answered = answeredCalls();
+  expect(rows.every((r) => r.outcome === "ok")).toBe(true);
+  expect(rows).toHaveLength(answered.length);
+  expect(h.model.requests.filter((r) => r.response.kind === "hang")).toHaveLength(2);
+  const count = (agent: string) => rows.filter((r) => r.agent === agent).length;
+  // The implementer: one answered turn before the kill, then the whole loop (three turns) again.
+  expect(count("implement")).toBe(4);
+  expect(new Set(rows.filter((r) => r.agent === "implement").map((r) => r.job_id)).size).toBe(1);
+  expect(count("security_review")).toBe(1);
+  expect(count("code_review")).toBe(1);
+  expect(count("alignment_review")).toBe(1 + 4); // the code review plus one per gate
+  expect(count("title")).toBe(1);
+  for (const agent of ["spec", "plan", "tests"]) expect(count(agent), agent).toBe(1);
+  expect(count("ba")).toBe(2);
+
+  unscript();
+}, 60_000);
