@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { sql } from "kysely";
 import type { ApplicationFunction, Probot } from "probot";
 import { onCheckRunRequestedAction } from "./handlers/check-run-requested-action.ts";
+import { onCheckRunRerequested } from "./handlers/check-run-rerequested.ts";
 import { onCheckSuiteCompleted } from "./handlers/check-suite-completed.ts";
 import type { HandlerDeps } from "./handlers/context.ts";
 import { onInstallation } from "./handlers/installation.ts";
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     app.on("pull_request_review.submitted", onPullRequestReviewSubmitted(deps));
     app.on("check_suite.completed", onCheckSuiteCompleted(deps));
     app.on("check_run.requested_action", onCheckRunRequestedAction(deps));
+    app.on("check_run.rerequested", onCheckRunRerequested(deps));
     app.on(["installation", "installation_repositories"], onInstallation(deps));
 
     addHandler(async (req, res) => {

@@ -267,6 +267,8 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
         `Fix the findings of check run ${event.checkRunId}.`,
         `checkrun-${event.checkRunId}-v${feature.version}`,
       );
+    case "rerun_reviews":
+      return onRerunReviews(feature, event.actor, event.checkRunId);
     case "ci_failed":
       return onCiFailed(feature, event.checkSuiteId);
     case "pr_merged":
@@ -688,6 +690,24 @@ function onHumanFixRequest(
     return same(f, [reply("not_now", key("not_now"), notNowData(f, "fix"))]);
   }
   return humanFix(f, source, instructions, []);
+}
+
+/**
+ * The three reviews again on the current head, without a fix round: once there is code, like a
+ * human fix request (a review that flaked, a model that was down, a push by a person).
+ */
+function onRerunReviews(f: Feature, actor: Actor, checkRunId: number): TransitionResult<Feature> {
+  if (isTerminal(f.stage)) return same(f);
+  const key = (view: ReplyView): string => `rerun-${checkRunId}-v${f.version}-${view}`;
+  if (!hasWriteAccess(actor.permission)) {
+    const [, answer] = unauthorizedEffects("fix", actor, null, key);
+    return same(f, answer === undefined ? [] : [answer]);
+  }
+  if (!canHumanFix(f)) {
+    return same(f, [reply("not_now", key("not_now"), notNowData(f, "fix"))]);
+  }
+  const after: Feature = { ...f, stage: "reviewing", checkpoint: null, failureReason: null };
+  return result(f, after, [enterWorkingStage(f, "reviewing", null), { type: "sync_status" }]);
 }
 
 function humanFix(

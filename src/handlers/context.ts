@@ -76,3 +76,26 @@ export function newFeatureInfo(
     repoConfig,
   };
 }
+
+/**
+ * The feature one of the app's check runs belongs to: by its `external_id`
+ * (`feature-<id>/…`, which also works for a run on an older head that no PR lists any more),
+ * else by the PR it is on.
+ */
+export async function featureOfCheckRun(
+  deps: HandlerDeps,
+  context: AnyContext,
+  run: { external_id?: string | null; pull_requests?: { number: number }[] },
+) {
+  const { owner, repo } = repoOf(context);
+  const id = Number(/^feature-(\d+)\//.exec(run.external_id ?? "")?.[1]);
+  if (Number.isSafeInteger(id) && id > 0) {
+    const feature = await deps.store.findFeature(id);
+    // Only a feature of this repository: an external_id is not proof of anything by itself.
+    if (feature && feature.repoOwner === owner && feature.repoName === repo) return feature;
+  }
+  const prNumber = run.pull_requests?.[0]?.number;
+  return prNumber === undefined
+    ? undefined
+    : deps.store.findFeatureByPullRequest(owner, repo, prNumber);
+}

@@ -5,7 +5,10 @@ import type { Job } from "bullmq";
 import { advance } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import type { AlignmentOutput, Finding, ReviewOutput } from "../agents/schemas.ts";
-import { FIX_FINDINGS_ACTION } from "../handlers/check-run-requested-action.ts";
+import {
+  FIX_FINDINGS_ACTION,
+  RERUN_REVIEW_ACTION,
+} from "../handlers/check-run-requested-action.ts";
 import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob } from "./agent-job.ts";
@@ -128,15 +131,22 @@ export async function runReview(
       findings: verdict.findings.map((f) => ({ path: "", line: 0, category: "", ...f })),
     }),
     annotations: annotations(verdict.findings),
-    actions: verdict.pass
-      ? []
-      : [
-          {
-            label: "Fix findings",
-            description: "Send these findings to the implementer.",
-            identifier: FIX_FINDINGS_ACTION,
-          },
-        ],
+    actions: [
+      ...(verdict.pass
+        ? []
+        : [
+            {
+              label: "Fix findings",
+              description: "Send these findings to the implementer.",
+              identifier: FIX_FINDINGS_ACTION,
+            },
+          ]),
+      {
+        label: "Re-run review",
+        description: "Run the three reviews again on this head.",
+        identifier: RERUN_REVIEW_ACTION,
+      },
+    ],
   });
   await deps.store.setAgentRunDetail(verdict.runId, {
     review,

@@ -73,7 +73,7 @@ async function driveToReviews(title: string): Promise<number> {
 
 describe("the pull-request side, end to end", () => {
   it("fixes a failing security review in one round; past the limit it fails, and /retry resumes", async () => {
-    let verdicts: ("pass" | "fail")[] = ["fail", "pass"];
+    let verdicts: ("pass" | "fail")[] = ["fail", ...Array<"pass">(20).fill("pass")];
     const unscript = scriptDemoFeature(h.model, {
       security: (round) => verdicts[round - 1] ?? "fail",
     });
@@ -92,6 +92,46 @@ describe("the pull-request side, end to end", () => {
         .checkRuns(OWNER, REPO, f?.headSha ?? "")
         .filter((r) => r.name === "Build Practical / security");
       expect(security.map((r) => r.conclusion)).toEqual(["success"]);
+
+      // "Fix findings" on the first round's failed check run sends its findings to the implementer.
+      const failedRun = h.github
+        .checkRuns(OWNER, REPO)
+        .find((r) => r.name === "Build Practical / security" && r.conclusion === "failure");
+      const implementerCalls = () =>
+        h.model.requests.filter((r) => JSON.stringify(r.body).includes("# Agent: implementer"))
+          .length;
+      const before = implementerCalls();
+      await h.send(
+        h.github.pressCheckRunAction({
+          checkRunId: failedRun?.id ?? 0,
+          identifier: "fix_findings",
+          by: "mona",
+        }),
+      );
+      await waitStage(issue, "fixing");
+      await waitStage(issue, "awaiting_merge");
+      expect(implementerCalls()).toBeGreaterThan(before);
+      const fixPrompt = h.model.requests.at(-1)
+        ? JSON.stringify(h.model.requests.map((r) => r.body))
+        : "";
+      expect(fixPrompt).toContain("Missing content type");
+
+      // "Re-run review" runs the three reviews again on the same head.
+      const head = (await feature(issue))?.headSha ?? "";
+      const passed = h.github.checkRuns(OWNER, REPO, head).find((r) => r.conclusion === "success");
+      await h.send(
+        h.github.pressCheckRunAction({
+          checkRunId: passed?.id ?? 0,
+          identifier: "rerun_review",
+          by: "mona",
+        }),
+      );
+      await waitStage(issue, "reviewing");
+      await waitStage(issue, "awaiting_merge");
+      await waitFor(
+        "three more check runs",
+        () => h.github.checkRuns(OWNER, REPO, head).length >= 6,
+      );
 
       // Always failing: two fix rounds, then failed with the reasons and /retry offered.
       verdicts = [];

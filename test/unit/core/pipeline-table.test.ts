@@ -59,6 +59,8 @@ drafting         | changes_requested:read    | =                | -
 drafting         | ci_failed                 | =                | -
 drafting         | fix_findings:write        | =                | reply:not_now
 drafting         | fix_findings:read         | =                | reply:unauthorized
+drafting         | rerun:write               | =                | reply:not_now
+drafting         | rerun:read                | =                | reply:unauthorized
 drafting         | pr_merged                 | done             | close_issue sync_status reply:done
 drafting         | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 drafting         | stuck                     | =                | -
@@ -110,6 +112,8 @@ spec_generating  | changes_requested:read    | =                | -
 spec_generating  | ci_failed                 | =                | -
 spec_generating  | fix_findings:write        | =                | reply:not_now
 spec_generating  | fix_findings:read         | =                | reply:unauthorized
+spec_generating  | rerun:write               | =                | reply:not_now
+spec_generating  | rerun:read                | =                | reply:unauthorized
 spec_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 spec_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
@@ -161,6 +165,8 @@ spec_ready       | changes_requested:read    | =                | -
 spec_ready       | ci_failed                 | =                | -
 spec_ready       | fix_findings:write        | =                | reply:not_now
 spec_ready       | fix_findings:read         | =                | reply:unauthorized
+spec_ready       | rerun:write               | =                | reply:not_now
+spec_ready       | rerun:read                | =                | reply:unauthorized
 spec_ready       | pr_merged                 | done             | close_issue sync_status reply:done
 spec_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_ready       | stuck                     | =                | -
@@ -212,6 +218,8 @@ plan_generating  | changes_requested:read    | =                | -
 plan_generating  | ci_failed                 | =                | -
 plan_generating  | fix_findings:write        | =                | reply:not_now
 plan_generating  | fix_findings:read         | =                | reply:unauthorized
+plan_generating  | rerun:write               | =                | reply:not_now
+plan_generating  | rerun:read                | =                | reply:unauthorized
 plan_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 plan_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
@@ -263,6 +271,8 @@ plan_ready       | changes_requested:read    | =                | -
 plan_ready       | ci_failed                 | =                | -
 plan_ready       | fix_findings:write        | =                | reply:not_now
 plan_ready       | fix_findings:read         | =                | reply:unauthorized
+plan_ready       | rerun:write               | =                | reply:not_now
+plan_ready       | rerun:read                | =                | reply:unauthorized
 plan_ready       | pr_merged                 | done             | close_issue sync_status reply:done
 plan_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_ready       | stuck                     | =                | -
@@ -314,6 +324,8 @@ tests_generating | changes_requested:read    | =                | -
 tests_generating | ci_failed                 | =                | -
 tests_generating | fix_findings:write        | =                | reply:not_now
 tests_generating | fix_findings:read         | =                | reply:unauthorized
+tests_generating | rerun:write               | =                | reply:not_now
+tests_generating | rerun:read                | =                | reply:unauthorized
 tests_generating | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 tests_generating | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_generating | stuck                     | failed           | cancel_jobs sync_status reply:failed
@@ -365,6 +377,8 @@ tests_ready      | changes_requested:read    | =                | -
 tests_ready      | ci_failed                 | =                | -
 tests_ready      | fix_findings:write        | =                | reply:not_now
 tests_ready      | fix_findings:read         | =                | reply:unauthorized
+tests_ready      | rerun:write               | =                | reply:not_now
+tests_ready      | rerun:read                | =                | reply:unauthorized
 tests_ready      | pr_merged                 | done             | close_issue sync_status reply:done
 tests_ready      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_ready      | stuck                     | =                | -
@@ -416,6 +430,8 @@ implementing     | changes_requested:read    | =                | -
 implementing     | ci_failed                 | =                | -
 implementing     | fix_findings:write        | =                | reply:not_now
 implementing     | fix_findings:read         | =                | reply:unauthorized
+implementing     | rerun:write               | =                | reply:not_now
+implementing     | rerun:read                | =                | reply:unauthorized
 implementing     | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 implementing     | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 implementing     | stuck                     | failed           | cancel_jobs sync_status reply:failed
@@ -467,6 +483,8 @@ reviewing        | changes_requested:read    | =                | -
 reviewing        | ci_failed                 | =                | -
 reviewing        | fix_findings:write        | =                | reply:not_now
 reviewing        | fix_findings:read         | =                | reply:unauthorized
+reviewing        | rerun:write               | =                | reply:not_now
+reviewing        | rerun:read                | =                | reply:unauthorized
 reviewing        | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 reviewing        | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 reviewing        | stuck                     | failed           | cancel_jobs sync_status reply:failed
@@ -518,6 +536,8 @@ fixing           | changes_requested:read    | =                | -
 fixing           | ci_failed                 | =                | -
 fixing           | fix_findings:write        | =                | reply:not_now
 fixing           | fix_findings:read         | =                | reply:unauthorized
+fixing           | rerun:write               | =                | reply:not_now
+fixing           | rerun:read                | =                | reply:unauthorized
 fixing           | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 fixing           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 fixing           | stuck                     | failed           | cancel_jobs sync_status reply:failed
@@ -569,6 +589,8 @@ awaiting_merge   | changes_requested:read    | =                | -
 awaiting_merge   | ci_failed                 | fixing           | run_agent:implement sync_status
 awaiting_merge   | fix_findings:write        | fixing           | run_agent:implement sync_status
 awaiting_merge   | fix_findings:read         | =                | reply:unauthorized
+awaiting_merge   | rerun:write               | reviewing        | run_reviews sync_status
+awaiting_merge   | rerun:read                | =                | reply:unauthorized
 awaiting_merge   | pr_merged                 | done             | close_issue sync_status reply:done
 awaiting_merge   | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 awaiting_merge   | stuck                     | =                | -
@@ -620,6 +642,8 @@ done             | changes_requested:read    | =                | -
 done             | ci_failed                 | =                | -
 done             | fix_findings:write        | =                | -
 done             | fix_findings:read         | =                | -
+done             | rerun:write               | =                | -
+done             | rerun:read                | =                | -
 done             | pr_merged                 | =                | -
 done             | pr_closed                 | =                | -
 done             | stuck                     | =                | -
@@ -671,6 +695,8 @@ failed           | changes_requested:read    | =                | -
 failed           | ci_failed                 | =                | -
 failed           | fix_findings:write        | fixing           | run_agent:implement sync_status
 failed           | fix_findings:read         | =                | reply:unauthorized
+failed           | rerun:write               | reviewing        | run_reviews sync_status
+failed           | rerun:read                | =                | reply:unauthorized
 failed           | pr_merged                 | done             | close_issue sync_status reply:done
 failed           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 failed           | stuck                     | =                | -
@@ -722,6 +748,8 @@ cancelled        | changes_requested:read    | =                | -
 cancelled        | ci_failed                 | =                | -
 cancelled        | fix_findings:write        | =                | -
 cancelled        | fix_findings:read         | =                | -
+cancelled        | rerun:write               | =                | -
+cancelled        | rerun:read                | =                | -
 cancelled        | pr_merged                 | =                | -
 cancelled        | pr_closed                 | =                | -
 cancelled        | stuck                     | =                | -
@@ -773,6 +801,8 @@ abandoned        | changes_requested:read    | =                | -
 abandoned        | ci_failed                 | =                | -
 abandoned        | fix_findings:write        | =                | -
 abandoned        | fix_findings:read         | =                | -
+abandoned        | rerun:write               | =                | -
+abandoned        | rerun:read                | =                | -
 abandoned        | pr_merged                 | =                | -
 abandoned        | pr_closed                 | =                | -
 abandoned        | stuck                     | =                | -
