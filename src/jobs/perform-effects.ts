@@ -21,9 +21,9 @@ export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): P
     owner: target.owner,
     repo: target.repo,
   };
-  let feature = featureId === null ? null : await deps.store.findFeature(featureId);
+  const feature = featureId === null ? null : await deps.store.findFeature(featureId);
   for (const effect of effects) {
-    feature = (await performEffect(deps, repo, target.issueNumber, feature, effect)) ?? feature;
+    await performEffect(deps, repo, target.issueNumber, feature, effect);
   }
 }
 
@@ -33,7 +33,7 @@ async function performEffect(
   issueNumber: number,
   feature: FeatureRecord | null,
   effect: Effect,
-): Promise<FeatureRecord | null> {
+): Promise<void> {
   switch (effect.type) {
     case "react":
       await deps.github.addReaction(
@@ -41,7 +41,7 @@ async function performEffect(
         effect.commentId === null ? { issueNumber } : { commentId: effect.commentId },
         effect.content,
       );
-      return null;
+      return;
     case "reply": {
       const marker = replyMarker(feature?.id ?? null, effect.key);
       // The closing summary carries what the whole feature cost.
@@ -55,33 +55,33 @@ async function performEffect(
         issueNumber,
       });
       await deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker));
-      return null;
+      return;
     }
     case "sync_status":
       if (feature) await deps.queue.enqueue(statusIntent(feature.id));
-      return null;
+      return;
     case "run_agent":
       if (feature) await deps.queue.enqueue(agentIntent(feature.id, effect));
-      return null;
+      return;
     case "run_reviews":
       if (feature) await deps.queue.enqueue(reviewsIntent(feature.id, effect.key));
-      return null;
+      return;
     case "cancel_jobs":
       if (feature) {
         await deps.queue.removeJobs(agentJobPrefix(feature.id));
         await deps.queue.removeJobs(reviewJobPrefix(feature.id));
       }
-      return null;
+      return;
     case "remove_label":
       await deps.github.removeLabel(repo, issueNumber, effect.name);
-      return null;
+      return;
     case "close_issue":
       await deps.github.closeIssue(repo, issueNumber, effect.reason);
-      return null;
+      return;
     case "mark_pr_ready":
       if (feature?.prNumber) await deps.github.markPullRequestReady(repo, feature.prNumber);
-      return null;
+      return;
     case "record_approval":
-      return null; // recorded in the transaction that produced it
+      return; // recorded in the transaction that produced it
   }
 }
