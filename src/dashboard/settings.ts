@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { AGENTS, type AgentName } from "../core/feature.ts";
 import { InstallationSettings } from "../installation-settings.ts";
 

@@ -26,7 +26,6 @@ const stepCommits = (branch: string) =>
     .map((c) => c.message.split("\n")[0]);
 
 const feature = (issue: number) => h.db.store.findFeatureByIssue(OWNER, REPO, issue);
-const stageOf = async (issue: number) => (await feature(issue))?.stage;
 const say = (issue: number, body: string, author = "mona") =>
   h.send(h.github.comment({ owner: OWNER, repo: REPO, number: issue, author, body }));
 
