@@ -522,8 +522,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const { access, installation, feature } = await featureFor(req, res);
     const [events, approvals, messages, runs] = await Promise.all([
       queries.featureEvents(feature.id),
-      queries.approvals(feature.id),
-      queries.messages(feature.id),
+      store.listApprovals(feature.id),
+      store.listMessages(feature.id),
       queries.agentRuns(feature.id),
     ]);
     const usage = agentRuns(runs);
@@ -563,7 +563,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   app.get("/installations/:id/features/:featureId/version", async (req, res) => {
     const { feature } = await featureFor(req, res);
     const [messages, runs] = await Promise.all([
-      queries.messages(feature.id),
+      store.listMessages(feature.id),
       queries.agentRuns(feature.id),
     ]);
     res

@@ -146,24 +146,6 @@ export function dashboardQueries(db: Kysely<Database>) {
         .execute();
     },
 
-    async approvals(featureId: number) {
-      return db
-        .selectFrom("approvals")
-        .selectAll()
-        .where("feature_id", "=", featureId)
-        .orderBy("id")
-        .execute();
-    },
-
-    async messages(featureId: number) {
-      return db
-        .selectFrom("messages")
-        .selectAll()
-        .where("feature_id", "=", featureId)
-        .orderBy("id")
-        .execute();
-    },
-
     async agentRuns(featureId: number) {
       return db
         .selectFrom("agent_runs")

@@ -6,15 +6,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it, onTestFailed } from "vitest";
-import {
-  DEMO_ANSWER,
-  DEMO_ISSUE,
-  DEMO_REPO_FILES,
-  scriptDemoFeature,
-} from "../../scripts/demo/feature.ts";
-import type { Stage } from "../../src/core/feature.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { byPromptIncludes, byTool, type ModelRequest } from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { journeySteps } from "../support/journey.ts";
 import { waitFor } from "../support/services.ts";
 
 let h: Harness;
@@ -85,23 +80,10 @@ async function sendTwice(webhook: { id: string; name: string; payload: unknown }
   expect(again.ok, `${webhook.name} redelivery`).toBe(true);
 }
 
-const feature = (issue: number) => h.db.store.findFeatureByIssue(OWNER, REPO, issue);
-const say = (number: number, body: string) =>
-  sendTwice(h.github.comment({ owner: OWNER, repo: REPO, number, author: "mona", body }));
-
-async function waitStage(issue: number, stage: Stage, timeout = PATIENCE) {
-  await waitFor(
-    `issue #${issue} at ${stage}`,
-    async () => {
-      const f = await feature(issue);
-      if (f?.stage === "failed" && stage !== "failed") {
-        throw new Error(`feature failed: ${f.failureReason}`);
-      }
-      return f?.stage === stage;
-    },
-    timeout,
-  );
-}
+const { feature, waitStage, driveToReviews } = journeySteps(() => h, {
+  send: sendTwice,
+  patience: PATIENCE,
+});
 
 const isImplementer = byPromptIncludes("# Agent: implementer");
 // The implementer is offered every tool (tool_choice "any"), so it matches any byTool too.
@@ -153,29 +135,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
     }
   });
   let worker = await startWorker();
-  const opened = h.github.openIssue({
-    owner: OWNER,
-    repo: REPO,
-    author: "mona",
-    title: DEMO_ISSUE.title,
-    body: DEMO_ISSUE.body,
-    labels: ["practical"],
-  });
-  const issue = opened.payload.issue.number;
-  await sendTwice(opened);
-  await waitFor(
-    "the BA's question",
-    () => h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
-    PATIENCE,
-  );
-  await say(issue, DEMO_ANSWER);
-  await waitFor("the brief", async () => (await feature(issue))?.artifacts.brief, PATIENCE);
-  await say(issue, "/approve");
-  for (const stage of ["spec_ready", "plan_ready", "tests_ready"] as const) {
-    await waitStage(issue, stage);
-    const f = await feature(issue);
-    await say(stage === "plan_ready" ? (f?.prNumber ?? issue) : issue, "/approve");
-  }
+  const issue = await driveToReviews();
 
   // Kill 1: inside the implementer's tool loop, one model call in.
   await waitFor("the implementer's second turn", () => hungImplementer, PATIENCE);

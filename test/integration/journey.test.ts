@@ -1,14 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DEMO_ANSWER,
-  DEMO_ISSUE,
-  DEMO_REPO_FILES,
-  scriptDemoFeature,
-} from "../../scripts/demo/feature.ts";
-import type { Stage } from "../../src/core/feature.ts";
+import { DEMO_ISSUE, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { byPromptIncludes } from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { journeySteps } from "../support/journey.ts";
 import { waitFor } from "../support/services.ts";
 
 let h: Harness;
@@ -18,57 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-/** The first lines of the app's commits on a branch, newest first. */
-const stepCommits = (branch: string) =>
-  h.github
-    .branchCommits(OWNER, REPO, branch)
-    .filter((c) => c.message.includes("Practical-Step:"))
-    .map((c) => c.message.split("\n")[0]);
-
-const feature = (issue: number) => h.db.store.findFeatureByIssue(OWNER, REPO, issue);
-const say = (issue: number, body: string, author = "mona") =>
-  h.send(h.github.comment({ owner: OWNER, repo: REPO, number: issue, author, body }));
-
-async function waitStage(issue: number, stage: Stage, timeout = 20_000) {
-  await waitFor(
-    `issue #${issue} at ${stage}`,
-    async () => {
-      const f = await feature(issue);
-      if (f?.stage === "failed" && stage !== "failed") {
-        throw new Error(`feature failed: ${f.failureReason}`);
-      }
-      return f?.stage === stage;
-    },
-    timeout,
-  );
-}
-
-/** Opens the issue, answers the BA once, and approves every gate up to the code. */
-async function driveToReviews(title: string): Promise<number> {
-  const opened = h.github.openIssue({
-    owner: OWNER,
-    repo: REPO,
-    author: "mona",
-    title,
-    body: DEMO_ISSUE.body,
-    labels: ["practical"],
-  });
-  const issue = opened.payload.issue.number;
-  await h.send(opened);
-  await waitFor("the BA's question", () =>
-    h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
-  );
-  await say(issue, DEMO_ANSWER);
-  await waitFor("the brief", async () => (await feature(issue))?.artifacts.brief);
-  await say(issue, "/approve");
-  for (const stage of ["spec_ready", "plan_ready", "tests_ready"] as const) {
-    await waitStage(issue, stage);
-    const f = await feature(issue);
-    // The plan is approved in the PR, the others in the issue: both work.
-    await say(stage === "plan_ready" ? (f?.prNumber ?? issue) : issue, "/approve");
-  }
-  return issue;
-}
+const { feature, say, waitStage, stepCommits, openAndApproveBrief, driveToReviews } = journeySteps(
+  () => h,
+);
 
 describe("the pull-request side, end to end", () => {
   it("fixes a failing security review in one round; past the limit it fails, and /retry resumes", async () => {
@@ -285,23 +232,7 @@ describe("the pull-request side, end to end", () => {
   it("builds on someone else's push, and stops rather than overwrite their change to its files", async () => {
     const unscript = scriptDemoFeature(h.model);
     try {
-      const title = "Health endpoint, shared branch";
-      const opened = h.github.openIssue({
-        owner: OWNER,
-        repo: REPO,
-        author: "mona",
-        title,
-        body: DEMO_ISSUE.body,
-        labels: ["practical"],
-      });
-      const issue = opened.payload.issue.number;
-      await h.send(opened);
-      await waitFor("the BA's question", () =>
-        h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
-      );
-      await say(issue, DEMO_ANSWER);
-      await waitFor("the brief", async () => (await feature(issue))?.artifacts.brief);
-      await say(issue, "/approve");
+      const issue = await openAndApproveBrief("Health endpoint, shared branch");
       await waitStage(issue, "spec_ready");
       const branch = (await feature(issue))?.branch ?? "";
       h.github.pushCommit({
