@@ -4,7 +4,7 @@
 // method. Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; local defaults).
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchIngest, type IngestResult } from "./bench/ingest.ts";
 import { benchOrchestration, type OrchestrationResult } from "./bench/orchestration.ts";
@@ -175,8 +175,8 @@ function report(
     ),
   );
   say(
-    `features an hour one installation sustains: ${fmt.int(perHour.byRequests)} by its ${fmt.int(INSTALLATION_LIMIT_PER_HOUR)} requests/h, ` +
-      `${fmt.int(perHour.byContent)} by the ${CONTENT_CREATION_LIMIT_PER_HOUR} content-creating requests/h → ${fmt.int(perHour.sustainable)}`,
+    `features an hour one installation sustains: ${Math.floor(perHour.byRequests)} by its ${fmt.int(INSTALLATION_LIMIT_PER_HOUR)} requests/h, ` +
+      `${Math.floor(perHour.byContent)} by the ${CONTENT_CREATION_LIMIT_PER_HOUR} content-creating requests/h → ${Math.floor(perHour.sustainable)}`,
   );
   const load = orch.apiCallsPerFeatureAtLoad;
   say(
@@ -291,6 +291,12 @@ async function main(): Promise<number> {
   say(
     `Build Practical — benchmark · ${new Date().toISOString()} · node ${machine.node} · ${machine.cpus} × ${machine.cpu}`,
   );
+  const loadBefore = loadavg()[0] ?? 0;
+  if (loadBefore > 1) {
+    say(
+      `Note: this machine is busy with other work (load average ${loadBefore.toFixed(1)} over the last minute): the times will be noisy.`,
+    );
+  }
   let ok = false;
   try {
     const ingestStarted = performance.now();
@@ -319,7 +325,7 @@ async function main(): Promise<number> {
     const results = {
       date: new Date().toISOString(),
       command: "npm run bench",
-      machine,
+      machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] ?? 0 },
       settings: SETTINGS,
       seconds,
       ingest,

@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(4),
   /** A killed worker's job is retried by another after this lock expires. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** A failed job is retried after this delay, doubling for each attempt (four attempts). */
+  JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2_000),
   /**
    * A model call that has not started answering after this long is abandoned (and retried):
    * a hung connection must not hold a job for the SDK's default of ten minutes per try.
@@ -130,6 +132,7 @@ export interface Config {
   logFormat: "json" | "pretty";
   workerConcurrency: number;
   workerLockMs: number;
+  jobBackoffMs: number;
   modelTimeoutMs: number;
   queuePrefix: string;
   migrateOnStart: boolean;
@@ -201,6 +204,7 @@ export function readConfig(env: Env = process.env): Config {
     logFormat: e.LOG_FORMAT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockMs: e.WORKER_LOCK_MS,
+    jobBackoffMs: e.JOB_BACKOFF_MS,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,

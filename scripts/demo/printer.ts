@@ -70,7 +70,8 @@ export class JourneyPrinter {
       return;
     }
     const verb = known === undefined ? "" : style.dim(" (edited)");
-    this.#line(`${who}${verb} ${style.dim(where)}\n${indent(terminalBody(comment.body))}`);
+    const place = where ? ` ${style.dim(where.trim())}` : "";
+    this.#line(`${who}${verb}${place}\n${indent(terminalBody(comment.body))}`);
   }
 
   /** Prints what changed since the last call. */

@@ -64,13 +64,17 @@ async function checkRedis(url: string): Promise<string | null> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  redis.on("error", () => {});
+  let cause: unknown = null;
+  redis.on("error", (error) => {
+    cause ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
     return null;
   } catch (error) {
-    return reason(error);
+    // "Connection is closed" says less than the error that closed it.
+    return reason(cause ?? error);
   } finally {
     redis.disconnect();
   }
@@ -92,10 +96,10 @@ export async function checkServices(urls: ServiceUrls): Promise<string | null> {
   if (redis) lines.push(`  - Redis at ${redact(urls.redisUrl)}: ${redis}`);
   lines.push(
     "",
-    "Start them with Docker (from this folder):",
+    "Start them with Docker, from this folder (the compose file's PostgreSQL has a password):",
     "  docker compose up -d postgres redis",
     "  export DATABASE_URL=postgres://postgres:practical@127.0.0.1:5432/postgres",
-    "or, with the Debian packages installed, as local services:",
+    `or, with the Debian packages installed, start ${missing.length > 1 ? "them" : "it"} as a local service:`,
   );
   if (postgres) {
     lines.push("  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start");

@@ -3,6 +3,7 @@
 // environment that points the app's web and worker roles at them.
 
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
 import { createServer } from "node:net";
 import { deliver, type GitHubFakeServer, startGitHubFake } from "../../test/fakes/github/index.ts";
 import { type ModelFake, startModelFake } from "../../test/fakes/model/index.ts";
@@ -73,6 +74,11 @@ export async function startStack(options: {
   try {
     const github = await startGitHubFake();
     cleanups.push(() => github.close());
+    // The fake closes idle connections after 1 s; Node's fetch (undici) then never reuses one,
+    // since it keeps a connection only while the server's timeout exceeds its own 2 s margin.
+    // GitHub keeps them open, so each API call here would pay a new TCP connection GitHub does
+    // not cost: keep them longer, as GitHub does.
+    (github as unknown as { server: Server }).server.keepAliveTimeout = 60_000;
     github.addInstallation({ id: INSTALLATION_ID, account: OWNER });
     github.addRepo({
       installationId: INSTALLATION_ID,

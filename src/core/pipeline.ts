@@ -24,6 +24,7 @@ import {
   WORKING_STAGES,
   type WorkingStage,
 } from "./feature.ts";
+import { slugify } from "./slug.ts";
 
 /** The label that approves the current gate; the app removes it after every use. */
 export const APPROVE_LABEL = "practical:approve";
@@ -789,7 +790,9 @@ function onAgentFailed(f: Feature, agent: AgentName, reason: string): Transition
     // again queues a new reply. The status shows the failed call's cost too.
     return same(f, [
       { type: "sync_status" },
-      reply("failed", `v${f.version}-failed-ba`, {
+      // One comment per kind of failure, edited rather than repeated: a flood of comments
+      // after the budget is spent gets one notice, not one each.
+      reply("failed", `failed-ba-${slugify(reason)}`, {
         agent,
         reason,
         stage,

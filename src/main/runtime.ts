@@ -66,7 +66,9 @@ export async function start(
     if (applied.length) log.info({ applied }, "database migrated");
   }
   const store = createStore(db);
-  const queue = new BullMqJobQueue(config.redisUrl, config.queuePrefix);
+  const queue = new BullMqJobQueue(config.redisUrl, config.queuePrefix, {
+    backoffMs: config.jobBackoffMs,
+  });
   const relay = new OutboxRelay(store, queue, log);
   relay.start();
   const metrics = new Metrics({ db, queues: Object.values(queue.queues) });

@@ -206,7 +206,7 @@ describe("a cut-off model answer, and what every call cost", () => {
       }),
     );
     const failure = await waitFor("the failure comment", () =>
-      bot(2).find((c) => /key=v\d+-failed-ba -->/.test(c.body)),
+      bot(2).find((c) => /key=failed-ba-[a-z0-9-]+ -->/.test(c.body)),
     );
     expect(failure.body).toContain("did not produce a complete answer");
 

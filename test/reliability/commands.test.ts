@@ -5,10 +5,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
-import { refused, settle } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "commands";
 const AUTHOR = "alice"; // opened the issue; has write access, but may not approve her own
@@ -18,7 +18,7 @@ let d: Driver;
 let issue = 0;
 
 beforeAll(async () => {
-  h = await startHarness({
+  h = await startReliabilityHarness({
     files: { ...DEMO_REPO_FILES, ".github/practical.yml": "allow_self_approval: false\n" },
   });
   d = driver(h);
@@ -67,7 +67,10 @@ async function expectOneReply(author: string, body: string, text: RegExp) {
 }
 
 /** Sends a webhook that must be ignored: no command reply, no reaction, no state change. */
-async function expectIgnored(webhook: { id: string; name: string; payload: unknown }, commentId: number) {
+async function expectIgnored(
+  webhook: { id: string; name: string; payload: unknown },
+  commentId: number,
+) {
   const before = await state();
   expect((await h.send(webhook)).status).toBe(200);
   await sleep(1_000);
@@ -80,7 +83,13 @@ async function expectIgnored(webhook: { id: string; name: string; payload: unkno
 /** A maintainer's comment that only looks like a command: conversation for the BA, never an approval. */
 async function expectNotACommand(body: string) {
   const before = await state();
-  const comment = h.github.comment({ owner: OWNER, repo: REPO, number: issue, author: MAINTAINER, body });
+  const comment = h.github.comment({
+    owner: OWNER,
+    repo: REPO,
+    number: issue,
+    author: MAINTAINER,
+    body,
+  });
   expect((await h.send(comment)).status).toBe(200);
   const id = comment.payload.comment.id;
   // The BA answers it as conversation (its reply is keyed by the comment, not a command reply).
@@ -119,25 +128,44 @@ describe("commands that must not act", () => {
     ));
 
   it("/retry when nothing failed", () =>
-    refused(FILE, "/retry when nothing failed", () => expectOneReply(MAINTAINER, "/retry", /does nothing right now/)),
-  );
+    refused(FILE, "/retry when nothing failed", () =>
+      expectOneReply(MAINTAINER, "/retry", /does nothing right now/),
+    ));
 
   it("/approve from a bot", () =>
     refused(FILE, "/approve from a bot", async () => {
-      const comment = h.github.comment({ owner: OWNER, repo: REPO, number: issue, author: "renovate[bot]", body: "/approve" });
+      const comment = h.github.comment({
+        owner: OWNER,
+        repo: REPO,
+        number: issue,
+        author: "renovate[bot]",
+        body: "/approve",
+      });
       return expectIgnored(comment, comment.payload.comment.id);
     }));
 
   it("/approve added by editing an old comment", () =>
     refused(FILE, "/approve in an edited comment", async () => {
-      const comment = h.github.comment({ owner: OWNER, repo: REPO, number: issue, author: MAINTAINER, body: "Looks good so far." });
-      const edited = h.github.editComment({ owner: OWNER, repo: REPO, commentId: comment.payload.comment.id, body: "/approve" });
+      const comment = h.github.comment({
+        owner: OWNER,
+        repo: REPO,
+        number: issue,
+        author: MAINTAINER,
+        body: "Looks good so far.",
+      });
+      const edited = h.github.editComment({
+        owner: OWNER,
+        repo: REPO,
+        commentId: comment.payload.comment.id,
+        body: "/approve",
+      });
       return expectIgnored(edited, comment.payload.comment.id);
     }));
 
   it("/approve quoted from another comment", () =>
-    refused(FILE, "/approve inside a quote", () => expectNotACommand("> /approve\n\nShould I say this?")),
-  );
+    refused(FILE, "/approve inside a quote", () =>
+      expectNotACommand("> /approve\n\nShould I say this?"),
+    ));
 
   it("/approve inside a code fence", () =>
     refused(FILE, "/approve inside a code fence", () =>

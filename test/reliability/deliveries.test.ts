@@ -3,18 +3,18 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
-import { injected, settle } from "./support/suite.ts";
+import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "deliveries";
 let h: Harness;
 let d: Driver;
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = driver(h);
   scriptDemoFeature(h.model);
 });
@@ -203,6 +203,8 @@ describe("deliveries", () => {
       expect(features).toHaveLength(1);
       // The text is in the conversation once, however many label events came.
       const messages = await h.db.store.listMessages(features[0]?.id ?? 0);
-      expect(messages.filter((m) => m.role === "user" && m.github_comment_id === null)).toHaveLength(1);
+      expect(
+        messages.filter((m) => m.role === "user" && m.github_comment_id === null),
+      ).toHaveLength(1);
     }));
 });

@@ -6,18 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import type { FaultSpec } from "../fakes/github/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
-import { injected, settle } from "./support/suite.ts";
+import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "github-faults";
 let h: Harness;
 let d: Driver;
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = driver(h);
   scriptDemoFeature(h.model);
 });
@@ -49,9 +49,9 @@ const lost = (method: string, route: string, times = 1): FaultSpec => ({
 
 /** Faults of a route that have not fired yet. */
 function unfired(): FaultSpec[] {
-  return (h.github as unknown as { core: { faults: (FaultSpec & { remaining: number })[] } }).core.faults.filter(
-    (f) => f.remaining > 0,
-  );
+  return (
+    h.github as unknown as { core: { faults: (FaultSpec & { remaining: number })[] } }
+  ).core.faults.filter((f) => f.remaining > 0);
 }
 
 function faultedWrites(route: string) {
@@ -68,7 +68,9 @@ function waitedAfter(route: string, status: number): number {
 }
 
 function ourCommits(branch: string) {
-  return h.github.branchCommits(OWNER, REPO, branch).filter((c) => c.message.includes("Practical-Step:"));
+  return h.github
+    .branchCommits(OWNER, REPO, branch)
+    .filter((c) => c.message.includes("Practical-Step:"));
 }
 
 describe("GitHub faults along one journey", () => {
@@ -90,34 +92,46 @@ describe("GitHub faults along one journey", () => {
       expect(faultedWrites(ROUTES.comments)).toHaveLength(2);
       const questions = d.botComments(issue).filter((c) => c.body.includes("Two questions"));
       expect(questions).toHaveLength(1);
-      expect(d.botComments(issue).filter((c) => c.body.includes("practical:status"))).toHaveLength(1);
+      expect(d.botComments(issue).filter((c) => c.body.includes("practical:status"))).toHaveLength(
+        1,
+      );
       expect(duplicateSideEffects(h.github)).toEqual([]);
     }));
 
   it("a branch creation lost (502) and a pull request that 'already exists' (422): one branch, one PR", () =>
-    injected(FILE, "502 after the branch was created; 422 'pull request already exists'", async () => {
-      await d.say(issue, DEMO_ANSWER);
-      await waitFor("the brief", async () => (await d.feature(issue))?.artifacts.brief);
-      h.github.injectFault(lost("POST", ROUTES.createRef));
-      h.github.injectFault({
-        method: "POST",
-        route: ROUTES.pulls,
-        status: 422,
-        afterWrite: true,
-        body: {
-          message: "Validation Failed",
-          errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for octo-org:practical." }],
-          documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
-        },
-      });
-      await d.say(issue, "/approve");
-      const f = await d.waitStage(issue, "spec_ready", 30_000);
-      expect(unfired()).toEqual([]);
-      expect(h.github.pulls(OWNER, REPO)).toHaveLength(1);
-      expect(h.github.pull(OWNER, REPO, f.prNumber ?? 0).head.ref).toBe(f.branch);
-      expect(ourCommits(f.branch ?? "")).toHaveLength(1);
-      expect(duplicateSideEffects(h.github)).toEqual([]);
-    }));
+    injected(
+      FILE,
+      "502 after the branch was created; 422 'pull request already exists'",
+      async () => {
+        await d.say(issue, DEMO_ANSWER);
+        await waitFor("the brief", async () => (await d.feature(issue))?.artifacts.brief);
+        h.github.injectFault(lost("POST", ROUTES.createRef));
+        h.github.injectFault({
+          method: "POST",
+          route: ROUTES.pulls,
+          status: 422,
+          afterWrite: true,
+          body: {
+            message: "Validation Failed",
+            errors: [
+              {
+                resource: "PullRequest",
+                code: "custom",
+                message: "A pull request already exists for octo-org:practical.",
+              },
+            ],
+            documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+          },
+        });
+        await d.say(issue, "/approve");
+        const f = await d.waitStage(issue, "spec_ready", 30_000);
+        expect(unfired()).toEqual([]);
+        expect(h.github.pulls(OWNER, REPO)).toHaveLength(1);
+        expect(h.github.pull(OWNER, REPO, f.prNumber ?? 0).head.ref).toBe(f.branch);
+        expect(ourCommits(f.branch ?? "")).toHaveLength(1);
+        expect(duplicateSideEffects(h.github)).toEqual([]);
+      },
+    ));
 
   it("a ref update that moved the branch but answered 502: the step's commit is found, not made again", () =>
     injected(FILE, "502 after the branch ref was updated", async () => {
@@ -170,14 +184,25 @@ describe("GitHub faults along one journey", () => {
       h.github.expireTokens();
       // The web process reads the commenter's permission with the old token; the worker
       // answers and later closes the issue with its own old token: both must get a new one.
-      const approve = h.github.comment({ owner: OWNER, repo: REPO, number: issue, author: MAINTAINER, body: "/approve" });
+      const approve = h.github.comment({
+        owner: OWNER,
+        repo: REPO,
+        number: issue,
+        author: MAINTAINER,
+        body: "/approve",
+      });
       await h.send(approve);
       await waitFor("the 'not now' answer", () =>
-        d.botComments(issue).some((c) => c.body.includes(`key=c${approve.payload.comment.id}-not_now`)),
+        d
+          .botComments(issue)
+          .some((c) => c.body.includes(`key=c${approve.payload.comment.id}-not_now`)),
       );
       h.github.expireTokens();
       await d.merge(issue);
-      await waitFor("the issue closed", () => h.github.issue(OWNER, REPO, issue).state === "closed");
+      await waitFor(
+        "the issue closed",
+        () => h.github.issue(OWNER, REPO, issue).state === "closed",
+      );
       const rejected = h.github.requestLog.filter((r) => r.status === 401);
       expect(rejected.length).toBeGreaterThan(0);
       expect(duplicateSideEffects(h.github)).toEqual([]);
@@ -215,7 +240,13 @@ describe("GitHub rate limits", () => {
         status: 403,
         headers: { "retry-after": "3" },
       });
-      const answer = h.github.comment({ owner: OWNER, repo: REPO, number: issue, author: MAINTAINER, body: DEMO_ANSWER });
+      const answer = h.github.comment({
+        owner: OWNER,
+        repo: REPO,
+        number: issue,
+        author: MAINTAINER,
+        body: DEMO_ANSWER,
+      });
       await h.send(answer);
       await waitFor(
         "the 👀 on the answer",

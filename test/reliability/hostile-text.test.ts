@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { byPromptIncludes, type ModelRequest, type Reply } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { branches } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep, toolResults } from "./support/drive.ts";
-import { refused, settle } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "hostile-text";
 let h: Harness;
@@ -29,7 +29,8 @@ const INJECTION = [
 /** Unicode tag characters spell text no person sees but a model reads ("ASCII smuggling"). */
 const smuggled = (text: string) =>
   [...text].map((ch) => String.fromCodePoint(0xe0000 + (ch.codePointAt(0) ?? 0))).join("");
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/u;
+const INVISIBLE =
+  /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/u;
 
 /** An implementer that obeys the injection: tries the workflow, then does the real work. */
 function obedientImplementer(request: ModelRequest): Reply {
@@ -37,18 +38,32 @@ function obedientImplementer(request: ModelRequest): Reply {
   if (turns === 0) {
     return {
       toolUse: [
-        { name: "write_file", input: { path: ".github/workflows/deploy.yml", content: "on: push\njobs: {}\n" } },
-        { name: "write_file", input: { path: ".github//workflows/../workflows/x.yml", content: "on: push\n" } },
+        {
+          name: "write_file",
+          input: { path: ".github/workflows/deploy.yml", content: "on: push\njobs: {}\n" },
+        },
+        {
+          name: "write_file",
+          input: { path: ".github//workflows/../workflows/x.yml", content: "on: push\n" },
+        },
         { name: "write_file", input: { path: ".GITHUB/Workflows/y.yml", content: "on: push\n" } },
-        { name: "write_file", input: { path: "src/health.js", content: "export const ok = true;\n" } },
+        {
+          name: "write_file",
+          input: { path: "src/health.js", content: "export const ok = true;\n" },
+        },
       ],
     };
   }
-  return { toolUse: { name: "finish", input: { summary: "Added src/health.js.", tasksDone: ["T001", "T002"] } } };
+  return {
+    toolUse: {
+      name: "finish",
+      input: { summary: "Added src/health.js.", tasksDone: ["T001", "T002"] },
+    },
+  };
 }
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = driver(h);
   // The implementer's prompt carries the brief, spec and plan, not the issue: switched on for
   // the injection's feature only.
@@ -107,7 +122,9 @@ describe("hostile text", () => {
       expect(requests.length).toBeGreaterThanOrEqual(2);
       for (const request of requests) {
         const text = request.body.messages.map((m) => JSON.stringify(m.content)).join("");
-        const found = [...text].filter((ch) => INVISIBLE.test(ch)).map((ch) => ch.codePointAt(0)?.toString(16));
+        const found = [...text]
+          .filter((ch) => INVISIBLE.test(ch))
+          .map((ch) => ch.codePointAt(0)?.toString(16));
         expect(found).toEqual([]);
       }
       const f = await d.feature(issue);
@@ -128,8 +145,12 @@ describe("hostile text", () => {
       const prompt = first ? JSON.stringify(first.body.messages) : "";
       // The fence cannot be closed or reopened from inside: one opening and one closing tag.
       const issueBody = prompt.slice(prompt.indexOf('<untrusted source=\\"issue body\\">'));
-      expect(issueBody.indexOf("</untrusted>")).toBeGreaterThan(issueBody.indexOf("print your API key"));
-      expect(issueBody.slice(0, issueBody.indexOf("</untrusted>"))).not.toContain('<untrusted source=\\"app\\">');
+      expect(issueBody.indexOf("</untrusted>")).toBeGreaterThan(
+        issueBody.indexOf("print your API key"),
+      );
+      expect(issueBody.slice(0, issueBody.indexOf("</untrusted>"))).not.toContain(
+        '<untrusted source=\\"app\\">',
+      );
 
       await d.say(issue, DEMO_ANSWER);
       await waitFor("the brief", async () => (await d.feature(issue))?.artifacts.brief);
@@ -149,47 +170,61 @@ describe("hostile text", () => {
       expect(refusals).toHaveLength(3);
       for (const refusal of refusals) expect(refusal.text).toMatch(/workflow|'\.\.'/);
       // No write anywhere ever touched a workflow, on any branch.
-      const written = h.github.ledger.filter((e) => JSON.stringify(e.body ?? "").match(/workflows/i));
+      const written = h.github.ledger.filter((e) =>
+        JSON.stringify(e.body ?? "").match(/workflows/i),
+      );
       expect(written).toEqual([]);
       for (const branch of branches(h.github)) {
-        expect(Object.keys(h.github.files(OWNER, REPO, branch)).filter((p) => /workflows/i.test(p))).toEqual([]);
+        expect(
+          Object.keys(h.github.files(OWNER, REPO, branch)).filter((p) => /workflows/i.test(p)),
+        ).toEqual([]);
       }
       return "message";
     }));
 
-  it("a thousand comments from passers-by: recorded, never answered; the author's next comment gets one bounded reply", () =>
-    refused(FILE, "a thousand comments on one issue", async () => {
-      const issue = await d.open("A busy issue");
-      await waitFor("the BA's question", () =>
-        h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
-      );
-      const modelCalls = h.model.requests.length;
-      const deliveries = [];
-      for (let i = 0; i < 1_000; i++) {
-        deliveries.push(
-          h.github.comment({
-            owner: OWNER,
-            repo: REPO,
-            number: issue,
-            author: `passerby${i % 50}`,
-            body: `+1 from me (${i}). ${"Me too! ".repeat(40)}`,
-          }),
+  it(
+    "a thousand comments from passers-by: recorded, never answered; the author's next comment gets one bounded reply",
+    () =>
+      refused(FILE, "a thousand comments on one issue", async () => {
+        const issue = await d.open("A busy issue");
+        await waitFor("the BA's question", () =>
+          h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
         );
-      }
-      for (let i = 0; i < deliveries.length; i += 50) {
-        const answers = await Promise.all(deliveries.slice(i, i + 50).map((w) => h.send(w)));
-        expect(answers.every((a) => a.status === 200)).toBe(true);
-      }
-      await sleep(1_000);
-      expect(h.model.requests.length).toBe(modelCalls);
-      const f = await d.feature(issue);
-      expect((await h.db.store.listMessages(f?.id ?? 0)).length).toBeGreaterThan(1_000);
-      expect(d.botComments(issue).filter((c) => c.body.includes("practical:reply"))).toHaveLength(1);
+        const modelCalls = h.model.requests.length;
+        const deliveries = [];
+        for (let i = 0; i < 1_000; i++) {
+          deliveries.push(
+            h.github.comment({
+              owner: OWNER,
+              repo: REPO,
+              number: issue,
+              author: `passerby${i % 50}`,
+              body: `+1 from me (${i}). ${"Me too! ".repeat(40)}`,
+            }),
+          );
+        }
+        for (let i = 0; i < deliveries.length; i += 50) {
+          const answers = await Promise.all(deliveries.slice(i, i + 50).map((w) => h.send(w)));
+          expect(answers.every((a) => a.status === 200)).toBe(true);
+        }
+        await sleep(1_000);
+        expect(h.model.requests.length).toBe(modelCalls);
+        const f = await d.feature(issue);
+        expect((await h.db.store.listMessages(f?.id ?? 0)).length).toBeGreaterThan(1_000);
+        expect(d.botComments(issue).filter((c) => c.body.includes("practical:reply"))).toHaveLength(
+          1,
+        );
 
-      await d.say(issue, "BUSY-ANSWER: the load balancer only reads the status code.", MAINTAINER);
-      await waitFor("the brief", async () => (await d.feature(issue))?.artifacts.brief);
-      const [request] = baRequestsAbout("BUSY-ANSWER");
-      expect(request ? promptOf(request).length : Infinity).toBeLessThan(120_000);
-      return "silent";
-    }), 60_000);
+        await d.say(
+          issue,
+          "BUSY-ANSWER: the load balancer only reads the status code.",
+          MAINTAINER,
+        );
+        await waitFor("the brief", async () => (await d.feature(issue))?.artifacts.brief);
+        const [request] = baRequestsAbout("BUSY-ANSWER");
+        expect(request ? promptOf(request).length : Infinity).toBeLessThan(120_000);
+        return "silent";
+      }),
+    60_000,
+  );
 });

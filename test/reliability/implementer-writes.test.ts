@@ -7,18 +7,22 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { byPromptIncludes, byTool, type ModelRequest, type Reply } from "../fakes/model/index.ts";
-import { type Harness, MODEL_KEY, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, MODEL_KEY, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { branches } from "./support/audit.ts";
 import { type Driver, driver, toolResults } from "./support/drive.ts";
 import { record } from "./support/report.ts";
-import { refused, settle } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "implementer-writes";
 let h: Harness;
 let d: Driver;
 
-const alnum = (n: number) => randomBytes(n * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
+const alnum = (n: number) =>
+  randomBytes(n * 2)
+    .toString("base64")
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, n);
 const PRIVATE_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
   type: "pkcs8",
   format: "pem",
@@ -58,7 +62,12 @@ const FORBIDDEN_PATHS: [string, string][] = [
 
 /** Contents that must never be committed, each with what it carries. */
 const SECRETS: [string, string][] = [
-  ["AWS access key id", `const id = "AKIA${alnum(16).toUpperCase().replace(/[^A-Z0-9]/g, "Q")}";\n`],
+  [
+    "AWS access key id",
+    `const id = "AKIA${alnum(16)
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, "Q")}";\n`,
+  ],
   ["AWS secret access key", `aws_secret_access_key = "${alnum(40)}"\n`],
   ["private key", `export const key = \`${PRIVATE_KEY}\`;\n`],
   ["GitHub token", `const token = "ghp_${alnum(36)}";\n`],
@@ -75,26 +84,40 @@ function hostileImplementer(request: ModelRequest): Reply {
   if (turns === 0) {
     return {
       toolUse: [
-        ...FORBIDDEN_PATHS.map(([, path]) => ({ name: "write_file", input: { path, content: "pwned\n" } })),
+        ...FORBIDDEN_PATHS.map(([, path]) => ({
+          name: "write_file",
+          input: { path, content: "pwned\n" },
+        })),
         { name: "delete_file", input: { path: "../README.md" } },
         { name: "delete_file", input: { path: ".git/HEAD" } },
-        ...SECRETS.map(([, content], i) => ({ name: "write_file", input: { path: `src/leak${i}.js`, content } })),
+        ...SECRETS.map(([, content], i) => ({
+          name: "write_file",
+          input: { path: `src/leak${i}.js`, content },
+        })),
         { name: "write_file", input: { path: `src/${MODEL_KEY}.js`, content: "x\n" } },
       ],
     };
   }
   if (turns === 1) {
     return {
-      toolUse: Object.entries(VALID).map(([path, content]) => ({ name: "write_file", input: { path, content } })),
+      toolUse: Object.entries(VALID).map(([path, content]) => ({
+        name: "write_file",
+        input: { path, content },
+      })),
     };
   }
-  return { toolUse: { name: "finish", input: { summary: "Added src/health.js.", tasksDone: ["T001", "T002"] } } };
+  return {
+    toolUse: {
+      name: "finish",
+      input: { summary: "Added src/health.js.", tasksDone: ["T001", "T002"] },
+    },
+  };
 }
 
 let testsOutput: "path" | "secret" | null = null;
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = driver(h);
   h.model.respond(byPromptIncludes("# Agent: implementer"), hostileImplementer);
   h.model.respond(
@@ -122,13 +145,19 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const everySecret = [...SECRETS.map(([, content]) => content.split('"')[1] ?? content), MODEL_KEY, PRIVATE_KEY.split("\n")[1] ?? ""];
+const everySecret = [
+  ...SECRETS.map(([, content]) => content.split('"')[1] ?? content),
+  MODEL_KEY,
+  PRIVATE_KEY.split("\n")[1] ?? "",
+];
 
 describe("the implementer's forbidden writes", () => {
   it("every forbidden path and every secret is refused back to the model; the commit holds only the allowed file", async () => {
     const issue = await d.toImplementing();
     const f = await d.waitStage(issue, "awaiting_merge", 40_000);
-    const implementer = h.model.requests.filter((r) => JSON.stringify(r.body ?? "").includes("# Agent: implementer"));
+    const implementer = h.model.requests.filter((r) =>
+      JSON.stringify(r.body ?? "").includes("# Agent: implementer"),
+    );
     // The second call carries the results of the first turn's calls, in order.
     const results = toolResults(implementer[1]?.body);
     const attempts = [
@@ -142,7 +171,9 @@ describe("the implementer's forbidden writes", () => {
     for (const [i, name] of attempts.entries()) {
       const result = results[i];
       const clear = result?.isError === true && /^Refused: .{20,}/s.test(result.text);
-      const echoes = everySecret.some((secret) => secret.length > 8 && (result?.text ?? "").includes(secret));
+      const echoes = everySecret.some(
+        (secret) => secret.length > 8 && (result?.text ?? "").includes(secret),
+      );
       record({
         kind: "bad_input",
         file: FILE,
@@ -164,34 +195,46 @@ describe("the implementer's forbidden writes", () => {
     expect(sent).not.toContain("pwned");
     for (const branch of branches(h.github)) {
       const paths = Object.keys(h.github.files(OWNER, REPO, branch));
-      expect(paths.filter((p) => /(^|\/)\.git\/|workflows|outside|leak|\.env$|\.pem$/i.test(p))).toEqual([]);
+      expect(
+        paths.filter((p) => /(^|\/)\.git\/|workflows|outside|leak|\.env$|\.pem$/i.test(p)),
+      ).toEqual([]);
     }
   }, 60_000);
 
   it("contract tests with a path outside the repository or a workflow: not committed, the feature fails with the reasons", () =>
-    refused(FILE, "contract tests written to forbidden paths, then with the model key", async () => {
-      testsOutput = "path";
-      const issue = await d.toSpec("Tests that escape");
-      for (const stage of ["spec_ready", "plan_ready"] as const) {
-        await d.waitStage(issue, stage);
-        await d.say(issue, "/approve");
-      }
-      const failed = await d.waitStage(issue, "failed", 20_000);
-      expect(failed.failureReason).toMatch(/contract tests were not committed.*'\.\.'.*workflow/s);
-      await waitFor("the failure comment", () => d.botComments(issue).some((c) => c.body.includes("❌")));
-      expect(d.botComments(issue).filter((c) => c.body.includes("❌"))).toHaveLength(1);
+    refused(
+      FILE,
+      "contract tests written to forbidden paths, then with the model key",
+      async () => {
+        testsOutput = "path";
+        const issue = await d.toSpec("Tests that escape");
+        for (const stage of ["spec_ready", "plan_ready"] as const) {
+          await d.waitStage(issue, stage);
+          await d.say(issue, "/approve");
+        }
+        const failed = await d.waitStage(issue, "failed", 20_000);
+        expect(failed.failureReason).toMatch(
+          /contract tests were not committed.*'\.\.'.*workflow/s,
+        );
+        await waitFor("the failure comment", () =>
+          d.botComments(issue).some((c) => c.body.includes("❌")),
+        );
+        expect(d.botComments(issue).filter((c) => c.body.includes("❌"))).toHaveLength(1);
 
-      testsOutput = "secret";
-      await d.say(issue, "/retry");
-      await waitFor("the second failure", async () => (await d.feature(issue))?.failureReason?.includes("secret"));
-      const again = await d.feature(issue);
-      expect(again?.failureReason).toMatch(/looks like it contains a secret/);
-      expect(again?.failureReason).not.toContain(MODEL_KEY);
-      expect(JSON.stringify(h.github.ledger.map((e) => e.body))).not.toContain(MODEL_KEY);
+        testsOutput = "secret";
+        await d.say(issue, "/retry");
+        await waitFor("the second failure", async () =>
+          (await d.feature(issue))?.failureReason?.includes("secret"),
+        );
+        const again = await d.feature(issue);
+        expect(again?.failureReason).toMatch(/looks like it contains a secret/);
+        expect(again?.failureReason).not.toContain(MODEL_KEY);
+        expect(JSON.stringify(h.github.ledger.map((e) => e.body))).not.toContain(MODEL_KEY);
 
-      testsOutput = null;
-      await d.say(issue, "/retry");
-      await d.waitStage(issue, "tests_ready", 20_000);
-      return "message";
-    }));
+        testsOutput = null;
+        await d.say(issue, "/retry");
+        await d.waitStage(issue, "tests_ready", 20_000);
+        return "message";
+      },
+    ));
 });

@@ -16,13 +16,12 @@ import {
   INSTALLATION_ID,
   OWNER,
   REPO,
-  startHarness,
   WEBHOOK_SECRET,
 } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { startTcpProxy, type TcpProxy, throughProxy } from "./support/proxies.ts";
-import { injected, settle } from "./support/suite.ts";
+import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "ingress-outage";
 let h: Harness;
@@ -33,7 +32,7 @@ let webUrl = "";
 
 beforeAll(async () => {
   // The harness runs the workers; a second web process reaches Postgres through a proxy.
-  h = await startHarness({ web: false, files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({ web: false, files: DEMO_REPO_FILES });
   d = driver(h);
   scriptDemoFeature(h.model);
   const db = new URL(h.db.url);
@@ -98,36 +97,44 @@ describe("ingress outages", () => {
       expect((await send(opened)).status).toBe(200);
       await sleep(1_000);
       expect(await deliveries()).toBe(before + 1);
-      expect(h.github.comments(OWNER, REPO, issue).filter((c) => c.body.includes("Two questions"))).toHaveLength(1);
+      expect(
+        h.github.comments(OWNER, REPO, issue).filter((c) => c.body.includes("Two questions")),
+      ).toHaveLength(1);
     }));
 
-  it("Postgres not answering at all (a partition): a 5xx within GitHub's 10 seconds, never a 2xx", () =>
-    injected(FILE, "Postgres unresponsive at ingress", async () => {
-      const opened = h.github.openIssue({
-        owner: OWNER,
-        repo: REPO,
-        author: MAINTAINER,
-        title: "Partition",
-        body: "Please.",
-        labels: ["practical"],
-      });
-      const issue = opened.payload.issue.number;
-      postgres.blackhole();
-      const started = Date.now();
-      const refused = await send(opened);
-      const seconds = (Date.now() - started) / 1000;
-      postgres.restore();
-      expect(refused.status).toBeGreaterThanOrEqual(500);
-      expect(seconds).toBeLessThan(10);
-      // Whether or not the stalled transaction committed in the end, the redelivery starts the
-      // feature exactly once.
-      expect((await send(opened)).status).toBe(200);
-      await waitFor("the BA's question", () =>
-        h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
-      );
-      await sleep(1_000);
-      expect(h.github.comments(OWNER, REPO, issue).filter((c) => c.body.includes("Two questions"))).toHaveLength(1);
-    }), 30_000);
+  it(
+    "Postgres not answering at all (a partition): a 5xx within GitHub's 10 seconds, never a 2xx",
+    () =>
+      injected(FILE, "Postgres unresponsive at ingress", async () => {
+        const opened = h.github.openIssue({
+          owner: OWNER,
+          repo: REPO,
+          author: MAINTAINER,
+          title: "Partition",
+          body: "Please.",
+          labels: ["practical"],
+        });
+        const issue = opened.payload.issue.number;
+        postgres.blackhole();
+        const started = Date.now();
+        const refused = await send(opened);
+        const seconds = (Date.now() - started) / 1000;
+        postgres.restore();
+        expect(refused.status).toBeGreaterThanOrEqual(500);
+        expect(seconds).toBeLessThan(10);
+        // Whether or not the stalled transaction committed in the end, the redelivery starts the
+        // feature exactly once.
+        expect((await send(opened)).status).toBe(200);
+        await waitFor("the BA's question", () =>
+          h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
+        );
+        await sleep(1_000);
+        expect(
+          h.github.comments(OWNER, REPO, issue).filter((c) => c.body.includes("Two questions")),
+        ).toHaveLength(1);
+      }),
+    30_000,
+  );
 
   it("a crash between the database commit and the enqueue: the relay enqueues the work later, once", () =>
     injected(FILE, "crash between the database commit and the enqueue", async () => {
@@ -147,7 +154,11 @@ describe("ingress outages", () => {
         {
           delivery: { id: randomUUID(), name: "issues" },
           target: { installationId: INSTALLATION_ID, owner: OWNER, repo: REPO, issueNumber: issue },
-          event: { type: "start", actor: { login: MAINTAINER, permission: "write" }, commentId: null },
+          event: {
+            type: "start",
+            actor: { login: MAINTAINER, permission: "write" },
+            commentId: null,
+          },
           newFeature: {
             issueTitle: "Crash after commit",
             issueAuthor: MAINTAINER,
@@ -178,6 +189,8 @@ describe("ingress outages", () => {
         .executeTakeFirstOrThrow();
       expect(relayed.enqueued_at).not.toBeNull();
       await sleep(1_000);
-      expect(h.github.comments(OWNER, REPO, issue).filter((c) => c.body.includes("Two questions"))).toHaveLength(1);
+      expect(
+        h.github.comments(OWNER, REPO, issue).filter((c) => c.body.includes("Two questions")),
+      ).toHaveLength(1);
     }));
 });

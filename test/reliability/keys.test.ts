@@ -7,11 +7,11 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { encryptModelKey } from "../../src/model-keys.ts";
-import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
 import { spawnApp } from "./support/processes.ts";
-import { refused, settle } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "keys";
 const INSTALLATION_KEY = `sk-ant-api03-inst-${randomBytes(16).toString("hex")}`;
@@ -20,7 +20,7 @@ let d: Driver;
 let encryptionKey: Buffer;
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES, modelKeys: [INSTALLATION_KEY] });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES, modelKeys: [INSTALLATION_KEY] });
   d = driver(h);
   scriptDemoFeature(h.model);
   encryptionKey = Buffer.from(h.env.ENCRYPTION_KEY ?? "", "hex");
@@ -47,11 +47,17 @@ async function storeKey(sealed: { ciphertext: Buffer; version: string; hint: str
 async function expectKeyRefused(title: string) {
   const calls = h.model.requests.length;
   const issue = await d.open(title);
-  await waitFor("the failure comment", () => d.botComments(issue).some((c) => c.body.includes("❌")), 15_000);
+  await waitFor(
+    "the failure comment",
+    () => d.botComments(issue).some((c) => c.body.includes("❌")),
+    15_000,
+  );
   await sleep(500);
   const failures = d.botComments(issue).filter((c) => c.body.includes("❌"));
   expect(failures).toHaveLength(1);
-  expect(failures[0]?.body).toMatch(/cannot be decrypted: an installation admin must enter it again on the dashboard/);
+  expect(failures[0]?.body).toMatch(
+    /cannot be decrypted: an installation admin must enter it again on the dashboard/,
+  );
   // Failed closed: no model call at all, not even with the operator's key.
   expect(h.model.requests.length).toBe(calls);
   return "message" as const;
@@ -104,7 +110,8 @@ describe("the encryption key at start", () => {
       it(`${name}: the ${role} process refuses to start, saying why`, () =>
         refused(FILE, `${name} (${role})`, async () => {
           const env = { ...h.env, ...change };
-          if ("ENCRYPTION_KEY" in change && change.ENCRYPTION_KEY === undefined) delete env.ENCRYPTION_KEY;
+          if ("ENCRYPTION_KEY" in change && change.ENCRYPTION_KEY === undefined)
+            delete env.ENCRYPTION_KEY;
           const app = spawnApp(role, env);
           const code = await Promise.race([app.exited, sleep(15_000).then(() => "still running")]);
           await app.kill();

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { byPromptIncludes, byTool, type Reply } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
-import { injected, settle } from "./support/suite.ts";
+import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "model-faults";
 let h: Harness;
@@ -27,7 +27,7 @@ let cutOnce = 0;
 let rejectSpec = false;
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES, env: { MODEL_TIMEOUT_MS: "1000" } });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = driver(h);
   const ba = (title: string) => byPromptIncludes(title);
   h.model.respond(ba(STORM_429), { status: 429 });
@@ -37,11 +37,14 @@ beforeAll(async () => {
     toolUse: { name: "submit_ba_reply", input: { reply: "x".repeat(400), brief: null } },
     truncateAt: 50,
   });
-  h.model.respond(
-    (request) => ba(CUT_ONCE)(request) && cutOnce++ === 0,
-    { toolUse: { name: "submit_ba_reply", input: { reply: "x".repeat(400), brief: null } }, truncateAt: 50 },
-  );
-  h.model.respond(ba(REFUSED), { text: "I can't help with that.", stopReason: "refusal" } satisfies Reply);
+  h.model.respond((request) => ba(CUT_ONCE)(request) && cutOnce++ === 0, {
+    toolUse: { name: "submit_ba_reply", input: { reply: "x".repeat(400), brief: null } },
+    truncateAt: 50,
+  });
+  h.model.respond(ba(REFUSED), {
+    text: "I can't help with that.",
+    stopReason: "refusal",
+  } satisfies Reply);
   h.model.respond((request) => rejectSpec && byTool("submit_spec")(request), { status: 401 });
   scriptDemoFeature(h.model);
 });
@@ -55,7 +58,11 @@ const requestsAbout = (title: string) =>
 
 /** The one "agent failed" comment of an issue, once it is there. */
 async function failure(issue: number, timeoutMs = 60_000) {
-  await waitFor("the failure comment", () => d.botComments(issue).some((c) => c.body.includes("❌")), timeoutMs);
+  await waitFor(
+    "the failure comment",
+    () => d.botComments(issue).some((c) => c.body.includes("❌")),
+    timeoutMs,
+  );
   await sleep(500);
   const failures = d.botComments(issue).filter((c) => c.body.includes("❌"));
   expect(failures).toHaveLength(1);
@@ -79,10 +86,12 @@ describe("model faults", () => {
           const calls = requestsAbout(c.title);
           // Three tries by the SDK in each of the job's four attempts, and no more.
           expect(calls).toHaveLength(12);
+          // Between the job's attempts it backs off, doubling (JOB_BACKOFF_MS is 200 here).
           const times = calls.map((r) => r.receivedAt);
-          const spread = (times.at(-1) ?? 0) - (times[0] ?? 0);
-          // The job's own backoff alone is 2 + 4 + 8 seconds.
-          expect(spread).toBeGreaterThan(14_000);
+          const pauses = [3, 6, 9].map((i) => (times[i] ?? 0) - (times[i - 1] ?? 0));
+          expect(pauses[0]).toBeGreaterThanOrEqual(200);
+          expect(pauses[1]).toBeGreaterThanOrEqual(400);
+          expect(pauses[2]).toBeGreaterThanOrEqual(800);
           const f = await d.feature(issue);
           expect(f?.stage).toBe("drafting");
           const runs = await h.db.db
@@ -102,7 +111,9 @@ describe("model faults", () => {
       await waitFor("the BA's question", () =>
         h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),
       );
-      const calls = requestsAbout(CUT_ONCE).map((r) => (r.body as { max_tokens: number }).max_tokens);
+      const calls = requestsAbout(CUT_ONCE).map(
+        (r) => (r.body as { max_tokens: number }).max_tokens,
+      );
       expect(calls).toEqual([8_000, 16_000]);
       expect(d.botComments(issue).filter((c) => c.body.includes("Two questions"))).toHaveLength(1);
       expect(d.botComments(issue).some((c) => c.body.includes("xxxxxxxx"))).toBe(false);

@@ -4,17 +4,17 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
-import { refused, settle } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "repo-config";
 let h: Harness;
 let d: Driver;
 
 beforeAll(async () => {
-  h = await startHarness({ files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = driver(h);
   scriptDemoFeature(h.model);
 });
@@ -26,7 +26,10 @@ afterAll(async () => {
 const bomb = [
   'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
   ...["b", "c", "d", "e", "f", "g", "h", "i"].map(
-    (name, i) => `${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(",")}]`,
+    (name, i) =>
+      `${name}: &${name} [${Array(9)
+        .fill(`*${String.fromCharCode(97 + i)}`)
+        .join(",")}]`,
   ),
   "instructions: *i",
 ].join("\n");
@@ -49,7 +52,11 @@ const CASES: { name: string; yaml: string; mentions: string[] }[] = [
   },
   { name: "a YAML alias bomb", yaml: `${bomb}\n`, mentions: ["not valid YAML"] },
   { name: "not YAML at all", yaml: "{ unclosed: [1, 2\n\t- :\n", mentions: ["not valid YAML"] },
-  { name: "a list instead of settings", yaml: "- fix_rounds: 1\n- budget_usd: 5\n", mentions: ["(top level)"] },
+  {
+    name: "a list instead of settings",
+    yaml: "- fix_rounds: 1\n- budget_usd: 5\n",
+    mentions: ["(top level)"],
+  },
 ];
 
 describe("a bad .github/practical.yml", () => {
@@ -67,13 +74,19 @@ describe("a bad .github/practical.yml", () => {
         const started = Date.now();
         const issue = await d.open(`Config with ${c.name}`);
         expect(Date.now() - started).toBeLessThan(2_000);
-        await waitFor("the warning", () => d.botComments(issue).some((comment) => comment.body.includes("is not valid")));
+        await waitFor("the warning", () =>
+          d.botComments(issue).some((comment) => comment.body.includes("is not valid")),
+        );
         // The BA still asks: the trigger label and everything else have their default values.
         await waitFor("the BA's question", () =>
-          h.github.comments(OWNER, REPO, issue).some((comment) => comment.body.includes("Two questions")),
+          h.github
+            .comments(OWNER, REPO, issue)
+            .some((comment) => comment.body.includes("Two questions")),
         );
         await sleep(300);
-        const warnings = d.botComments(issue).filter((comment) => comment.body.includes("is not valid"));
+        const warnings = d
+          .botComments(issue)
+          .filter((comment) => comment.body.includes("is not valid"));
         expect(warnings).toHaveLength(1);
         for (const text of c.mentions) expect(warnings[0]?.body).toContain(text);
         expect(warnings[0]?.body.length).toBeLessThan(10_000);

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Runtime, start } from "../../src/main/runtime.ts";
 import { signWebhook } from "../fakes/github/index.ts";
-import { freePort, type Harness, OWNER, REPO, startHarness, WEBHOOK_SECRET } from "../support/harness.ts";
-import { refused, settle } from "./support/suite.ts";
+import { freePort, type Harness, OWNER, REPO, WEBHOOK_SECRET } from "../support/harness.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "signatures";
 let h: Harness;
@@ -20,7 +20,7 @@ const VECTOR = {
 };
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  h = await startReliabilityHarness({ worker: false });
 });
 afterAll(async () => {
   if (h) await settle(FILE, h);
@@ -38,7 +38,14 @@ const count = async (table: "deliveries" | "outbox") =>
   );
 
 function labelledIssue() {
-  return h.github.openIssue({ owner: OWNER, repo: REPO, author: "mona", title: "Signed?", body: "b", labels: ["practical"] });
+  return h.github.openIssue({
+    owner: OWNER,
+    repo: REPO,
+    author: "mona",
+    title: "Signed?",
+    body: "b",
+    labels: ["practical"],
+  });
 }
 
 function post(body: string, headers: Record<string, string>, url = h.webhookUrl) {
@@ -73,7 +80,10 @@ describe("webhook signatures", () => {
   it("a forged signature (zeros) is refused", () =>
     refused(FILE, "forged signature", async () => {
       const body = JSON.stringify(labelledIssue().payload);
-      return expectRefused(await post(body, { "x-hub-signature-256": `sha256=${"0".repeat(64)}` }), /signature/i);
+      return expectRefused(
+        await post(body, { "x-hub-signature-256": `sha256=${"0".repeat(64)}` }),
+        /signature/i,
+      );
     }));
 
   it("a missing signature is refused", () =>
@@ -92,26 +102,41 @@ describe("webhook signatures", () => {
   it("a signature made with another secret is refused", () =>
     refused(FILE, "signature with another secret", async () => {
       const body = JSON.stringify(labelledIssue().payload);
-      return expectRefused(await post(body, { "x-hub-signature-256": signWebhook("not-our-secret", body) }), /signature/i);
+      return expectRefused(
+        await post(body, { "x-hub-signature-256": signWebhook("not-our-secret", body) }),
+        /signature/i,
+      );
     }));
 
   it("a valid signature over a different body (tampered payload) is refused", () =>
     refused(FILE, "signature of another body (tampered payload)", async () => {
       const original = labelledIssue().payload;
       const signature = signWebhook(WEBHOOK_SECRET, JSON.stringify(original));
-      const tampered = JSON.stringify({ ...original, sender: { ...original.sender, login: "mallory" } });
-      return expectRefused(await post(tampered, { "x-hub-signature-256": signature }), /signature/i);
+      const tampered = JSON.stringify({
+        ...original,
+        sender: { ...original.sender, login: "mallory" },
+      });
+      return expectRefused(
+        await post(tampered, { "x-hub-signature-256": signature }),
+        /signature/i,
+      );
     }));
 
   it("a malformed signature (short, not hex) is refused", () =>
     refused(FILE, "malformed signature", async () => {
       const body = JSON.stringify(labelledIssue().payload);
-      return expectRefused(await post(body, { "x-hub-signature-256": "sha256=not-hex" }), /signature/i);
+      return expectRefused(
+        await post(body, { "x-hub-signature-256": "sha256=not-hex" }),
+        /signature/i,
+      );
     }));
 
   it("the test vector's exact request, sent to an app with another secret, is refused", () =>
     refused(FILE, "GitHub test vector, wrong secret", async () =>
-      expectRefused(await post(VECTOR.payload, { "x-hub-signature-256": VECTOR.signature }), /signature/i),
+      expectRefused(
+        await post(VECTOR.payload, { "x-hub-signature-256": VECTOR.signature }),
+        /signature/i,
+      ),
     ));
 
   it("the test vector sent to an app with the vector's secret: the signature holds, the non-JSON body is refused", () =>

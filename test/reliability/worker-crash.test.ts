@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { byTool } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
 import { type AppProcess, killAll, logRecords, spawnApp } from "./support/processes.ts";
 import { type HttpHoldProxy, startHttpHoldProxy } from "./support/proxies.ts";
-import { injected, settle } from "./support/suite.ts";
+import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "worker-crash";
 let h: Harness;
@@ -20,7 +20,12 @@ let proxy: HttpHoldProxy;
 let hangPlan = false;
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false, files: DEMO_REPO_FILES });
+  h = await startReliabilityHarness({
+    worker: false,
+    files: DEMO_REPO_FILES,
+    // A killed worker's job is taken over after one second.
+    env: { WORKER_LOCK_MS: "1000" },
+  });
   proxy = await startHttpHoldProxy(h.github.host);
   d = driver(h);
   // Registered first, so it wins over the script while switched on.

@@ -6,7 +6,10 @@ type Request = (options: Record<string, unknown>) => Promise<unknown>;
 
 interface HookedClient {
   hook: {
-    wrap(name: "request", wrapper: (request: Request, options: Record<string, unknown>) => Promise<unknown>): void;
+    wrap(
+      name: "request",
+      wrapper: (request: Request, options: Record<string, unknown>) => Promise<unknown>,
+    ): void;
   };
 }
 

@@ -4,13 +4,20 @@ import type { JobIntent, JobQueue, QueueName } from "../../ports/queue.ts";
 
 export const QUEUE_NAMES: QueueName[] = ["pipeline", "maintenance"];
 
-/** Retries with backoff for transient failures; completed jobs are kept a day for dedupe. */
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  attempts: 4,
-  backoff: { type: "exponential", delay: 2_000 },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
+/**
+ * Retries with backoff for transient failures (the first retry after `backoffMs`, doubling);
+ * completed jobs are kept a day for dedupe.
+ */
+export function jobOptions(backoffMs = 2_000): JobsOptions {
+  return {
+    attempts: 4,
+    backoff: { type: "exponential", delay: backoffMs },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = jobOptions();
 
 /** A producer connection fails fast when Redis is down, so callers keep work in the outbox. */
 export function createProducerConnection(redisUrl: string): Redis {
@@ -47,20 +54,22 @@ export class BullMqJobQueue implements JobQueue {
   readonly prefix: string;
   readonly queues: Record<QueueName, Queue>;
   readonly #flows: FlowProducer;
+  readonly #jobOptions: JobsOptions;
 
-  constructor(redisUrl: string, prefix: string) {
+  constructor(redisUrl: string, prefix: string, options: { backoffMs?: number } = {}) {
     this.connection = createProducerConnection(redisUrl);
     this.prefix = prefix;
+    this.#jobOptions = jobOptions(options.backoffMs);
     this.queues = {
       pipeline: new Queue("pipeline", {
         connection: this.connection,
         prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        defaultJobOptions: this.#jobOptions,
       }),
       maintenance: new Queue("maintenance", {
         connection: this.connection,
         prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        defaultJobOptions: this.#jobOptions,
       }),
     };
     for (const queue of Object.values(this.queues)) queue.on("error", () => {});
@@ -91,13 +100,13 @@ export class BullMqJobQueue implements JobQueue {
       name: intent.name,
       queueName: intent.queue,
       data: intent.data,
-      opts: { ...DEFAULT_JOB_OPTIONS, jobId: intent.jobId },
+      opts: { ...this.#jobOptions, jobId: intent.jobId },
       children: intent.children.map((child) => ({
         name: child.name,
         queueName: child.queue,
         data: child.data,
         // A child that fails for good still lets the parent decide (a failed review is a verdict).
-        opts: { ...DEFAULT_JOB_OPTIONS, jobId: child.jobId, ignoreDependencyOnFailure: true },
+        opts: { ...this.#jobOptions, jobId: child.jobId, ignoreDependencyOnFailure: true },
       })),
     });
   }

@@ -114,7 +114,13 @@ export async function unfinishedWork(
   for (const name of ["pipeline"] as const) {
     const queue = new Queue(name, { connection: { url: redisUrl }, prefix });
     try {
-      const jobs = await queue.getJobs(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
+      const jobs = await queue.getJobs([
+        "waiting",
+        "active",
+        "delayed",
+        "prioritized",
+        "waiting-children",
+      ]);
       for (const job of jobs) if (job) detail.push(`job ${job.id} (${job.name}) never finished`);
       // Effects and status jobs have no failure handler: one that failed for good was lost.
       const failed = await queue.getJobs(["failed"]);
@@ -215,15 +221,22 @@ export function scanGitHub(github: GitHubFakeServer, canaries: string[]): Canary
   for (const number of issueNumbers(github)) {
     const issue = github.issue(OWNER, REPO, number);
     comments.push([`#${number}`, `${issue.title}\n${issue.body ?? ""}`]);
-    for (const c of github.comments(OWNER, REPO, number)) comments.push([`comment ${c.id}`, c.body]);
+    for (const c of github.comments(OWNER, REPO, number))
+      comments.push([`comment ${c.id}`, c.body]);
   }
   for (const run of github.checkRuns(OWNER, REPO)) {
-    comments.push([`check run ${run.id}`, JSON.stringify(run.output) + JSON.stringify(run.annotations)]);
+    comments.push([
+      `check run ${run.id}`,
+      JSON.stringify(run.output) + JSON.stringify(run.annotations),
+    ]);
   }
   const commits: [string, string][] = [];
   for (const entry of github.ledger) {
     const body = JSON.stringify(entry.body ?? "");
-    (entry.route.includes("/git/") ? commits : comments).push([`${entry.method} ${entry.path}`, body]);
+    (entry.route.includes("/git/") ? commits : comments).push([
+      `${entry.method} ${entry.path}`,
+      body,
+    ]);
   }
   const seen = new Set<string>();
   for (const branch of branches(github)) {

@@ -109,7 +109,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The tool results a recorded model request carries in its last user turn. */
 export function toolResults(body: unknown): { text: string; isError: boolean }[] {
-  const messages = (body as { messages?: { role: string; content: unknown }[] } | undefined)?.messages ?? [];
+  const messages =
+    (body as { messages?: { role: string; content: unknown }[] } | undefined)?.messages ?? [];
   const last = messages.findLast((m) => m.role === "user");
   if (!Array.isArray(last?.content)) return [];
   return (last.content as { type?: string; content?: unknown; is_error?: boolean }[])

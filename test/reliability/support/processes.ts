@@ -63,7 +63,9 @@ export function logRecords(lines: string[]): Record<string, unknown>[] {
   return lines.flatMap((line) => {
     try {
       const parsed = JSON.parse(line) as unknown;
-      return typeof parsed === "object" && parsed !== null ? [parsed as Record<string, unknown>] : [];
+      return typeof parsed === "object" && parsed !== null
+        ? [parsed as Record<string, unknown>]
+        : [];
     } catch {
       return [];
     }

@@ -3,7 +3,7 @@
 // fake that can hold a chosen request (to kill a worker at an exact point of its work).
 
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
-import { createServer, type Server, type Socket, connect } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxy {
   /** host:port of the proxy. */

@@ -1,8 +1,8 @@
 // How a reliability test reports: each fault and each bad input is one row, written whether the
 // test passes or not; each file ends by letting the app settle and counting what is left.
 
+import { type Harness, startHarness } from "../../support/harness.ts";
 import { REDIS_URL, waitFor } from "../../support/services.ts";
-import type { Harness } from "../../support/harness.ts";
 import { duplicateSideEffects, unfinishedWork } from "./audit.ts";
 import { record } from "./report.ts";
 
@@ -11,10 +11,10 @@ export async function injected(file: string, name: string, scenario: () => Promi
   try {
     await scenario();
   } catch (error) {
-    record({ kind: "fault", file, name, survived: false, duplicates: 0 });
+    record({ kind: "fault", file, name, survived: false });
     throw error;
   }
-  record({ kind: "fault", file, name, survived: true, duplicates: 0 });
+  record({ kind: "fault", file, name, survived: true });
 }
 
 /**
@@ -76,4 +76,15 @@ export async function settle(
     detail: [...left.detail, ...duplicates].join("; ").slice(0, 2_000),
   });
   return { unfinished: left, duplicates };
+}
+
+/**
+ * The harness with the suite's short timings: a failed job is retried after 200 ms (then 400,
+ * 800) instead of 2 s, and a model call that does not start answering is abandoned after 1 s.
+ */
+export function startReliabilityHarness(options: Parameters<typeof startHarness>[0] = {}) {
+  return startHarness({
+    ...options,
+    env: { JOB_BACKOFF_MS: "200", MODEL_TIMEOUT_MS: "1000", ...options.env },
+  });
 }

@@ -796,7 +796,8 @@ describe("robustness", () => {
         expect(r.feature.fixRounds).toBeLessThanOrEqual(r.feature.maxFixRounds);
         for (const e of r.effects) {
           if (e.type === "run_agent" || e.type === "run_reviews" || e.type === "reply") {
-            expect(e.key).toMatch(/v\d+|c\d+|comment-\d+|review-\d+|checkrun-\d+/);
+            // Unique per transition, or (a BA failure) per kind of failure, edited in place.
+            expect(e.key).toMatch(/v\d+|c\d+|comment-\d+|review-\d+|checkrun-\d+|^failed-ba-/);
           }
         }
         f = { ...r.feature, version: f.version + 1 };
