@@ -72,8 +72,11 @@ function isUnrecoverable(error: unknown): boolean {
 }
 
 export function startWorkers(options: WorkerOptions): RunningWorkers {
+  const connections: ReturnType<typeof createWorkerConnection>[] = [];
   const workers = (Object.keys(options.processors) as QueueName[]).map((queueName) => {
     const processors = options.processors[queueName];
+    const connection = createWorkerConnection(options.redisUrl);
+    connections.push(connection);
     const worker = new Worker(
       queueName,
       async (job, token) => {
@@ -118,7 +121,7 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
         }
       },
       {
-        connection: createWorkerConnection(options.redisUrl),
+        connection,
         prefix: options.prefix,
         concurrency: options.concurrency,
         lockDuration: options.lockDurationMs,
@@ -156,6 +159,8 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
         // Force: active jobs are released and retried by another worker after their lock expires.
         await Promise.all(workers.map((w) => w.close(true)));
       }
+      // BullMQ leaves connections it was given open; without this the process would not exit.
+      for (const connection of connections) connection.disconnect();
     },
   };
 }

@@ -46,6 +46,8 @@ export type Effect =
       view: ReplyView;
       key: string;
       data: Record<string, string | number | boolean | string[]>;
+      /** The key repeats across transitions: the reply edits the comment it finds. */
+      shared?: true;
     }
   /** Create or edit the one status comment and mirror the stage in a `practical:<stage>` label. */
   | { type: "sync_status" }

@@ -298,8 +298,13 @@ function same(feature: Feature, effects: Effect[] = []): TransitionResult<Featur
   return result(feature, feature, effects);
 }
 
-function reply(view: ReplyView, key: string, data: ReplyData): Effect {
-  return { type: "reply", view, key, data };
+function reply(
+  view: ReplyView,
+  key: string,
+  data: ReplyData,
+  options: { shared?: true } = {},
+): Effect {
+  return { type: "reply", view, key, data, ...options };
 }
 
 function sameLogin(a: string, b: string): boolean {
@@ -792,13 +797,12 @@ function onAgentFailed(f: Feature, agent: AgentName, reason: string): Transition
       { type: "sync_status" },
       // One comment per kind of failure, edited rather than repeated: a flood of comments
       // after the budget is spent gets one notice, not one each.
-      reply("failed", `failed-ba-${slugify(reason)}`, {
-        agent,
-        reason,
-        stage,
-        stageLabel: describeStage(stage),
-        retry: false,
-      }),
+      reply(
+        "failed",
+        `failed-ba-${slugify(reason)}`,
+        { agent, reason, stage, stageLabel: describeStage(stage), retry: false },
+        { shared: true },
+      ),
     ]);
   }
   if (agent === "title") return same(f);

@@ -11,7 +11,7 @@ import { describeStage } from "../core/pipeline.ts";
 import { parseInstallationSettings } from "../installation-settings.ts";
 import type { ModelPort } from "../ports/model.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
-import type { JobDeps } from "./deps.ts";
+import { isFirstRun, type JobDeps } from "./deps.ts";
 import { implement } from "./implement-job.ts";
 import type { AgentJobData } from "./intents.ts";
 import { resolveModelKey } from "./model-key.ts";
@@ -36,6 +36,8 @@ export interface AgentJob {
   messages: Message[];
   /** The installation's model key; lives only in this job's memory. */
   apiKey: string;
+  /** Nothing of this job can have happened before (see `isFirstRun`). */
+  firstRun: boolean;
   /** Runs `agent` (the job's own by default) with the shared context plus `context`. */
   run<T>(
     context: Record<string, unknown>,
@@ -50,6 +52,7 @@ export async function openAgentJob(
   deps: AgentJobDeps,
   data: AgentJobData,
   jobId: string,
+  firstRun = false,
 ): Promise<AgentJob | null> {
   const feature = await deps.store.findFeature(data.featureId);
   if (!feature) return null;
@@ -83,6 +86,7 @@ export async function openAgentJob(
     repoContext,
     messages,
     apiKey,
+    firstRun,
     call,
     run: (context, agent) => runAgent(deps, call(context, agent)),
   };
@@ -90,7 +94,7 @@ export async function openAgentJob(
 
 /** Runs one agent for one feature and feeds its result back into the pipeline. */
 export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): Promise<void> {
-  const opened = await openAgentJob(deps, job.data, job.id ?? "");
+  const opened = await openAgentJob(deps, job.data, job.id ?? "", isFirstRun(job));
   if (!opened) return;
   switch (job.data.agent) {
     case "ba":
@@ -162,7 +166,7 @@ export function conversationText(messages: Message[], maxChars = 40_000): string
   );
 }
 
-async function baReply({ deps, feature, data, messages, run }: AgentJob): Promise<void> {
+async function baReply({ deps, feature, data, messages, run, firstRun }: AgentJob): Promise<void> {
   const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
   const marker = replyMarker(feature.id, key);
   const artifacts = await deps.store.latestArtifacts(feature.id);
@@ -206,6 +210,7 @@ async function baReply({ deps, feature, data, messages, run }: AgentJob): Promis
     feature.issueNumber,
     marker,
     fitComment(body, marker),
+    { firstRun },
   );
   await deps.store.recordMessage({
     featureId: feature.id,

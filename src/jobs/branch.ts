@@ -59,7 +59,9 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   // so the next step keeps checking against the head it last wrote.
   const headSha = unchanged && basedOn ? basedOn : sha;
   await deps.store.updateFeatureLinks(feature.id, { branch, headSha });
-  const updated: FeatureRecord = { ...feature, branch, headSha };
+  await deps.store.setArtifactCommit(feature.id, step.key, sha);
+  // Read again: this step has just saved its artifacts and task progress, which the PR shows.
+  const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
   await ensurePullRequest(job, updated);
   return sha;
 }

@@ -1,3 +1,4 @@
+import type { Job } from "bullmq";
 import type { Store } from "../adapters/store/store.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -18,3 +19,11 @@ export interface JobDeps {
 /** Job ids: `f<feature>-a-<agent>-<key>` for agents, `f<feature>-r-<key>` for review flows. */
 export const agentJobPrefix = (featureId: number) => `f${featureId}-a-`;
 export const reviewJobPrefix = (featureId: number) => `f${featureId}-r-`;
+
+/**
+ * The job's first run: never started before, never stalled. Nothing it does can have happened
+ * already, so idempotence checks that cost a GitHub call can be skipped.
+ */
+export function isFirstRun(job: Job): boolean {
+  return job.attemptsStarted <= 1 && job.stalledCounter === 0;
+}

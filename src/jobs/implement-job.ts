@@ -73,7 +73,6 @@ export async function implement(job: AgentJob): Promise<void> {
     },
     (JSON.parse(saved.content) as { basedOn: string | null }).basedOn ?? basedOn,
   );
-  await deps.store.setArtifactCommit(feature.id, data.key, sha);
   await advance(deps.store, feature.id, {
     type: "agent_finished",
     agent: "implement",

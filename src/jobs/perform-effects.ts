@@ -4,7 +4,7 @@ import type { EffectsJobData } from "../advance.ts";
 import type { Effect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
-import { agentJobPrefix, type JobDeps, reviewJobPrefix } from "./deps.ts";
+import { agentJobPrefix, isFirstRun, type JobDeps, reviewJobPrefix } from "./deps.ts";
 import { agentIntent, reviewsIntent } from "./intents.ts";
 import { statusIntent } from "./sync-status.ts";
 
@@ -22,8 +22,9 @@ export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): P
     repo: target.repo,
   };
   const feature = featureId === null ? null : await deps.store.findFeature(featureId);
+  const firstRun = isFirstRun(job);
   for (const effect of effects) {
-    await performEffect(deps, repo, target.issueNumber, feature, effect);
+    await performEffect(deps, repo, target.issueNumber, feature, effect, firstRun);
   }
 }
 
@@ -33,6 +34,7 @@ async function performEffect(
   issueNumber: number,
   feature: FeatureRecord | null,
   effect: Effect,
+  firstRun: boolean,
 ): Promise<void> {
   switch (effect.type) {
     case "react":
@@ -54,7 +56,9 @@ async function performEffect(
         ...totals,
         issueNumber,
       });
-      await deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker));
+      await deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker), {
+        firstRun: firstRun && !effect.shared,
+      });
       return;
     }
     case "sync_status":

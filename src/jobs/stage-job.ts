@@ -61,7 +61,6 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
     subject: `${SUBJECTS[agent]} for #${feature.issueNumber}`,
     files,
   });
-  await deps.store.setArtifactCommit(feature.id, data.key, sha);
   await advance(deps.store, feature.id, {
     type: "agent_finished",
     agent,

@@ -17,7 +17,11 @@ export interface GitHubPort {
     issueNumber: number,
     marker: string,
     body: string,
-    options?: { knownId?: number | null },
+    /**
+     * `knownId`: the comment's id when known (edited in place). `firstRun`: no earlier run of
+     * the caller can have posted it, so it is created without looking for the marker.
+     */
+    options?: { knownId?: number | null; firstRun?: boolean },
   ): Promise<{ id: number; url: string }>;
   /** GitHub answers 200 for a reaction that exists already, so this is idempotent. */
   addReaction(

@@ -172,7 +172,7 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
     issueNumber: number,
     marker: string,
     body: string,
-    options: { knownId?: number | null } = {},
+    options: { knownId?: number | null; firstRun?: boolean } = {},
   ) {
     const octokit = await this.octokit(repo);
     const { owner, repo: name } = repo;
@@ -191,7 +191,8 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
         if (statusOf(error) !== 404) throw error;
       }
     }
-    if (!existing) {
+    // A first run cannot have posted it before: no need to page through the comments.
+    if (!existing && !options.firstRun) {
       for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
         owner,
         repo: name,
