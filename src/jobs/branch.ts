@@ -154,6 +154,8 @@ export interface CodeChanges {
   changes: FileChange[];
   summary: string;
   tasksDone: string[];
+  /** The snapshot the implementer read: the commit must build on it. */
+  basedOn: string;
 }
 
 export function codeChanges(content: string): CodeChanges {

@@ -17,11 +17,9 @@ export async function implement(job: AgentJob): Promise<void> {
   const { deps, feature, data, repoContext } = job;
   const repo = repoRefOf(feature);
   let [saved] = await deps.store.stepArtifacts(feature.id, data.key);
-  let basedOn = feature.headSha;
   if (!saved) {
     // The branch as it is now: the implementer reads (and so builds on) anyone's pushes.
     const snapshot = await deps.github.snapshot(repo, branchOf(feature, repoContext.config));
-    basedOn = snapshot.sha;
     const artifacts = await deps.store.latestArtifacts(feature.id);
     const findings = data.fix ? await readFindings(job, repo, data.fix) : "";
     const result = await runImplementer(deps, {
@@ -42,8 +40,9 @@ export async function implement(job: AgentJob): Promise<void> {
       changes: result.changes,
       summary: result.finish.summary,
       tasksDone: result.finish.tasksDone,
+      basedOn: snapshot.sha,
     };
-    const content = JSON.stringify({ ...code, basedOn });
+    const content = JSON.stringify(code);
     await deps.store.transaction(async (tx) => {
       await tx.saveArtifact({
         featureId: feature.id,
@@ -71,7 +70,7 @@ export async function implement(job: AgentJob): Promise<void> {
         : `feat: implement #${feature.issueNumber}`,
       files: code.changes,
     },
-    (JSON.parse(saved.content) as { basedOn: string | null }).basedOn ?? basedOn,
+    code.basedOn,
   );
   await advance(deps.store, feature.id, {
     type: "agent_finished",
