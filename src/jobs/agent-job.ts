@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Job } from "bullmq";
 import type { FeatureRecord } from "../adapters/store/store.ts";
-import { advance } from "../advance.ts";
+import { advance, targetOf } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import { modelSetting } from "../agents/registry.ts";
 import { type AgentCall, BudgetExceededError, runAgent } from "../agents/run-agent.ts";
@@ -11,7 +10,7 @@ import { describeStage } from "../core/pipeline.ts";
 import { parseInstallationSettings } from "../installation-settings.ts";
 import type { ModelPort } from "../ports/model.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
-import { isFirstRun, type JobDeps } from "./deps.ts";
+import { contentHash, isFirstRun, type JobDeps } from "./deps.ts";
 import { implement } from "./implement-job.ts";
 import type { AgentJobData } from "./intents.ts";
 import { resolveModelKey } from "./model-key.ts";
@@ -22,9 +21,6 @@ import { writeStageArtifact } from "./stage-job.ts";
 export interface AgentJobDeps extends JobDeps {
   model: ModelPort;
 }
-
-export const contentHash = (text: string) =>
-  createHash("sha256").update(text).digest("hex").slice(0, 12);
 
 /** What every agent step of one job shares: the feature, its repository, the key, one runner. */
 export interface AgentJob {
@@ -57,11 +53,10 @@ export async function openAgentJob(
   const feature = await deps.store.findFeature(data.featureId);
   if (!feature) return null;
   const repoContext = await loadRepoContext(deps, feature);
-  const installation = parseInstallationSettings(
-    (await deps.store.findInstallation(feature.installationId))?.settings,
-  );
+  const installationRow = await deps.store.findInstallation(feature.installationId);
+  const installation = parseInstallationSettings(installationRow?.settings);
   await checkMonthlyBudget(deps, feature.installationId, installation.budget_monthly_usd);
-  const apiKey = await resolveModelKey(deps, feature.installationId);
+  const apiKey = resolveModelKey(deps, feature.installationId, installationRow);
   const messages = await deps.store.listMessages(feature.id);
   const base = baseContext(feature, repoContext, messages);
   const call = (context: Record<string, unknown>, agent: AgentName = data.agent): AgentCall => ({
@@ -200,13 +195,8 @@ async function baReply({ deps, feature, data, messages, run, firstRun }: AgentJo
     brief,
     briefVersion: briefVersion ?? "",
   });
-  const repo = {
-    installationId: feature.installationId,
-    owner: feature.repoOwner,
-    repo: feature.repoName,
-  };
   const comment = await deps.github.ensureComment(
-    repo,
+    targetOf(feature),
     feature.issueNumber,
     marker,
     fitComment(body, marker),

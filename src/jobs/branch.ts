@@ -2,20 +2,13 @@
 // its head branch, its body rebuilt from the database after every commit.
 
 import type { FeatureRecord } from "../adapters/store/store.ts";
+import { targetOf } from "../advance.ts";
 import type { TitleOutput } from "../agents/schemas.ts";
-import type { FileChange, RepoRef } from "../ports/github.ts";
+import type { FileChange } from "../ports/github.ts";
 import type { RepoConfig } from "../repo-config.ts";
 import { renderMarkdown } from "../views.ts";
 import type { AgentJob } from "./agent-job.ts";
 import type { JobDeps } from "./deps.ts";
-
-export function repoRefOf(feature: FeatureRecord): RepoRef {
-  return {
-    installationId: feature.installationId,
-    owner: feature.repoOwner,
-    repo: feature.repoName,
-  };
-}
 
 /** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
 export function branchOf(feature: FeatureRecord, config: RepoConfig): string {
@@ -47,7 +40,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   const branch = branchOf(feature, repoContext.config);
   const marker = stepMarker(feature.id, step.key);
   const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
-  const { sha, unchanged } = await deps.github.commitFiles(repoRefOf(feature), {
+  const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
     branch,
     base: repoContext.defaultBranch,
     message,
@@ -68,7 +61,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
   const { deps, repoContext } = job;
-  const pr = await deps.github.ensurePullRequest(repoRefOf(feature), {
+  const pr = await deps.github.ensurePullRequest(targetOf(feature), {
     head: branchOf(feature, repoContext.config),
     base: repoContext.defaultBranch,
     title: await pullRequestTitle(job),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Job } from "bullmq";
 import type { Store } from "../adapters/store/store.ts";
 import type { Config } from "../config.ts";
@@ -27,3 +28,7 @@ export const reviewJobPrefix = (featureId: number) => `f${featureId}-r-`;
 export function isFirstRun(job: Job): boolean {
   return job.attemptsStarted <= 1 && job.stalledCounter === 0;
 }
+
+/** A short content hash: the version of an artifact that is not (yet) a commit. */
+export const contentHash = (text: string) =>
+  createHash("sha256").update(text).digest("hex").slice(0, 12);

@@ -1,21 +1,21 @@
 // The code stage and its fix rounds: the implementer works over a snapshot of the branch head
 // through tools, and everything it wrote becomes one commit.
 
-import { advance } from "../advance.ts";
+import { advance, targetOf } from "../advance.ts";
 import { runImplementer } from "../agents/implement.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import type { FixSource } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import type { AgentJob } from "./agent-job.ts";
-import { contentHash } from "./agent-job.ts";
-import { branchOf, type CodeChanges, codeChanges, commitStep, repoRefOf } from "./branch.ts";
+import { branchOf, type CodeChanges, codeChanges, commitStep } from "./branch.ts";
+import { contentHash } from "./deps.ts";
 import { REVIEWS } from "./intents.ts";
 import { pathPolicy } from "./stage-job.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
   const { deps, feature, data, repoContext } = job;
-  const repo = repoRefOf(feature);
+  const repo = targetOf(feature);
   let [saved] = await deps.store.stepArtifacts(feature.id, data.key);
   if (!saved) {
     // The branch as it is now: the implementer reads (and so builds on) anyone's pushes.

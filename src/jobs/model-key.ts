@@ -13,8 +13,13 @@ export class NoModelKeyError extends Error {
 }
 
 /** The installation's own key (decrypted here, in the worker, for this call) or the operator's. */
-export async function resolveModelKey(deps: JobDeps, installationId: number): Promise<string> {
-  const installation = await deps.store.findInstallation(installationId);
+export function resolveModelKey(
+  deps: JobDeps,
+  installationId: number,
+  installation:
+    | { model_key_ciphertext: Buffer | null; model_key_version: string | null }
+    | undefined,
+): string {
   if (installation?.model_key_ciphertext && installation.model_key_version) {
     return decryptModelKey(
       { ciphertext: installation.model_key_ciphertext, version: installation.model_key_version },

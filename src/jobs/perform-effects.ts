@@ -16,11 +16,7 @@ export function replyMarker(featureId: number | null, key: string): string {
 /** Performs one transition's effects in order. Every step is idempotent. */
 export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): Promise<void> {
   const { featureId, target, effects } = job.data;
-  const repo: RepoRef = {
-    installationId: target.installationId,
-    owner: target.owner,
-    repo: target.repo,
-  };
+  const repo: RepoRef = target;
   const feature = featureId === null ? null : await deps.store.findFeature(featureId);
   const firstRun = isFirstRun(job);
   for (const effect of effects) {

@@ -2,7 +2,7 @@
 // review publishes one check run on the head it reviewed; the verdict feeds the pipeline.
 
 import type { Job } from "bullmq";
-import { advance } from "../advance.ts";
+import { advance, targetOf } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import type { AlignmentOutput, Finding, ReviewOutput } from "../agents/schemas.ts";
 import {
@@ -12,7 +12,6 @@ import {
 import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob } from "./agent-job.ts";
-import { repoRefOf } from "./branch.ts";
 import type { ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
@@ -59,7 +58,7 @@ export async function runReview(
       unrecoverable: true,
     });
   }
-  const repo = repoRefOf(feature);
+  const repo = targetOf(feature);
   // What people would merge: the branch head, which is the app's last commit unless someone
   // pushed since.
   const head = (await deps.github.getBranchHead(repo, feature.branch ?? "")) ?? feature.headSha;
@@ -111,6 +110,8 @@ export async function runReview(
   }
 
   const run = await deps.store.latestAgentRun(feature.id, review);
+  // The views name every field (strict templates): optional ones default to empty.
+  const shown = verdict.findings.map((f) => ({ path: "", line: 0, category: "", ...f }));
   const check = await deps.github.ensureCheckRun(repo, {
     headSha: head,
     name: CHECK_NAMES[review],
@@ -120,7 +121,7 @@ export async function runReview(
     title: `${verdict.pass ? "Passed" : "Failed"}: ${verdict.findings.length} finding${verdict.findings.length === 1 ? "" : "s"}`,
     summary: renderMarkdown("checks/review", {
       summary: verdict.summary,
-      findings: verdict.findings.map((f) => ({ path: "", line: 0, ...f })),
+      findings: shown,
       model: run?.model ?? "",
       inputTokens: run?.input_tokens ?? 0,
       outputTokens: run?.output_tokens ?? 0,
@@ -128,7 +129,7 @@ export async function runReview(
       costUsd: Number(run?.cost_usd ?? 0),
     }),
     text: renderMarkdown("checks/findings", {
-      findings: verdict.findings.map((f) => ({ path: "", line: 0, category: "", ...f })),
+      findings: shown,
     }),
     annotations: annotations(verdict.findings),
     actions: [

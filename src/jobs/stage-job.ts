@@ -1,14 +1,14 @@
 // The spec, plan and contract-tests stages: one agent call, one commit, then the gate.
 
-import { advance } from "../advance.ts";
+import { advance, targetOf } from "../advance.ts";
 import type { PlanOutput, SpecOutput, TestsOutput } from "../agents/schemas.ts";
 import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../core/paths.ts";
 import { findSecrets } from "../core/secrets.ts";
 import type { FileChange } from "../ports/github.ts";
 import type { RepoConfig } from "../repo-config.ts";
 import type { AgentJob } from "./agent-job.ts";
-import { contentHash } from "./agent-job.ts";
-import { commitStep, docsFolder, repoRefOf } from "./branch.ts";
+import { commitStep, docsFolder } from "./branch.ts";
+import { contentHash } from "./deps.ts";
 
 type StageAgent = "spec" | "plan" | "tests";
 
@@ -79,7 +79,7 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
   const docs = docsFolder(feature, repoContext.config);
   const brief = artifacts.brief?.content ?? "";
   const repoFiles = listing(
-    await deps.github.listFiles(repoRefOf(feature), repoContext.defaultBranch),
+    await deps.github.listFiles(targetOf(feature), repoContext.defaultBranch),
   );
 
   switch (agent) {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FeatureRecord } from "../adapters/store/store.ts";
+import { targetOf } from "../advance.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import type { JobIntent } from "../ports/queue.ts";
@@ -101,19 +102,15 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
  * line, many change nothing visible).
  */
 export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
-  const repo = {
-    installationId: feature.installationId,
-    owner: feature.repoOwner,
-    repo: feature.repoName,
-  };
+  const repo = targetOf(feature);
   const data = await buildStatusData(deps, feature);
   const body = fitComment(renderMarkdown("comments/status", data), data.marker);
   const label = stageLabel(feature.stage);
-  const digest = `${createHash("sha256").update(body).digest("hex").slice(0, 16)} ${label}`;
-  if (digest === feature.statusDigest && feature.statusCommentId !== null) return feature;
-  const [bodyDigest, labelSynced] = (feature.statusDigest ?? "").split(" ");
+  const bodyDigest = createHash("sha256").update(body).digest("hex").slice(0, 16);
+  // What was written last time: "<body digest> <label>".
+  const [writtenBody, labelSynced] = (feature.statusDigest ?? "").split(" ");
   let commentId = feature.statusCommentId;
-  if (commentId === null || bodyDigest !== digest.split(" ")[0]) {
+  if (commentId === null || writtenBody !== bodyDigest) {
     const comment = await deps.github.ensureComment(repo, feature.issueNumber, data.marker, body, {
       knownId: feature.statusCommentId,
     });
@@ -128,9 +125,12 @@ export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise
       labelSynced || undefined,
     );
   }
-  await deps.store.updateFeatureLinks(feature.id, {
-    statusCommentId: commentId,
-    statusDigest: digest,
-  });
+  const digest = `${bodyDigest} ${label}`;
+  if (digest !== feature.statusDigest || commentId !== feature.statusCommentId) {
+    await deps.store.updateFeatureLinks(feature.id, {
+      statusCommentId: commentId,
+      statusDigest: digest,
+    });
+  }
   return { ...feature, statusCommentId: commentId, statusDigest: digest };
 }
