@@ -1,12 +1,26 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { AGENTS } from "./core/feature.ts";
+import { EFFORTS, isModelId, MODEL_IDS, type ModelId, RETIRED_MODELS } from "./core/models.ts";
 
 export const REPO_CONFIG_PATH = ".github/practical.yml";
 
+/** A model id of the model table; an unknown or retired one is named with the valid ids. */
+const modelId = z.string().transform((id, ctx): ModelId => {
+  if (isModelId(id)) return id;
+  const retired = Object.hasOwn(RETIRED_MODELS, id) ? ` (${RETIRED_MODELS[id]})` : "";
+  ctx.addIssue({
+    code: "custom",
+    message: `unknown model "${id.slice(0, 60)}"${retired}; use one of ${MODEL_IDS.join(", ")}`,
+  });
+  return z.NEVER;
+});
+
 const ModelSetting = z.strictObject({
-  model: z.enum(["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"]).optional(),
+  model: modelId.optional(),
+  /** Output room for the answer; the thinking room of `effort` is added. */
   max_tokens: z.number().int().min(256).max(64_000).optional(),
+  effort: z.enum(EFFORTS).optional(),
 });
 
 const pathGlob = z.string().min(1).max(200);

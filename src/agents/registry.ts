@@ -1,6 +1,6 @@
-import type { Tool } from "@anthropic-ai/sdk/resources/messages";
-import { z } from "zod";
+import type { z } from "zod";
 import type { AgentName } from "../core/feature.ts";
+import type { Effort, ModelId } from "../core/models.ts";
 import type { RepoConfig } from "../repo-config.ts";
 import {
   AlignmentOutput,
@@ -13,19 +13,33 @@ import {
   TitleOutput,
 } from "./schemas.ts";
 
-export type ModelId = "claude-opus-5-5" | "claude-sonnet-5-5" | "claude-haiku-5-5";
+export type { ModelId };
 
-/** An agent is data: a prompt file, the tool it must answer through, its schema, a model setting. */
+/**
+ * An agent is data: a prompt file, the tool it answers through, its schema, a model setting.
+ *
+ * Every agent answers by calling its own tool (`tool_choice: auto`, the tool `strict`, the
+ * prompt asking for exactly one call), never through `output_config.format`: the 5.5 models
+ * refuse forced tool use, and strict tools give the same schema guarantee as structured outputs
+ * while keeping one answer path for agents that also call reading tools in a loop (the
+ * implementer today). The zod schema still validates every answer, since strict mode cannot
+ * express length limits.
+ */
 export interface AgentDefinition {
   name: AgentName;
   /** Handlebars template in prompts/. */
   prompt: string;
-  /** The output tool the model is made to call; its input schema is the output schema. */
+  /** The output tool the model answers through; its input schema is the output schema. */
   tool: string;
   toolDescription: string;
   schema: z.ZodType;
   model: ModelId;
+  /** Output tokens for the answer itself; the thinking room for `effort` is added on top. */
   maxTokens: number;
+  /** `output_config.effort`: how deeply the model thinks, chosen by the work. */
+  effort: Effort;
+  /** `least`: answer at once where the model allows it (a short, mechanical answer). */
+  thinking: "adaptive" | "least";
 }
 
 const define = (d: AgentDefinition) => d;
@@ -39,6 +53,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: BaOutput,
     model: "claude-sonnet-5-5",
     maxTokens: 8_000,
+    effort: "medium",
+    thinking: "adaptive",
   }),
   spec: define({
     name: "spec",
@@ -48,6 +64,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: SpecOutput,
     model: "claude-sonnet-5-5",
     maxTokens: 16_000,
+    effort: "high",
+    thinking: "adaptive",
   }),
   plan: define({
     name: "plan",
@@ -57,6 +75,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: PlanOutput,
     model: "claude-sonnet-5-5",
     maxTokens: 16_000,
+    effort: "high",
+    thinking: "adaptive",
   }),
   tests: define({
     name: "tests",
@@ -66,6 +86,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: TestsOutput,
     model: "claude-sonnet-5-5",
     maxTokens: 32_000,
+    effort: "high",
+    thinking: "adaptive",
   }),
   implement: define({
     name: "implement",
@@ -75,6 +97,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: ImplementFinish,
     model: "claude-sonnet-5-5",
     maxTokens: 32_000,
+    effort: "high",
+    thinking: "adaptive",
   }),
   security_review: define({
     name: "security_review",
@@ -84,6 +108,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: ReviewOutput,
     model: "claude-sonnet-5-5",
     maxTokens: 8_000,
+    effort: "high",
+    thinking: "adaptive",
   }),
   code_review: define({
     name: "code_review",
@@ -93,6 +119,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: ReviewOutput,
     model: "claude-sonnet-5-5",
     maxTokens: 8_000,
+    effort: "medium",
+    thinking: "adaptive",
   }),
   alignment_review: define({
     name: "alignment_review",
@@ -102,6 +130,8 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: AlignmentOutput,
     model: "claude-haiku-5-5",
     maxTokens: 2_000,
+    effort: "low",
+    thinking: "adaptive",
   }),
   title: define({
     name: "title",
@@ -111,76 +141,25 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     schema: TitleOutput,
     model: "claude-haiku-5-5",
     maxTokens: 500,
+    effort: "low",
+    thinking: "least",
   }),
 };
 
-/** The implementer's file tools; their handlers are in implement.ts. */
-export const FILE_TOOLS: Tool[] = [
-  {
-    name: "list_files",
-    description: "List repository files under a folder (recursive).",
-    input_schema: {
-      type: "object",
-      properties: { path: { type: "string", description: "Folder, '' for the root." } },
-      required: ["path"],
-    },
-  },
-  {
-    name: "read_file",
-    description: "Read a file of the repository snapshot (with this feature's writes applied).",
-    input_schema: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
-  },
-  {
-    name: "search_files",
-    description: "Search file contents for a literal string; returns path:line matches.",
-    input_schema: {
-      type: "object",
-      properties: {
-        query: { type: "string" },
-        path: { type: "string", description: "Optional folder to search under." },
-      },
-      required: ["query"],
-    },
-  },
-  {
-    name: "write_file",
-    description: "Create or replace a file. Paths are relative to the repository root.",
-    input_schema: {
-      type: "object",
-      properties: { path: { type: "string" }, content: { type: "string" } },
-      required: ["path", "content"],
-    },
-  },
-  {
-    name: "delete_file",
-    description: "Delete a file.",
-    input_schema: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
-  },
-];
-
-/**
- * Every tool of every agent, in one stable order. All agents send the same list (and are
- * made to call their own), so tools + governance form one prompt prefix that the API
- * caches across stages instead of once per agent.
- */
-export const ALL_TOOLS: Tool[] = [
-  ...Object.values(AGENT_DEFINITIONS).map((d) => ({
-    name: d.tool,
-    description: d.toolDescription,
-    input_schema: z.toJSONSchema(d.schema, { target: "draft-2020-12" }) as Tool["input_schema"],
-  })),
-  ...FILE_TOOLS,
-];
-
 /** The model setting for an agent, with the repository's override applied. */
-export function modelSetting(
-  agent: AgentName,
-  config: RepoConfig,
-): { model: ModelId; maxTokens: number } {
+export function modelSetting(agent: AgentName, config: RepoConfig): ModelSetting {
   const definition = AGENT_DEFINITIONS[agent];
   const override = config.models[agent];
   return {
     model: override?.model ?? definition.model,
     maxTokens: override?.max_tokens ?? definition.maxTokens,
+    effort: override?.effort ?? definition.effort,
   };
+}
+
+export interface ModelSetting {
+  model: ModelId;
+  /** Output room for the answer; the request adds the thinking room for `effort`. */
+  maxTokens: number;
+  effort: Effort;
 }

@@ -1,10 +1,11 @@
-import type { MessageParam, ToolChoice, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import type { Store } from "../adapters/store/store.ts";
 import { costOf } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
 import type { ModelPort, ModelReply } from "../ports/model.ts";
 import { GOVERNANCE, renderPrompt } from "./prompts.ts";
-import { AGENT_DEFINITIONS, ALL_TOOLS, type ModelId } from "./registry.ts";
+import { AGENT_DEFINITIONS, type ModelId, type ModelSetting } from "./registry.ts";
+import { buildRequest, maxOutputTokens } from "./request.ts";
 
 /** The model's output did not match the agent's schema, even after being told why. Fails closed. */
 export class AgentOutputError extends Error {
@@ -30,7 +31,7 @@ export interface AgentCall {
   installationId: number;
   jobId: string;
   apiKey: string;
-  setting: { model: ModelId; maxTokens: number };
+  setting: ModelSetting;
   /** The prompt's variables. */
   context: Record<string, unknown>;
   /** USD; the run stops before a call that could exceed it. */
@@ -43,8 +44,6 @@ export interface AgentDeps {
 }
 
 const MAX_CONTINUATIONS = 3;
-/** The most output room a call is given when a reply was cut off at `max_tokens`. */
-export const MAX_TOKENS_CEILING = 64_000;
 
 /**
  * Renders the agent's prompt, makes the model answer through the agent's tool, validates
@@ -69,24 +68,21 @@ export async function runAgent<T>(
     if (reply.stopReason === "refusal") {
       throw new AgentRefusedError(`the ${call.agent} agent's model declined the request`);
     }
-    if (reply.stopReason === "pause_turn") {
-      messages.push({ role: "assistant", content: reply.content });
-      continue;
-    }
     const toolUse = reply.content.find(
       (b): b is ToolUseBlock => b.type === "tool_use" && b.name === definition.tool,
     );
     if (reply.stopReason === "max_tokens") {
-      // A cut-off tool call cannot be resumed mid-JSON: ask again with twice the room, up to
-      // the ceiling.
-      if (maxTokens >= MAX_TOKENS_CEILING) break;
-      maxTokens = Math.min(maxTokens * 2, MAX_TOKENS_CEILING);
+      // A cut-off tool call cannot be resumed mid-JSON (and a turn ending with the assistant
+      // would be a prefill, which the 5.5 models refuse): ask again with twice the room, up to
+      // the model's limit.
+      if (maxTokens >= maxOutputTokens(call.setting)) break;
+      maxTokens = Math.min(maxTokens * 2, maxOutputTokens(call.setting));
       continue;
     }
     if (!toolUse) {
       if (corrected) break;
       corrected = true;
-      const correction = `Answer only by calling the \`${definition.tool}\` tool.`;
+      const correction = `Your answer was not read: answer by calling the \`${definition.tool}\` tool exactly once.`;
       // Every tool_use block must be answered by a tool_result, or the API refuses the turn.
       const others = reply.content.filter((b): b is ToolUseBlock => b.type === "tool_use");
       messages.push({ role: "assistant", content: reply.content });
@@ -129,16 +125,14 @@ export async function runAgent<T>(
 }
 
 /**
- * One model call with the shared cached prefix (every tool, then the governance text),
- * recorded in agent_runs whether it succeeds or fails. By default the model must call the
- * agent's own output tool; the implementer's loop passes `{ type: "any" }`.
+ * One model call, built from the agent and its model's capabilities, recorded in agent_runs
+ * whether it succeeds or fails. `maxTokens` is the answer's room; thinking room is added.
  */
 export async function send(
   deps: AgentDeps,
   call: AgentCall,
   messages: MessageParam[],
   maxTokens: number,
-  toolChoice: ToolChoice = { type: "tool", name: AGENT_DEFINITIONS[call.agent].tool },
 ): Promise<{ reply: ModelReply; runId: number }> {
   const started = performance.now();
   const base = {
@@ -149,15 +143,10 @@ export async function send(
     model: call.setting.model,
   };
   try {
-    const reply = await deps.model.send(call.apiKey, {
-      model: call.setting.model,
-      max_tokens: maxTokens,
-      // tools → system is the cached prefix, identical for every agent.
-      tools: ALL_TOOLS,
-      system: [{ type: "text", text: GOVERNANCE, cache_control: { type: "ephemeral" } }],
-      messages,
-      tool_choice: toolChoice,
-    });
+    const reply = await deps.model.send(
+      call.apiKey,
+      buildRequest(call.agent, call.setting, messages, maxTokens),
+    );
     const runId = await recordRun(deps, {
       ...base,
       usage: reply.usage,
@@ -217,7 +206,7 @@ async function recordRun(
   });
 }
 
-/** Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its output room would pass the budget. */
+/** Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its output room (thinking included) would pass the budget. */
 export async function checkBudget(
   deps: AgentDeps,
   call: AgentCall,
@@ -227,11 +216,13 @@ export async function checkBudget(
   if (call.budgetUsd === undefined) return;
   const spent = (await deps.store.usageTotals(call.featureId)).costUsd;
   const inputTokens = Math.ceil((GOVERNANCE.length + JSON.stringify(messages).length) / 4);
+  // max_tokens includes the thinking room: thinking is billed as output.
+  const outputRoom = buildRequest(call.agent, call.setting, messages, maxTokens).max_tokens;
   const next =
     costOf(
       {
         inputTokens,
-        outputTokens: Math.ceil(maxTokens / 4),
+        outputTokens: Math.ceil(outputRoom / 4),
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
       },

@@ -1,25 +1,15 @@
-// Model prices in one place, and the cost of a call. Prices are list prices in USD per million
-// tokens; operators override them by passing their own table. Cache writes cost 1.25× input
-// (the 5-minute cache) and cache reads 0.1× input unless a model says otherwise.
+// The cost of a call, from the model table's list prices (USD per million tokens); operators
+// override them by passing their own table. Cache writes cost 1.25× input (the 5-minute cache)
+// and cache reads 0.1× input unless a model says otherwise.
 
-export interface ModelPrice {
-  /** USD per million input tokens. */
-  input: number;
-  /** USD per million output tokens. */
-  output: number;
-  /** USD per million cache-write tokens; default 1.25 × input. */
-  cacheWrite?: number;
-  /** USD per million cache-read tokens; default 0.1 × input. */
-  cacheRead?: number;
-}
+import { MODELS, type ModelPrice } from "./models.ts";
 
+export type { ModelPrice };
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
-export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  "claude-opus-5-5": { input: 4, output: 20 },
-  "claude-sonnet-5-5": { input: 2, output: 10 },
-  "claude-haiku-5-5": { input: 0.1, output: 0.5 },
-});
+export const DEFAULT_PRICES: PriceTable = Object.freeze(
+  Object.fromEntries(Object.values(MODELS).map((m) => [m.id, m.price])),
+);
 
 export const CACHE_WRITE_MULTIPLIER = 1.25;
 export const CACHE_READ_MULTIPLIER = 0.1;
@@ -71,8 +61,12 @@ export function costOf(
   model: string,
   prices: PriceTable = DEFAULT_PRICES,
 ): number | null {
-  const price = findPrice(model, prices);
-  if (price === null) return null;
+  const listed = findPrice(model, prices);
+  if (listed === null) return null;
+  const promptTokens = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  // A long-prompt tier prices every token of the call, output included.
+  const price =
+    listed.longPrompt && promptTokens > listed.longPrompt.above ? listed.longPrompt : listed;
   const cacheWrite = price.cacheWrite ?? price.input * CACHE_WRITE_MULTIPLIER;
   const cacheRead = price.cacheRead ?? price.input * CACHE_READ_MULTIPLIER;
   const micro =

@@ -2,7 +2,7 @@
 // through tools, and everything it wrote becomes one commit.
 
 import { advance, targetOf } from "../advance.ts";
-import { runImplementer } from "../agents/implement.ts";
+import { runImplementer } from "../agents/implementer/loop.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import type { FixSource } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";

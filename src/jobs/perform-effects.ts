@@ -52,9 +52,13 @@ async function performEffect(
         ...totals,
         issueNumber,
       });
-      await deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker), {
-        firstRun: firstRun && !effect.shared,
-      });
+      const ensure = () =>
+        deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker), {
+          firstRun: firstRun && !effect.shared,
+        });
+      // A shared reply (one notice for many jobs) is looked up and created under a lock, or
+      // concurrent jobs would each find none and each create one.
+      await (effect.shared ? deps.store.withLock(marker, ensure) : ensure());
       return;
     }
     case "sync_status":

@@ -10,6 +10,8 @@ import {
 
 const KEY = "sk-ant-test-key-1234";
 const MODEL = "claude-sonnet-5-5";
+/** Sonnet 5.5's lowest thinking setting: no thinking before the first answer (model-rules.test.ts covers thinking). */
+const BETWEEN_TOOLS = { type: "between_tools" } as const;
 
 const writeFile: Anthropic.Tool = {
   name: "write_file",
@@ -36,6 +38,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     fake.enqueue({ text: "Hello from the fake." });
     const message = await client.messages.create({
       model: MODEL,
+      thinking: BETWEEN_TOOLS,
       max_tokens: 256,
       system: "You are terse.",
       messages: [{ role: "user", content: "Say hello" }],
@@ -67,6 +70,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     fake.enqueue({ text: "Writing the file.", toolUse: { name: "write_file", input } });
     const stream = client.messages.stream({
       model: MODEL,
+      thinking: BETWEEN_TOOLS,
       max_tokens: 1024,
       tools: [writeFile],
       messages: [{ role: "user", content: "Create hello.ts" }],
@@ -97,14 +101,15 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     );
   });
 
-  it("answers a forced tool with a byTool responder, and the loop continues with its result", async () => {
+  it("answers a forced tool (Haiku 5.5 accepts one) with a byTool responder, and the loop continues with its result", async () => {
     fake.respond(byTool("write_file"), (request) =>
       request.toolResults.length > 0
         ? { text: `Done: ${request.toolResults[0]?.text}` }
         : { toolUse: { name: "write_file", input: { path: "a.txt", contents: "A" } } },
     );
     const first = await client.messages.create({
-      model: MODEL,
+      model: "claude-haiku-5-5",
+      thinking: { type: "disabled" },
       max_tokens: 512,
       tools: [writeFile],
       tool_choice: { type: "tool", name: "write_file" },
@@ -116,7 +121,8 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     expect(call.input).toEqual({ path: "a.txt", contents: "A" });
 
     const second = await client.messages.create({
-      model: MODEL,
+      model: "claude-haiku-5-5",
+      thinking: { type: "disabled" },
       max_tokens: 512,
       tools: [writeFile],
       messages: [
@@ -138,6 +144,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     const ask = async (system: string, content: string) => {
       const m = await client.messages.create({
         model: MODEL,
+        thinking: BETWEEN_TOOLS,
         max_tokens: 64,
         system,
         messages: [{ role: "user", content }],
@@ -155,6 +162,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     expect(ids).toEqual(["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"]);
     const counted = await client.messages.countTokens({
       model: MODEL,
+      thinking: BETWEEN_TOOLS,
       messages: [{ role: "user", content: "12345678" }],
     });
     expect(counted.input_tokens).toBe(2);
@@ -174,6 +182,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     const ask = (content: string) =>
       client.messages.create({
         model: MODEL,
+        thinking: BETWEEN_TOOLS,
         max_tokens: 64,
         system,
         messages: [{ role: "user", content }],
@@ -186,9 +195,10 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     expect(second.usage.cache_creation_input_tokens).toBe(0);
     expect(fake.cacheStats()).toMatchObject({ hits: 1, misses: 1, entries: 1 });
 
-    // Below 1024 tokens nothing is cached.
+    // Below Sonnet 5.5's 512-token minimum nothing is cached.
     const short = await client.messages.create({
       model: MODEL,
+      thinking: BETWEEN_TOOLS,
       max_tokens: 64,
       system: [{ type: "text", text: "Short rules.", cache_control: { type: "ephemeral" } }],
       messages: [{ role: "user", content: "Hi" }],
@@ -199,7 +209,12 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
   it("401: AuthenticationError, not retried", async () => {
     const wrong = new Anthropic({ apiKey: "sk-wrong", baseURL: fake.url, maxRetries: 2 });
     const error = await wrong.messages
-      .create({ model: MODEL, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
+      .create({
+        model: MODEL,
+        thinking: BETWEEN_TOOLS,
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((error as APIError).error).toMatchObject({
@@ -213,7 +228,12 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     fake.failNext(2, { status: 529 });
     fake.enqueue({ text: "finally" });
     const message = await client.messages.create(
-      { model: MODEL, max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+      {
+        model: MODEL,
+        thinking: BETWEEN_TOOLS,
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      },
       { maxRetries: 2 },
     );
     expect(message.content[0]).toMatchObject({ text: "finally" });
@@ -224,7 +244,12 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
   it("429 with retry-after: 0 is retried; without retries it is a RateLimitError", async () => {
     fake.failNext(1, { status: 429, retryAfter: 0 });
     const message = await client.messages.create(
-      { model: MODEL, max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+      {
+        model: MODEL,
+        thinking: BETWEEN_TOOLS,
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      },
       { maxRetries: 1 },
     );
     expect(message.stop_reason).toBe("end_turn");
@@ -232,7 +257,12 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
 
     fake.failNext(1, { status: 429, retryAfter: 7 });
     const error = await client.messages
-      .create({ model: MODEL, max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
+      .create({
+        model: MODEL,
+        thinking: BETWEEN_TOOLS,
+        max_tokens: 16,
+        messages: [{ role: "user", content: "hi" }],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect((error as APIError).headers?.get("retry-after")).toBe("7");
@@ -243,7 +273,12 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     const started = Date.now();
     const error = await client.messages
       .create(
-        { model: MODEL, max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+        {
+          model: MODEL,
+          thinking: BETWEEN_TOOLS,
+          max_tokens: 16,
+          messages: [{ role: "user", content: "hi" }],
+        },
         { timeout: 300, maxRetries: 0 },
       )
       .catch((e: unknown) => e);
@@ -260,6 +295,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     const message = await client.messages
       .stream({
         model: MODEL,
+        thinking: BETWEEN_TOOLS,
         max_tokens: 1024,
         tools: [writeFile],
         messages: [{ role: "user", content: "write" }],
@@ -271,6 +307,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
     fake.enqueue({ text: "a long answer that goes on", truncateAt: 6 });
     const text = await client.messages.create({
       model: MODEL,
+      thinking: BETWEEN_TOOLS,
       max_tokens: 64,
       messages: [{ role: "user", content: "talk" }],
     });
@@ -281,6 +318,7 @@ describe("model fake (real @anthropic-ai/sdk over HTTP)", () => {
   it("rejects what the API rejects", async () => {
     const base = {
       model: MODEL,
+      thinking: BETWEEN_TOOLS,
       max_tokens: 16,
       messages: [{ role: "user" as const, content: "hi" }],
     };

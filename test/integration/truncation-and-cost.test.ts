@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_TOKENS_CEILING } from "../../src/agents/run-agent.ts";
 import { costOf } from "../../src/core/cost.ts";
+import { MODELS, THINKING_ROOM } from "../../src/core/models.ts";
 import { byTool } from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
@@ -21,6 +21,9 @@ const CUT_AT = 40;
 /** What the first cut-off answer said of the reply: the tool input's first characters. */
 const CUT_TEXT = COMPLETE.slice(0, CUT_AT - '{"reply":"'.length);
 const BA_MAX_TOKENS = 8_000;
+/** The BA's request: its answer room plus the thinking room of its effort (medium), up to the model's limit. */
+const withThinking = (answer: number) =>
+  Math.min(MODELS["claude-sonnet-5-5"].maxOutputTokens, answer + THINKING_ROOM.medium);
 
 const bot = (n: number) => h.github.comments(OWNER, REPO, n).filter((c) => c.authorType === "Bot");
 const featureOf = (n: number) => h.db.store.findFeatureByIssue(OWNER, REPO, n);
@@ -81,7 +84,7 @@ describe("a cut-off model answer, and what every call cost", () => {
     const calls = h.model.requests.slice(before).filter((r) => r.path === "/v1/messages");
     expect(calls.map((r) => r.response.stopReason)).toEqual(["max_tokens", "tool_use"]);
     const maxTokens = calls.map((r) => (r.body as { max_tokens: number }).max_tokens);
-    expect(maxTokens).toEqual([BA_MAX_TOKENS, BA_MAX_TOKENS * 2]);
+    expect(maxTokens).toEqual([withThinking(BA_MAX_TOKENS), withThinking(BA_MAX_TOKENS * 2)]);
 
     // One reply, the complete one; the cut-off text alone never reaches the issue.
     const replies = bot(1).filter((c) => c.body.includes("<!-- practical:reply"));
@@ -210,23 +213,15 @@ describe("a cut-off model answer, and what every call cost", () => {
     );
     expect(failure.body).toContain("did not produce a complete answer");
 
-    // Each cut-off answer is asked again with twice the room, up to the ceiling, then given up.
+    // Each cut-off answer is asked again with twice the room, up to the model's output limit,
+    // then given up.
     const calls = h.model.requests.slice(before).filter((r) => r.path === "/v1/messages");
-    expect(calls.map((r) => (r.body as { max_tokens: number }).max_tokens)).toEqual([
-      BA_MAX_TOKENS,
-      BA_MAX_TOKENS * 2,
-      BA_MAX_TOKENS * 4,
-      MAX_TOKENS_CEILING,
-    ]);
-    expect(calls.map((r) => r.response.stopReason)).toEqual(Array(4).fill("max_tokens"));
+    expect(calls.map((r) => (r.body as { max_tokens: number }).max_tokens)).toEqual(
+      [1, 2, 4, 8, 16].map((n) => withThinking(BA_MAX_TOKENS * n)),
+    );
+    expect(calls.map((r) => r.response.stopReason)).toEqual(Array(5).fill("max_tokens"));
     const runs = await runsOf(featureId);
-    expect(runs.map((r) => r.stop_reason)).toEqual([
-      "tool_use",
-      "max_tokens",
-      "max_tokens",
-      "max_tokens",
-      "max_tokens",
-    ]);
+    expect(runs.map((r) => r.stop_reason)).toEqual(["tool_use", ...Array(5).fill("max_tokens")]);
 
     // Nothing cut off reaches the issue: one BA reply (the first), no second one recorded.
     for (const c of bot(2)) expect(c.body.replace(COMPLETE, "")).not.toContain(CUT_TEXT);

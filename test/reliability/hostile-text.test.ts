@@ -5,7 +5,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byPromptIncludes, type ModelRequest, type Reply } from "../fakes/model/index.ts";
+import {
+  byPromptIncludes,
+  type ModelRequest,
+  type Reply,
+  toolsOffered,
+} from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { branches } from "./support/audit.ts";
@@ -77,10 +82,10 @@ afterAll(async () => {
 
 const promptOf = (r: ModelRequest) => JSON.stringify(r.body);
 const baRequestsAbout = (text: string) =>
-  h.model.requests.filter((r) => {
-    const body = r.body as { tool_choice?: { name?: string } } | undefined;
-    return body?.tool_choice?.name === "submit_ba_reply" && JSON.stringify(r.body).includes(text);
-  }) as unknown as ModelRequest[];
+  h.model.requests.filter(
+    (r) =>
+      toolsOffered(r.body).includes("submit_ba_reply") && JSON.stringify(r.body).includes(text),
+  ) as unknown as ModelRequest[];
 
 describe("hostile text", () => {
   it("a 200 kB issue body: acknowledged at once, stored and prompted within bounds", () =>

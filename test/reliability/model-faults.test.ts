@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
+import { THINKING_ROOM } from "../../src/core/models.ts";
 import { byPromptIncludes, byTool, type Reply } from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
@@ -114,7 +115,8 @@ describe("model faults", () => {
       const calls = requestsAbout(CUT_ONCE).map(
         (r) => (r.body as { max_tokens: number }).max_tokens,
       );
-      expect(calls).toEqual([8_000, 16_000]);
+      // The BA's answer room (8k, then 16k) plus the thinking room of its effort (medium).
+      expect(calls).toEqual([8_000, 16_000].map((n) => n + THINKING_ROOM.medium));
       expect(d.botComments(issue).filter((c) => c.body.includes("Two questions"))).toHaveLength(1);
       expect(d.botComments(issue).some((c) => c.body.includes("xxxxxxxx"))).toBe(false);
     }));

@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byTool } from "../fakes/model/index.ts";
+import { byTool, toolsOffered } from "../fakes/model/index.ts";
 import { type Harness, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
@@ -44,10 +44,7 @@ function worker(): AppProcess {
 }
 
 const requestsFor = (tool: string) =>
-  h.model.requests.filter((r) => {
-    const body = r.body as { tool_choice?: { name?: string } } | undefined;
-    return body?.tool_choice?.name === tool;
-  }).length;
+  h.model.requests.filter((r) => toolsOffered(r.body).includes(tool)).length;
 
 describe("a worker killed mid-job", () => {
   let issue = 0;

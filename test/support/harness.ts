@@ -69,7 +69,12 @@ export async function startHarness(
   } = {},
 ): Promise<Harness> {
   const github = await startGitHubFake();
-  const model = await startModelFake({ validKeys: [MODEL_KEY, ...(options.modelKeys ?? [])] });
+  // Every request the app makes must be one the API accepts: a refusal fails the test file.
+  const refusals: string[] = [];
+  const model = await startModelFake({
+    validKeys: [MODEL_KEY, ...(options.modelKeys ?? [])],
+    onRefusal: (message) => refusals.push(message),
+  });
   const db = await createTestDatabase();
   const prefix = createQueuePrefix();
   github.addInstallation({ id: INSTALLATION_ID, account: OWNER });
@@ -144,6 +149,11 @@ export async function startHarness(
       await model.close();
       await db.drop();
       await deleteQueuePrefix(prefix);
+      if (refusals.length > 0) {
+        throw new Error(
+          `the model API would refuse ${refusals.length} request(s) the app made: ${refusals.slice(0, 3).join("; ")}`,
+        );
+      }
     },
   };
 }

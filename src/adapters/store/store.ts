@@ -65,12 +65,26 @@ export function toFeatureRecord(row: FeatureRow): FeatureRecord {
 export interface Store extends ReturnType<typeof queries> {
   /** Runs `fn` in one database transaction with a store bound to it. */
   transaction<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a session advisory lock named `key`, across every process: two
+   * jobs that would both create the same GitHub comment run one after the other.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export function createStore(db: Kysely<Database>): Store {
   return {
     ...queries(db),
     transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx))),
+    withLock: (key, fn) =>
+      db.connection().execute(async (connection) => {
+        await sql`select pg_advisory_lock(hashtext(${key}))`.execute(connection);
+        try {
+          return await fn();
+        } finally {
+          await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(connection);
+        }
+      }),
   };
 }
 

@@ -21,8 +21,8 @@ import { createHash } from "node:crypto";
  *   - read: the longest prefix, ending at a breakpoint or at one of the 19 units before it (the
  *     API's ~20-block lookback), that has a live entry → cache_read_input_tokens; that entry's
  *     TTL is refreshed;
- *   - write: every breakpoint beyond the read point whose prefix is at least
- *     `minCacheableTokens` (default 1024) gets an entry; tokens from the read point up to the
+ *   - write: every breakpoint beyond the read point whose prefix is at least the model's
+ *     minimum cacheable prompt (512 tokens on the 5.5 models) gets an entry; tokens from the read point up to the
  *     last written breakpoint → cache_creation_input_tokens (split by TTL 5m/1h);
  *   - the rest of the prompt → input_tokens.
  * Prefixes shorter than the minimum are neither written nor read, like the API.
@@ -122,15 +122,16 @@ interface Entry {
 export class PromptCache {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
-  readonly #minTokens: number;
 
-  constructor(now: () => number, minTokens: number) {
+  constructor(now: () => number) {
     this.#now = now;
-    this.#minTokens = minTokens;
   }
 
-  /** Reads and writes the cache for one request and returns its usage split. */
-  account(scope: string, units: PromptUnit[]): CacheAccount {
+  /**
+   * Reads and writes the cache for one request and returns its usage split. `scope` keeps
+   * caches apart (model and key: a cache is per model); `minTokens` is the model's minimum.
+   */
+  account(scope: string, units: PromptUnit[], minTokens: number): CacheAccount {
     const now = this.#now();
     const prefixTokens: number[] = [];
     const keys: string[] = [];
@@ -165,7 +166,7 @@ export class PromptCache {
     const written: Record<CacheTtl, number> = { "5m": 0, "1h": 0 };
     for (const b of breakpoints) {
       const tokens = prefixTokens[b] as number;
-      if (b <= readAt || tokens < this.#minTokens) continue;
+      if (b <= readAt || tokens < minTokens) continue;
       const ttl = units[b]?.breakpoint ?? "5m";
       this.#entries.set(keys[b] as string, { expiresAt: now + TTL_MS[ttl], ttlMs: TTL_MS[ttl] });
       written[ttl] += tokens - covered;

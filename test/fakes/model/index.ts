@@ -23,7 +23,9 @@ import {
   isStreamError,
   newId,
 } from "./reply.ts";
+import { type Effort, effectiveThinking, MODEL_RULES, PERMISSIVE_RULES } from "./rules.ts";
 import { frame, messageEvents } from "./sse.ts";
+import { ThinkingLedger } from "./thinking.ts";
 import type {
   CacheStats,
   Matcher,
@@ -41,21 +43,30 @@ import { type ApiErrorSpec, type ModelSpec, validateMessagesBody } from "./valid
 
 export type * from "./types.ts";
 
+/** The 5.5 models: 128K output tokens each (platform.claude.com/docs/en/models/*-5-5/overview). */
 export const DEFAULT_MODELS: readonly ModelSpec[] = [
-  { id: "claude-opus-5-5", displayName: "Claude Opus 5.5", line: "opus", maxOutputTokens: 128_000 },
-  {
-    id: "claude-sonnet-5-5",
-    displayName: "Claude Sonnet 5.5",
-    line: "sonnet",
-    maxOutputTokens: 128_000,
-  },
-  {
-    id: "claude-haiku-5-5",
-    displayName: "Claude Haiku 5.5",
-    line: "haiku",
-    maxOutputTokens: 64_000,
-  },
-];
+  ["claude-opus-5-5", "Claude Opus 5.5", "opus"] as const,
+  ["claude-sonnet-5-5", "Claude Sonnet 5.5", "sonnet"] as const,
+  ["claude-haiku-5-5", "Claude Haiku 5.5", "haiku"] as const,
+].map(([id, displayName, line]) => ({
+  id,
+  displayName,
+  line,
+  maxOutputTokens: 128_000,
+  rules: MODEL_RULES[id] ?? PERMISSIVE_RULES,
+}));
+
+/**
+ * Tokens the fake's model spends thinking at each effort (billed as output and counted in
+ * max_tokens, as build-with-claude/thinking says); small, so scripted replies keep their room.
+ */
+const THINKING_TOKENS: Record<Effort, number> = {
+  low: 16,
+  medium: 48,
+  high: 96,
+  xhigh: 192,
+  max: 384,
+};
 
 const ERROR_TYPES: Record<number, string> = {
   400: "invalid_request_error",
@@ -100,6 +111,14 @@ export const byTool =
     request.toolChoice?.type === "tool"
       ? request.toolChoice.name === name
       : request.toolNames.includes(name);
+
+/** The names of the tools a recorded request body offered. */
+export function toolsOffered(body: unknown): string[] {
+  const tools = isRecord(body) && Array.isArray(body.tools) ? body.tools : [];
+  return tools.flatMap((tool) =>
+    isRecord(tool) && typeof tool.name === "string" ? [tool.name] : [],
+  );
+}
 
 /** The first user turn (the rendered prompt) contains `text`, e.g. "# Agent: implementer". */
 export const byPromptIncludes =
@@ -222,7 +241,7 @@ function specFor(id: string): ModelSpec {
   const known = DEFAULT_MODELS.find((m) => m.id === id);
   if (known) return known;
   const line = id.includes("haiku") ? "haiku" : id.includes("opus") ? "opus" : "sonnet";
-  return { id, displayName: id, line, maxOutputTokens: 128_000 };
+  return { id, displayName: id, line, maxOutputTokens: 128_000, rules: PERMISSIVE_RULES };
 }
 
 export async function startModelFake(options: ModelFakeOptions = {}): Promise<ModelFake> {
@@ -231,7 +250,8 @@ export async function startModelFake(options: ModelFakeOptions = {}): Promise<Mo
     (options.models ?? DEFAULT_MODELS.map((m) => m.id)).map((id) => [id, specFor(id)]),
   );
   const validKeys = options.validKeys ? new Set(options.validKeys) : null;
-  const cache = new PromptCache(now, options.minCacheableTokens ?? 1024);
+  const cache = new PromptCache(now);
+  const thinking = new ThinkingLedger();
   const queue: Array<Reply | Responder> = [];
   const responders: RegisteredResponder[] = [];
   const requests: RecordedRequest[] = [];
@@ -290,6 +310,12 @@ export async function startModelFake(options: ModelFakeOptions = {}): Promise<Mo
     );
   }
 
+  /** A request the API's rules refuse. */
+  function refuse(res: ServerResponse, record: RecordedRequest, error: ApiErrorSpec): void {
+    options.onRefusal?.(`${record.path}: ${error.message}`);
+    sendError(res, record, error, { source: "validation" });
+  }
+
   async function chooseReply(
     request: ModelRequest,
   ): Promise<{ reply: Reply; source: "queue" | "responder" | "default" }> {
@@ -326,8 +352,11 @@ export async function startModelFake(options: ModelFakeOptions = {}): Promise<Mo
       countTokens: false,
       beta,
     });
-    if (problem) return sendError(res, record, problem, { source: "validation" });
+    if (problem) return refuse(res, record, problem);
+    const replay = thinking.check(record.body as Record<string, unknown>);
+    if ("error" in replay) return refuse(res, record, replay.error);
     const body = record.body as Anthropic.MessageCreateParams;
+    const spec = models.get(body.model) as ModelSpec;
     const request = requestView(body, requests.indexOf(record), record.headers, record.keyLastFour);
     record.response.stream = request.stream;
 
@@ -419,9 +448,29 @@ export async function startModelFake(options: ModelFakeOptions = {}): Promise<Mo
     }
 
     if (!isContentLike(reply)) return; // unreachable: checked above
-    const output = buildOutput(reply, request);
+    const output = buildOutput(reply, request, addedThinking(body, spec));
+    const toolUseIds: string[] = [];
+    const signatures: string[] = [];
+    for (const block of output.blocks) {
+      if (block.type === "thinking") {
+        block.signature = thinking.issue(
+          record.body as Record<string, unknown>,
+          block.thinking,
+          block.signature,
+        );
+        signatures.push(block.signature);
+      } else if (block.type === "redacted_thinking") {
+        block.data = thinking.issue(record.body as Record<string, unknown>, "", block.data);
+        signatures.push(block.data);
+      } else if (block.type === "tool_use") toolUseIds.push(block.id);
+    }
+    thinking.link(toolUseIds, signatures);
     const units = promptUnits(body as unknown as Record<string, unknown>);
-    const account = cache.account(`${body.model}\u0000${keyOf(req)}`, units);
+    const account = cache.account(
+      `${body.model}\u0000${keyOf(req)}`,
+      units,
+      options.minCacheableTokens ?? spec.rules.minCacheableTokens,
+    );
     const message = buildMessage(
       body,
       contentOf(output.blocks),
@@ -508,7 +557,7 @@ export async function startModelFake(options: ModelFakeOptions = {}): Promise<Mo
       beta,
     });
     if (problem) {
-      sendError(res, record, problem, { source: "validation" });
+      refuse(res, record, problem);
       return;
     }
     record.response.kind = "count_tokens";
@@ -689,6 +738,7 @@ export async function startModelFake(options: ModelFakeOptions = {}): Promise<Mo
       requests.length = 0;
       errors.length = 0;
       cache.clear();
+      thinking.clear();
       totals = emptyTotals();
       hits = 0;
       misses = 0;
@@ -720,6 +770,35 @@ function credentialsOf(req: IncomingMessage): { key: string; auth: RecordedReque
 
 function keyOf(req: IncomingMessage): string {
   return credentialsOf(req).key;
+}
+
+/**
+ * The thinking block a reply opens with, or null: adaptive thinking thinks before answering;
+ * Sonnet 5.5's `between_tools` only between tool calls; `disabled` never; and a forced tool on
+ * Haiku 5.5 answers "with the tool call and has no thinking block" (its migration guide).
+ * At the default `display: "omitted"` the block's text is empty.
+ */
+function addedThinking(
+  body: Anthropic.MessageCreateParams,
+  spec: ModelSpec,
+): { text: string; tokens: number } | null {
+  const { type, effort, display } = effectiveThinking(
+    body as unknown as Record<string, unknown>,
+    spec.rules,
+  );
+  const choice = body.tool_choice?.type;
+  if (choice === "any" || choice === "tool") return null;
+  const last = body.messages.at(-1);
+  const afterTool =
+    Array.isArray(last?.content) && last.content.some((b) => b.type === "tool_result");
+  if (type === "disabled" || type === "enabled" || (type === "between_tools" && !afterTool)) {
+    return null;
+  }
+  if (spec.rules === PERMISSIVE_RULES) return null;
+  return {
+    text: display === "omitted" ? "" : "Weighing the request before answering.",
+    tokens: THINKING_TOKENS[effort],
+  };
 }
 
 function sseHeaders(): Record<string, string> {

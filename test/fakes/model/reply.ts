@@ -27,7 +27,8 @@ export function newId(prefix: string): string {
 export type OutBlock =
   | { type: "text"; text: string }
   | { type: "tool_use"; id: string; name: string; input: unknown; json: string }
-  | { type: "thinking"; thinking: string; signature: string };
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "redacted_thinking"; data: string };
 
 export interface Output {
   blocks: OutBlock[];
@@ -53,6 +54,8 @@ function blockChars(block: OutBlock): number {
       return block.json.length;
     case "thinking":
       return block.thinking.length;
+    case "redacted_thinking":
+      return 0;
   }
 }
 
@@ -92,7 +95,7 @@ function truncate(blocks: OutBlock[], limit: number): OutBlock[] {
     if (block.type === "text") kept.push({ ...block, text: block.text.slice(0, left) });
     else if (block.type === "thinking")
       kept.push({ ...block, thinking: block.thinking.slice(0, left) });
-    else {
+    else if (block.type === "tool_use") {
       const json = block.json.slice(0, left);
       kept.push({ ...block, json, input: parsePartial(json) });
     }
@@ -109,12 +112,11 @@ function replyBlocks(reply: ContentLikeReply): OutBlock[] {
           return { type: "text", text: block.text };
         case "tool_use":
           return toolBlock(block);
+        case "redacted_thinking":
+          return { type: "redacted_thinking", data: block.data ?? "" };
         default:
-          return {
-            type: "thinking",
-            thinking: block.thinking,
-            signature: block.signature ?? randomBytes(24).toString("base64"),
-          };
+          // The signature is issued (and bound) by the fake's thinking ledger.
+          return { type: "thinking", thinking: block.thinking, signature: block.signature ?? "" };
       }
     });
   }
@@ -132,9 +134,29 @@ function defaultStopReason(reply: ContentLikeReply, blocks: OutBlock[]): Anthrop
   return blocks.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn";
 }
 
-/** Turns a content reply into output blocks, applying stop sequences, truncateAt and max_tokens. */
-export function buildOutput(reply: ContentLikeReply, request: ModelRequest): Output {
+/** Thinking the fake adds before a reply that has none of its own: its text and hidden tokens. */
+export interface AddedThinking {
+  text: string;
+  /** Tokens spent thinking beyond the shown text (billed as output, counted in max_tokens). */
+  tokens: number;
+}
+
+/**
+ * Turns a content reply into output blocks, applying stop sequences, truncateAt and max_tokens;
+ * `thinking` (when the request thinks) opens the reply and its tokens count toward max_tokens.
+ */
+export function buildOutput(
+  reply: ContentLikeReply,
+  request: ModelRequest,
+  thinking: AddedThinking | null = null,
+): Output {
   let blocks = replyBlocks(reply);
+  const hidden =
+    thinking && !blocks.some((b) => b.type === "thinking" || b.type === "redacted_thinking")
+      ? thinking
+      : null;
+  if (hidden) blocks = [{ type: "thinking", thinking: hidden.text, signature: "" }, ...blocks];
+  const hiddenTokens = hidden?.tokens ?? 0;
   let stopReason = defaultStopReason(reply, blocks);
   const stopSequences = request.body.stop_sequences ?? [];
   let stopSequence: string | null = null;
@@ -176,13 +198,18 @@ export function buildOutput(reply: ContentLikeReply, request: ModelRequest): Out
 
   const maxTokens = request.body.max_tokens;
   let chars = blocks.reduce((sum, b) => sum + blockChars(b), 0);
-  if (tokensOf(chars) > maxTokens) {
-    blocks = truncate(blocks, maxTokens * 4);
+  if (hiddenTokens + tokensOf(chars) > maxTokens) {
+    blocks = truncate(blocks, Math.max(0, maxTokens - hiddenTokens) * 4);
     chars = blocks.reduce((sum, b) => sum + blockChars(b), 0);
     stopReason = "max_tokens";
     stopSequence = null;
   }
-  return { blocks, stopReason, stopSequence, outputTokens: tokensOf(chars) };
+  return {
+    blocks,
+    stopReason,
+    stopSequence,
+    outputTokens: Math.min(maxTokens, hiddenTokens + tokensOf(chars)),
+  };
 }
 
 /** The response body's content blocks. */
@@ -199,6 +226,8 @@ export function contentOf(blocks: OutBlock[]): Anthropic.ContentBlock[] {
           input: block.input,
           caller: { type: "direct" },
         };
+      case "redacted_thinking":
+        return { type: "redacted_thinking", data: block.data };
       default:
         return { type: "thinking", thinking: block.thinking, signature: block.signature };
     }
@@ -242,17 +271,19 @@ export function sampleFromSchema(schema: unknown): unknown {
   }
 }
 
-/** The reply when nothing is scripted: a forced tool gets a minimal call, anything else a text. */
+/**
+ * The reply when nothing is scripted: a forced tool, or the only tool offered, gets a minimal
+ * call; anything else a text.
+ */
 export function defaultReply(request: ModelRequest): Reply {
   const choice = request.toolChoice;
   const tools = (request.body.tools ?? []) as unknown as Array<Record<string, unknown>>;
+  const custom = tools.filter((t) => t.type === undefined || t.type === "custom");
   const forced =
     choice?.type === "tool"
       ? choice.name
-      : choice?.type === "any"
-        ? (tools.find((t) => t.type === undefined || t.type === "custom")?.name as
-            | string
-            | undefined)
+      : choice?.type === "any" || (choice?.type !== "none" && custom.length === 1)
+        ? (custom[0]?.name as string | undefined)
         : undefined;
   if (forced) {
     const tool = tools.find((t) => t.name === forced);

@@ -37,6 +37,8 @@ function startBlock(block: OutBlock): Anthropic.RawContentBlockStartEvent["conte
       };
     case "thinking":
       return { type: "thinking", thinking: "", signature: "" };
+    case "redacted_thinking":
+      return { type: "redacted_thinking", data: block.data };
   }
 }
 
@@ -56,6 +58,8 @@ function deltas(block: OutBlock): Anthropic.RawContentBlockDelta[] {
         ),
         { type: "signature_delta", signature: block.signature },
       ];
+    case "redacted_thinking":
+      return [];
   }
 }
 

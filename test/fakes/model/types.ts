@@ -19,7 +19,8 @@ export interface ToolCall {
 export type ReplyBlock =
   | { type: "text"; text: string }
   | { type: "tool_use"; name: string; input: Record<string, unknown>; id?: string }
-  | { type: "thinking"; thinking: string; signature?: string };
+  | { type: "thinking"; thinking: string; signature?: string }
+  | { type: "redacted_thinking"; data?: string };
 
 interface ReplyCommon {
   /**
@@ -186,6 +187,8 @@ export interface ModelFakeOptions {
   strictAlternation?: boolean;
   /** Reply used when no script or responder applies. Default: a short text (or a forced tool call). */
   defaultReply?: Reply | Responder;
+  /** Told of every request the API's rules refuse (400/404 from validation, not scripted faults). */
+  onRefusal?: (message: string) => void;
   /** Clock for cache TTLs. Default Date.now. */
   now?: () => number;
   /** Port on 127.0.0.1. Default 0 (any free port). */

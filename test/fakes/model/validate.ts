@@ -4,11 +4,10 @@
  * pydantic-style wording ("max_tokens: Field required").
  */
 
-export interface ApiErrorSpec {
-  status: number;
-  type: string;
-  message: string;
-}
+import { type ApiErrorSpec, invalid } from "./api-error.ts";
+import { checkModelRules, type ModelRules } from "./rules.ts";
+
+export type { ApiErrorSpec };
 
 export interface ModelSpec {
   id: string;
@@ -16,6 +15,8 @@ export interface ModelSpec {
   line: "opus" | "sonnet" | "haiku";
   /** Upper bound accepted for max_tokens. */
   maxOutputTokens: number;
+  /** What the model refuses (rules.ts). */
+  rules: ModelRules;
 }
 
 /** Body fields of MessageCreateParamsBase in @anthropic-ai/sdk 1.12.0 (API 2026-10-21). */
@@ -57,12 +58,6 @@ const MAX_BREAKPOINTS = 4;
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
-const invalid = (message: string): ApiErrorSpec => ({
-  status: 400,
-  type: "invalid_request_error",
-  message,
-});
 
 function isCacheControl(value: unknown): boolean {
   return (
@@ -383,5 +378,5 @@ export function validateMessagesBody(body: unknown, options: ValidateOptions): A
       `max_tokens: ${maxOutput} > ${model.maxOutputTokens}, which is the maximum allowed number of output tokens for ${model.id}`,
     );
   }
-  return null;
+  return checkModelRules(body, model.rules, options.countTokens);
 }

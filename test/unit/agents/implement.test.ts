@@ -2,14 +2,15 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AnthropicModel } from "../../../src/adapters/model/anthropic.ts";
 import type { Store } from "../../../src/adapters/store/store.ts";
-import { type ImplementRun, runImplementer } from "../../../src/agents/implement.ts";
-import { ALL_TOOLS } from "../../../src/agents/registry.ts";
+import { type ImplementRun, runImplementer } from "../../../src/agents/implementer/loop.ts";
 import {
   type AgentDeps,
   AgentOutputError,
   AgentRefusedError,
   BudgetExceededError,
 } from "../../../src/agents/run-agent.ts";
+import { FILE_TOOLS } from "../../../src/agents/tools.ts";
+import { THINKING_ROOM } from "../../../src/core/models.ts";
 import { DEFAULT_PATH_POLICY } from "../../../src/core/paths.ts";
 import { byTool, type ModelFake, startModelFake } from "../../fakes/model/index.ts";
 
@@ -95,7 +96,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
         installationId: 99,
         jobId: "implement-f7",
         apiKey: API_KEY,
-        setting: { model: "claude-sonnet-5-5", maxTokens: 4_000 },
+        setting: { model: "claude-sonnet-5-5", maxTokens: 4_000, effort: "high" },
         context,
         budgetUsd,
       },
@@ -172,10 +173,30 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     expect(onTaskDone).toHaveBeenCalledWith(["T001"]);
 
     expect(fake.requests).toHaveLength(4);
+    // The implementer's own tools only, chosen by the model (Sonnet 5.5 refuses forced tool use),
+    // with adaptive thinking at the agent's effort.
     for (const request of fake.requests) {
-      const body = request.body as { tool_choice: unknown; tools: { name: string }[] };
-      expect(body.tool_choice).toEqual({ type: "any" });
-      expect(body.tools.map((t) => t.name)).toEqual(ALL_TOOLS.map((t) => t.name));
+      const body = request.body as {
+        tool_choice: unknown;
+        tools: { name: string; strict?: boolean }[];
+        thinking: unknown;
+        output_config: unknown;
+      };
+      expect(body.tool_choice).toEqual({ type: "auto" });
+      expect(body.tools.map((t) => t.name)).toEqual([...FILE_TOOLS.map((t) => t.name), "finish"]);
+      expect(body.tools.every((t) => t.strict === true)).toBe(true);
+      expect(body.thinking).toEqual({ type: "adaptive" });
+      expect(body.output_config).toEqual({ effort: "high" });
+    }
+    // Each reply opened with a thinking block, and it went back unchanged with its tool calls.
+    for (const [i, request] of fake.requests.slice(0, -1).entries()) {
+      const thought = request.response.content?.[0];
+      expect(thought?.type).toBe("thinking");
+      const next = fake.requests[i + 1]?.body as {
+        messages: { role: string; content: unknown[] }[];
+      };
+      const replayed = next.messages.findLast((m) => m.role === "assistant")?.content[0];
+      expect(replayed).toEqual(thought);
     }
     expect(resultsOf(1)).toEqual([
       expect.objectContaining({ text: "README.md\nsrc/index.ts", isError: false }),
@@ -193,11 +214,11 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       third.flatMap((b) => (b.type === "tool_use" ? [b.id] : [])),
     );
 
-    // Every call is recorded; only the newest user block carries a cache breakpoint.
+    // Every call is recorded; the task and the newest user block carry cache breakpoints.
     expect(store.runs).toHaveLength(4);
     expect(store.runs.every((r) => r.agent === "implement" && r.outcome === "ok")).toBe(true);
     const lastBody = JSON.stringify(fake.requests[3]?.body);
-    expect(lastBody.match(/cache_control/g)).toHaveLength(2); // system + newest message
+    expect(lastBody.match(/cache_control/g)).toHaveLength(3); // system + task + newest message
     expect(fake.requests[3]?.response.usage?.cache_read_input_tokens).toBeGreaterThan(0);
   });
 
@@ -456,7 +477,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     expect(lastUserText(1)).toContain("Call a tool; call `finish` when every task is done.");
   });
 
-  it("asks again with twice the output room when a tool call is cut off, and continues after pause_turn", async () => {
+  it("asks again with twice the output room when a tool call is cut off; a reply without a tool call is followed by a user turn, never a prefill", async () => {
     const run = setup({});
     fake.enqueue(
       {
@@ -470,11 +491,18 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     const result = await runImplementer(deps, run);
     expect(result.changes).toEqual([{ path: "big.ts", content: "y".repeat(400) }]);
     expect(result.turns).toBe(4);
+    // max_tokens is the answer's room plus the thinking room of the agent's effort (high).
     const maxTokens = fake.requests.map((r) => (r.body as { max_tokens: number }).max_tokens);
-    expect(maxTokens).toEqual([4_000, 8_000, 8_000, 8_000]);
+    expect(maxTokens).toEqual([4_000, 8_000, 8_000, 8_000].map((n) => n + THINKING_ROOM.high));
     // The cut-off reply is not part of the conversation.
     const retried = fake.requests[1]?.body as { messages: unknown[] } | undefined;
     expect(retried?.messages).toHaveLength(1);
+    // Every request ends with a user turn (the 5.5 models refuse a prefill).
+    for (const request of fake.requests) {
+      const body = request.body as { messages: { role: string }[] };
+      expect(body.messages.at(-1)?.role).toBe("user");
+    }
+    expect(lastUserText(2)).toContain("Call a tool; call `finish` when every task is done.");
   });
 
   it("fails when a reply is cut off again after the retry", async () => {
@@ -487,7 +515,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     await expect(runImplementer(deps, run)).rejects.toThrow(/cut off at 8000 output tokens/);
   });
 
-  it("drops old file contents from a long conversation and refuses to write the placeholder back", async () => {
+  it("starts a long conversation over from the task and its progress, never editing a turn it sent", async () => {
     const big = (tag: string) => `${tag}-abcdef\n`.repeat(9_500);
     const files: Record<string, string> = {};
     for (const n of [2, 3, 4, 5, 6]) files[`src/f${n}.ts`] = big(`f${n}`);
@@ -500,31 +528,33 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       ...[2, 3, 4, 5, 6].map((n) => ({
         toolUse: { name: "read_file", input: { path: `src/f${n}.ts` } },
       })),
-      (request) => {
-        // The model copies a placeholder from the history instead of the file's text.
-        const dropped = JSON.stringify(request.body.messages).match(
-          /\[dropped from the conversation[^\]]*\]/,
-        )?.[0];
-        return {
-          toolUse: { name: "write_file", input: { path: "src/f2.ts", content: dropped ?? "" } },
-        };
-      },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
-
     expect(result.changes).toEqual([{ path: "src/w1.ts", content: written }]);
-    const body = fake.requests[6]?.body as { messages: { role: string; content: unknown }[] };
-    const [prompt, write, , , read] = body.messages;
-    expect(prompt?.content).toEqual(expect.stringContaining("acme/widgets"));
-    expect(JSON.stringify(write)).toContain("[dropped from the conversation to save space: ");
-    expect(JSON.stringify(write)).not.toContain("w1-abcdef");
-    expect(JSON.stringify(read)).toContain("[dropped from the conversation to save space: ");
-    expect(JSON.stringify(body.messages.at(-1))).toContain("f6-abcdef");
-    expect(JSON.stringify(body).length).toBeLessThan(500_000);
-    const [refused] = resultsOf(7);
-    expect(refused?.isError).toBe(true);
-    expect(refused?.text).toMatch(/placeholder .* from the conversation history/);
+
+    type Body = { messages: { role: string; content: unknown }[] };
+    const bodies = fake.requests.map((r) => r.body as Body);
+    const fresh = bodies.findIndex((b, i) => i > 0 && b.messages.length === 1);
+    expect(fresh).toBeGreaterThan(0);
+    // Until then each request only appended to the one before (its turns, thinking blocks
+    // included, are sent back as they were; the fake refuses an edited one).
+    const bare = (value: unknown) =>
+      JSON.stringify(value).replace(/,"cache_control":\{[^}]*\}/g, "");
+    for (let i = 1; i < fresh; i++) {
+      const before = bodies[i - 1]?.messages ?? [];
+      const now = bodies[i]?.messages ?? [];
+      for (const [k, message] of before.slice(0, -1).entries()) {
+        expect(bare(now[k])).toBe(bare(message));
+      }
+    }
+    // The fresh conversation holds the task, the files changed so far and the latest result.
+    const restart = JSON.stringify(bodies[fresh]?.messages);
+    expect(restart).toContain("acme/widgets");
+    expect(restart).toContain("Progress so far");
+    expect(restart).toContain("src/w1.ts");
+    expect(restart).toMatch(/f[2-6]-abcdef/); // the latest read, cut to a few thousand characters
+    expect(restart.length).toBeLessThan(100_000);
   });
 
   it("searches and lists within bounds", async () => {

@@ -13,15 +13,30 @@ const usage = (over: Partial<Usage>): Usage => ({ ...ZERO_USAGE, ...over });
 const M = 1_000_000;
 
 describe("costOf", () => {
+  // The models' pages: per million tokens, input / output / 5-minute cache write / cache read.
   it.each([
-    ["claude-opus-5-5", 4, 20],
-    ["claude-sonnet-5-5", 2, 10],
-    ["claude-haiku-5-5", 0.1, 0.5],
-  ])("%s costs $%s in / $%s out per million", (model, input, output) => {
-    expect(costOf(usage({ inputTokens: M }), model)).toBeCloseTo(input, 10);
-    expect(costOf(usage({ outputTokens: M }), model)).toBeCloseTo(output, 10);
-    expect(costOf(usage({ cacheWriteTokens: M }), model)).toBeCloseTo(input * 1.25, 10);
-    expect(costOf(usage({ cacheReadTokens: M }), model)).toBeCloseTo(input * 0.1, 10);
+    ["claude-opus-5-5", 4, 20, 5, 0.2],
+    ["claude-sonnet-5-5", 2, 10, 2.5, 0.1],
+    ["claude-haiku-5-5", 0.1, 0.5, 0.125, 0.01],
+  ])(
+    "%s costs $%s in / $%s out / $%s cache write / $%s cache read per million",
+    (model, input, output, write, read) => {
+      const K = 50_000; // under Haiku's long-prompt tier
+      const perMillion = (u: Partial<Usage>) => ((costOf(usage(u), model) ?? Number.NaN) * M) / K;
+      expect(perMillion({ inputTokens: K })).toBeCloseTo(input, 10);
+      expect(perMillion({ outputTokens: K })).toBeCloseTo(output, 10);
+      expect(perMillion({ cacheWriteTokens: K })).toBeCloseTo(write, 10);
+      expect(perMillion({ cacheReadTokens: K })).toBeCloseTo(read, 10);
+    },
+  );
+
+  it("prices a Haiku prompt above 100,000 tokens at the long-prompt tier, output included", () => {
+    const long = usage({ inputTokens: 60_000, cacheReadTokens: 50_000, outputTokens: 1_000 });
+    // 60k × $0.50 + 50k × $0.05 + 1k × $2.50 = 30,000 + 2,500 + 2,500 µ$
+    expect(costOf(long, "claude-haiku-5-5")).toBeCloseTo(0.035, 12);
+    const short = usage({ inputTokens: 60_000, cacheReadTokens: 40_000, outputTokens: 1_000 });
+    // 60k × $0.10 + 40k × $0.01 + 1k × $0.50 = 6,000 + 400 + 500 µ$
+    expect(costOf(short, "claude-haiku-5-5")).toBeCloseTo(0.0069, 12);
   });
 
   it("adds all four parts", () => {
@@ -31,8 +46,8 @@ describe("costOf", () => {
       cacheReadTokens: 20_000,
       cacheWriteTokens: 4000,
     };
-    // 1000×2 + 500×10 + 20000×0.2 + 4000×2.5 = 2000 + 5000 + 4000 + 10000 = 21000 µ$
-    expect(costOf(u, "claude-sonnet-5-5")).toBeCloseTo(0.021, 12);
+    // 1000×2 + 500×10 + 20000×0.1 + 4000×2.5 = 2000 + 5000 + 2000 + 10000 = 19000 µ$
+    expect(costOf(u, "claude-sonnet-5-5")).toBeCloseTo(0.019, 12);
   });
 
   it("is zero for no tokens", () => {

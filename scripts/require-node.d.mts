@@ -1,0 +1,2 @@
+export declare const REQUIRED_MAJOR: number;
+export declare function nodeVersionProblem(version: string, script?: string): string | null;

@@ -1,0 +1,195 @@
+// The implementer: a multi-turn tool loop over an in-memory working copy of the branch. The
+// model reads the snapshot and writes files through the file tools; only the working copy's
+// final difference from the snapshot leaves this module, and the caller commits it. Each reply
+// goes back into the conversation whole (thinking blocks included, unchanged), as the API
+// requires within a tool loop.
+
+import type {
+  ContentBlockParam,
+  MessageParam,
+  ToolUseBlock,
+} from "@anthropic-ai/sdk/resources/messages";
+import type { PathPolicy } from "../../core/paths.ts";
+import type { FileChange, Snapshot } from "../../ports/github.ts";
+import { renderPrompt } from "../prompts.ts";
+import { AGENT_DEFINITIONS } from "../registry.ts";
+import { maxOutputTokens } from "../request.ts";
+import {
+  type AgentCall,
+  type AgentDeps,
+  AgentOutputError,
+  AgentRefusedError,
+  checkBudget,
+  send,
+} from "../run-agent.ts";
+import { ImplementFinish } from "../schemas.ts";
+import { FILE_TOOLS } from "../tools.ts";
+import { appendUserText, nextConversation, toolResult } from "./conversation.ts";
+import { type ToolOutcome, WorkingCopy } from "./working-copy.ts";
+
+export interface ImplementRun {
+  /** Agent `implement`; `context` holds the prompt's variables. */
+  call: AgentCall;
+  /** The branch head, read once. */
+  snapshot: Snapshot;
+  /** The repository's allowed and denied paths merged onto `DEFAULT_PATH_POLICY`. */
+  policy: PathPolicy;
+  /** Values that may never appear in written content or paths (the installation's model key). */
+  secretLiterals: string[];
+  /** Model calls allowed before the run fails; default 40. */
+  maxTurns?: number;
+  /**
+   * Told which plan tasks are complete when the model finishes (for the status comment). It
+   * runs before the result is returned; an error it throws fails the run.
+   */
+  onTaskDone?: (taskIds: string[]) => Promise<void>;
+}
+
+export interface ImplementResult {
+  /** The working copy's difference from the snapshot, sorted by path: what the caller commits. */
+  changes: FileChange[];
+  finish: ImplementFinish;
+  /** Model calls made. */
+  turns: number;
+  /** Writes and deletes the policy or the secret scanner refused (none of them is in `changes`). */
+  rejected: { path: string; reason: string }[];
+}
+
+export const DEFAULT_MAX_TURNS = 40;
+const LAST_TURNS_WARNING = 3;
+
+const FINISH = AGENT_DEFINITIONS.implement.tool;
+const OWN_TOOLS = [...FILE_TOOLS.map((t) => t.name), FINISH];
+const REMINDER = `Call a tool; call \`${FINISH}\` when every task is done.`;
+
+type Outcome = ToolOutcome | { finish: ImplementFinish };
+
+/**
+ * Runs the implementer until it calls `finish` with valid input and a committable change.
+ * Every model call is budget-checked and recorded in agent_runs, as in `runAgent`.
+ */
+export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promise<ImplementResult> {
+  const { call } = run;
+  if (call.agent !== "implement") {
+    throw new Error(`runImplementer runs the implement agent, not ${call.agent}`);
+  }
+  const maxTurns = run.maxTurns ?? DEFAULT_MAX_TURNS;
+  const copy = new WorkingCopy(run.snapshot, run.policy, run.secretLiterals);
+  const task = renderPrompt(AGENT_DEFINITIONS.implement.prompt, call.context);
+  let messages: MessageParam[] = [{ role: "user", content: task }];
+  let maxTokens = call.setting.maxTokens;
+  let turns = 0;
+  let grown = false;
+  let reminded = false;
+  let invalidFinishes = 0;
+
+  for (;;) {
+    if (turns >= maxTurns) {
+      throw new AgentOutputError(`the implementer did not finish within ${maxTurns} turns`);
+    }
+    messages = nextConversation(messages, task, copy.changes());
+    await checkBudget(deps, call, messages, maxTokens);
+    turns++;
+    const { reply } = await send(deps, call, messages, maxTokens);
+
+    switch (reply.stopReason) {
+      case "refusal":
+        throw new AgentRefusedError("the implement agent's model declined the request");
+      case "model_context_window_exceeded":
+        throw new AgentOutputError(
+          "the implementer's conversation outgrew the model's context window",
+        );
+      case "max_tokens":
+        // A cut-off tool call cannot be resumed mid-JSON: ask again with more room, once.
+        if (grown || maxTokens >= maxOutputTokens(call.setting)) {
+          throw new AgentOutputError(
+            `the implementer's reply was cut off at ${maxTokens} output tokens even after a retry with more room`,
+          );
+        }
+        maxTokens = Math.min(maxTokens * 2, maxOutputTokens(call.setting));
+        grown = true;
+        continue;
+    }
+    grown = false;
+
+    const uses = reply.content.filter((b): b is ToolUseBlock => b.type === "tool_use");
+    if (uses.length === 0) {
+      if (reminded) {
+        throw new AgentOutputError("the implementer stopped without calling a tool, twice");
+      }
+      reminded = true;
+      if (reply.content.length > 0) messages.push({ role: "assistant", content: reply.content });
+      appendUserText(messages, REMINDER);
+      continue;
+    }
+
+    messages.push({ role: "assistant", content: reply.content });
+    const results: ContentBlockParam[] = [];
+    for (const [i, use] of uses.entries()) {
+      const input: Record<string, unknown> = isRecord(use.input) ? use.input : {};
+      let outcome: Outcome;
+      if (use.name === FINISH) {
+        outcome = finishOutcome(input, i === uses.length - 1);
+      } else if (OWN_TOOLS.includes(use.name)) {
+        outcome = copy.execute(use.name, input);
+      } else {
+        outcome = {
+          isError: true,
+          text: `There is no tool "${use.name.slice(0, 100)}" here. Use ${OWN_TOOLS.filter((t) => t !== FINISH).join(", ")}, and \`${FINISH}\` when every task is done.`,
+        };
+      }
+      if ("finish" in outcome) {
+        await run.onTaskDone?.(outcome.finish.tasksDone);
+        return {
+          changes: copy.changes(),
+          finish: outcome.finish,
+          turns,
+          rejected: copy.rejected,
+        };
+      }
+      results.push(toolResult(use.id, outcome.text, outcome.isError));
+    }
+    const left = maxTurns - turns;
+    if (left > 0 && left <= LAST_TURNS_WARNING) {
+      results.push({
+        type: "text",
+        text: `${left} turn${left === 1 ? "" : "s"} left. Complete the remaining work and call \`${FINISH}\`.`,
+      });
+    }
+    messages.push({ role: "user", content: results });
+  }
+
+  function finishOutcome(input: Record<string, unknown>, last: boolean): Outcome {
+    if (!last) {
+      return {
+        isError: true,
+        text: `Call \`${FINISH}\` alone as the last call of a turn; the calls after it were carried out. Call \`${FINISH}\` again when you are done.`,
+      };
+    }
+    const parsed = ImplementFinish.safeParse(input);
+    if (!parsed.success) {
+      invalidFinishes++;
+      if (invalidFinishes >= 2) {
+        throw new AgentOutputError(
+          `the implementer's finish did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        );
+      }
+      return {
+        isError: true,
+        text: `Invalid input: ${parsed.error.message}. Call \`${FINISH}\` again with valid input.`,
+      };
+    }
+    const errors = copy.finalCheck();
+    if (errors.length > 0) {
+      return {
+        isError: true,
+        text: `The change cannot be committed as it is:\n${errors.map((e) => `- ${e.path ? `${e.path}: ` : ""}${e.reason}`).join("\n")}\nCorrect these files (rewrite or delete them), then call \`${FINISH}\` again.`,
+      };
+    }
+    return { finish: parsed.data };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

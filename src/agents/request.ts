@@ -1,0 +1,63 @@
+// Builds the Messages API request for one agent call from the model table, so no request
+// carries a setting its model refuses: no forced tool on models that refuse it, thinking only in
+// the modes the model accepts, effort per agent, output room that includes the thinking, and
+// no sampling parameters or prefill (the conversation always ends with a user turn).
+
+import type { ContentBlockParam, MessageParam } from "@anthropic-ai/sdk/resources/messages";
+import type { AgentName } from "../core/feature.ts";
+import { MODELS, THINKING_ROOM, thinkingFor } from "../core/models.ts";
+import type { ModelRequest } from "../ports/model.ts";
+import { GOVERNANCE } from "./prompts.ts";
+import { AGENT_DEFINITIONS, type ModelSetting } from "./registry.ts";
+import { toolsOf } from "./tools.ts";
+
+export function buildRequest(
+  agent: AgentName,
+  setting: ModelSetting,
+  messages: MessageParam[],
+  answerTokens = setting.maxTokens,
+): ModelRequest {
+  const model = MODELS[setting.model];
+  const definition = AGENT_DEFINITIONS[agent];
+  const thinking = thinkingFor(model, setting.effort, definition.thinking);
+  const thinkingRoom = thinking.type === "disabled" ? 0 : THINKING_ROOM[setting.effort];
+  // A model that accepts a forced tool answers without thinking when forced, so only an agent
+  // that does not think anyway is forced; every other call leaves the choice to the model.
+  const forced = model.forcedToolUse && thinking.type === "disabled" && agent !== "implement";
+  return {
+    model: setting.model,
+    max_tokens: Math.min(model.maxOutputTokens, answerTokens + thinkingRoom),
+    thinking,
+    output_config: { effort: setting.effort },
+    tools: toolsOf(agent, model.strictTools),
+    tool_choice: forced ? { type: "tool", name: definition.tool } : { type: "auto" },
+    // tools → system → messages is the API's prefix order: the governance text is cached per
+    // agent and model.
+    system: [{ type: "text", text: GOVERNANCE, cache_control: { type: "ephemeral" } }],
+    messages: withBreakpoints(messages),
+  };
+}
+
+/** The most output room a call may be given, thinking included. */
+export const maxOutputTokens = (setting: ModelSetting) => MODELS[setting.model].maxOutputTokens;
+
+/**
+ * Cache breakpoints on the first user turn (the rendered prompt with its documents, which a
+ * retry or a correction sends again) and on the newest user turn (so each turn of a tool loop
+ * reads the turns before it from the cache). The stored messages stay unmarked; with the
+ * system prompt's that is three of the API's four breakpoints.
+ */
+function withBreakpoints(messages: MessageParam[]): MessageParam[] {
+  const marked = new Set([messages.findIndex((m) => m.role === "user"), messages.length - 1]);
+  return messages.map((message, i) => {
+    if (!marked.has(i) || message.role !== "user") return message;
+    const blocks: ContentBlockParam[] =
+      typeof message.content === "string"
+        ? [{ type: "text", text: message.content }]
+        : [...message.content];
+    const last = blocks.at(-1);
+    if (last === undefined || (last.type !== "text" && last.type !== "tool_result")) return message;
+    blocks[blocks.length - 1] = { ...last, cache_control: { type: "ephemeral" } };
+    return { role: "user", content: blocks };
+  });
+}
