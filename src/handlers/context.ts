@@ -1,9 +1,9 @@
 import type { Context } from "probot";
 import type { PermissionCache } from "../adapters/github/permissions.ts";
 import type { Store } from "../adapters/store/store.ts";
-import type { IssueTarget } from "../advance.ts";
+import type { IssueTarget } from "../app/advance.ts";
+import type { Ingress, NewFeatureInfo } from "../app/ingest.ts";
 import type { Actor } from "../core/feature.ts";
-import type { Ingress, NewFeatureInfo } from "../ingest.ts";
 import { type ParsedRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from "../repo-config.ts";
 
 /** What every handler may use. */

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Job } from "bullmq";
 import type { Store } from "../adapters/store/store.ts";
-import type { Config } from "../config.ts";
+import type { OutboxRelay } from "../app/outbox-relay.ts";
+import type { Config } from "../config/env.ts";
 import type { Logger } from "../log.ts";
-import type { OutboxRelay } from "../outbox-relay.ts";
 import type { GitHubCodePort, GitHubPort } from "../ports/github.ts";
 import type { JobQueue } from "../ports/queue.ts";
 

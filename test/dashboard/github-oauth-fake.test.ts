@@ -3,8 +3,8 @@
 import { exchangeWebFlowCode } from "@octokit/oauth-methods";
 import { request } from "@octokit/request";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubSignIn } from "../../src/dashboard/github-user.ts";
 import { createLogger } from "../../src/log.ts";
+import { GitHubSignIn } from "../../src/web/dashboard/github-user.ts";
 import { type GitHubFakeServer, startGitHubFake } from "../fakes/github/index.ts";
 
 let fake: GitHubFakeServer;

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BullMqJobQueue } from "../../src/adapters/queue/bullmq.ts";
 import { VersionConflictError } from "../../src/adapters/store/store.ts";
-import { OutboxRelay } from "../../src/outbox-relay.ts";
+import { OutboxRelay } from "../../src/app/outbox-relay.ts";
 import {
   createQueuePrefix,
   createTestDatabase,

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { encryptModelKey } from "../../src/model-keys.ts";
+import { encryptModelKey } from "../../src/core/model-keys.ts";
 import { byTool } from "../fakes/model/index.ts";
 import { type Harness, INSTALLATION_ID, MODEL_KEY, OWNER } from "../support/harness.ts";
 import { REDIS_URL, waitFor } from "../support/services.ts";

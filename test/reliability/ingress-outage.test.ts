@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { ingest } from "../../src/ingest.ts";
+import { ingest } from "../../src/app/ingest.ts";
+import type { OutboxRelay } from "../../src/app/outbox-relay.ts";
 import { type Runtime, start } from "../../src/main/runtime.ts";
-import type { OutboxRelay } from "../../src/outbox-relay.ts";
 import { parseRepoConfig } from "../../src/repo-config.ts";
 import { deliver } from "../fakes/github/index.ts";
 import {

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { encryptModelKey } from "../../src/model-keys.ts";
+import { encryptModelKey } from "../../src/core/model-keys.ts";
 import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../support/harness.ts";
 import { waitFor } from "../support/services.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";

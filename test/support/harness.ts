@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { Queue } from "bullmq";
-import type { DashboardOptions } from "../../src/dashboard/index.ts";
 import { type Runtime, start } from "../../src/main/runtime.ts";
+import type { DashboardOptions } from "../../src/web/dashboard/index.ts";
 import { deliver, type GitHubFakeServer, startGitHubFake } from "../fakes/github/index.ts";
 import { type ModelFake, startModelFake } from "../fakes/model/index.ts";
 import {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, readConfig } from "../../src/config.ts";
+import { ConfigurationError, readConfig } from "../../src/config/env.ts";
 
 const VALID = {
   APP_ID: "42",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FeatureRecord } from "../adapters/store/store.ts";
-import { targetOf } from "../advance.ts";
+import { targetOf } from "../app/advance.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import type { JobIntent } from "../ports/queue.ts";

@@ -14,13 +14,17 @@ import express, {
 } from "express";
 import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
-import type { Store } from "../adapters/store/store.ts";
-import type { Config } from "../config.ts";
-import { STAGES } from "../core/feature.ts";
-import { parseInstallationSettings } from "../installation-settings.ts";
-import type { Logger } from "../log.ts";
-import { encryptModelKey } from "../model-keys.ts";
-import { projectPath } from "../project-root.ts";
+import { dashboardQueries } from "../../adapters/store/dashboard-queries.ts";
+import { csrfMatches, type Session, SessionStore } from "../../adapters/store/sessions.ts";
+import type { Store } from "../../adapters/store/store.ts";
+import type { Config } from "../../config/env.ts";
+import { parseInstallationSettings } from "../../config/installation-settings.ts";
+import { STAGES } from "../../core/feature.ts";
+import { encryptModelKey } from "../../core/model-keys.ts";
+import { cookieSecret } from "../../core/sealed.ts";
+import type { Logger } from "../../log.ts";
+import type { Metrics } from "../../ops/metrics.ts";
+import { projectPath } from "../../project-root.ts";
 import {
   type Access,
   AccessCache,
@@ -29,7 +33,6 @@ import {
   repoKey,
 } from "./access.ts";
 import { GitHubSignIn, SignInError } from "./github-user.ts";
-import type { Metrics } from "./metrics.ts";
 import { checkModelKey } from "./model-key.ts";
 import {
   agentRuns,
@@ -42,10 +45,7 @@ import {
   stageOptions,
   timeline,
 } from "./pages.ts";
-import { dashboardQueries } from "./queries.ts";
 import { renderPage } from "./render.ts";
-import { cookieSecret } from "./sealed.ts";
-import { csrfMatches, type Session, SessionStore } from "./session.ts";
 import { parseSettingsForm } from "./settings.ts";
 
 export const SESSION_COOKIE = "bp_session";

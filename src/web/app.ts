@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sql } from "kysely";
 import type { ApplicationFunction, Probot } from "probot";
-import { onCheckRunRequestedAction } from "./handlers/check-run-requested-action.ts";
-import { onCheckRunRerequested } from "./handlers/check-run-rerequested.ts";
-import { onCheckSuiteCompleted } from "./handlers/check-suite-completed.ts";
-import type { HandlerDeps } from "./handlers/context.ts";
-import { onInstallation } from "./handlers/installation.ts";
-import { onIssueCommentCreated } from "./handlers/issue-comment-created.ts";
-import { onIssuesLabeled } from "./handlers/issues-labeled.ts";
-import { onIssuesOpened } from "./handlers/issues-opened.ts";
-import { onPullRequestClosed } from "./handlers/pull-request-closed.ts";
-import { onPullRequestReviewSubmitted } from "./handlers/pull-request-review-submitted.ts";
-import type { JobQueue } from "./ports/queue.ts";
+import { onCheckRunRequestedAction } from "../handlers/check-run-requested-action.ts";
+import { onCheckRunRerequested } from "../handlers/check-run-rerequested.ts";
+import { onCheckSuiteCompleted } from "../handlers/check-suite-completed.ts";
+import type { HandlerDeps } from "../handlers/context.ts";
+import { onInstallation } from "../handlers/installation.ts";
+import { onIssueCommentCreated } from "../handlers/issue-comment-created.ts";
+import { onIssuesLabeled } from "../handlers/issues-labeled.ts";
+import { onIssuesOpened } from "../handlers/issues-opened.ts";
+import { onPullRequestClosed } from "../handlers/pull-request-closed.ts";
+import { onPullRequestReviewSubmitted } from "../handlers/pull-request-review-submitted.ts";
+import type { JobQueue } from "../ports/queue.ts";
 
 export interface AppDeps extends HandlerDeps {
   queue: JobQueue;

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { keyFingerprint } from "../model-keys.ts";
+import { keyFingerprint } from "./model-keys.ts";
 
 /** A secret sealed with AES-256-GCM; `version` names the encryption key (its fingerprint). */
 export interface Sealed {

@@ -1,12 +1,12 @@
 import type { Job } from "bullmq";
 import type { FeatureRecord } from "../adapters/store/store.ts";
-import type { EffectsJobData } from "../advance.ts";
+import type { EffectsJobData } from "../app/advance.ts";
 import type { Effect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import { agentJobPrefix, isFirstRun, type JobDeps, reviewJobPrefix } from "./deps.ts";
 import { agentIntent, reviewsIntent } from "./intents.ts";
-import { statusIntent } from "./sync-status.ts";
+import { statusIntent } from "./status.ts";
 
 /** The hidden marker that finds a reply again, so a retried job edits instead of reposting. */
 export function replyMarker(featureId: number | null, key: string): string {

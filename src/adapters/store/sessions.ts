@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type Kysely, sql } from "kysely";
-import type { Database } from "../adapters/store/schema.ts";
-import { keyFingerprint } from "../model-keys.ts";
-import { open, seal } from "./sealed.ts";
+import { keyFingerprint } from "../../core/model-keys.ts";
+import { open, seal } from "../../core/sealed.ts";
+import type { Database } from "./schema.ts";
 
 export interface DashboardSessionsTable {
   id_hash: string;

@@ -1,17 +1,17 @@
 // The code stage and its fix rounds: the implementer works over a snapshot of the branch head
 // through tools, and everything it wrote becomes one commit.
 
-import { advance, targetOf } from "../advance.ts";
-import { runImplementer } from "../agents/implement.ts";
-import { fenceUntrusted } from "../agents/prompts.ts";
-import type { FixSource } from "../core/effects.ts";
-import type { RepoRef } from "../ports/github.ts";
-import { renderMarkdown } from "../views.ts";
-import type { AgentJob } from "./agent-job.ts";
+import { runImplementer } from "../../agents/implement.ts";
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { advance, targetOf } from "../../app/advance.ts";
+import type { FixSource } from "../../core/effects.ts";
+import type { RepoRef } from "../../ports/github.ts";
+import { renderMarkdown } from "../../views.ts";
+import { contentHash } from "../deps.ts";
+import { REVIEWS } from "../intents.ts";
 import { branchOf, type CodeChanges, codeChanges, commitStep } from "./branch.ts";
-import { contentHash } from "./deps.ts";
-import { REVIEWS } from "./intents.ts";
-import { pathPolicy } from "./stage-job.ts";
+import type { AgentJob } from "./context.ts";
+import { pathPolicy } from "./stage.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
   const { deps, feature, data, repoContext } = job;

@@ -6,9 +6,9 @@ import type {
   FeatureEventsTable,
   FeaturesTable,
   MessagesTable,
-} from "../adapters/store/schema.ts";
-import { AGENTS, STAGES, TERMINAL_STAGES, WORKING_STAGES } from "../core/feature.ts";
-import type { InstallationSettings } from "../installation-settings.ts";
+} from "../../adapters/store/schema.ts";
+import type { InstallationSettings } from "../../config/installation-settings.ts";
+import { AGENTS, STAGES, TERMINAL_STAGES, WORKING_STAGES } from "../../core/feature.ts";
 import { MODEL_CHOICES } from "./settings.ts";
 
 type Feature = Selectable<FeaturesTable>;

@@ -1,8 +1,8 @@
 import { type ExpressionBuilder, type Kysely, sql } from "kysely";
-import type { Database } from "../adapters/store/schema.ts";
-import { TERMINAL_STAGES } from "../core/feature.ts";
-import type { InstallationSettings } from "../installation-settings.ts";
-import type { EncryptedKey } from "../model-keys.ts";
+import type { InstallationSettings } from "../../config/installation-settings.ts";
+import { TERMINAL_STAGES } from "../../core/feature.ts";
+import type { EncryptedKey } from "../../core/model-keys.ts";
+import type { Database } from "./schema.ts";
 
 /** Stages in which a feature is still moving (not finished, not stopped). */
 const STOPPED = [...TERMINAL_STAGES, "failed"] as const;

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import { createWorkerConnection } from "./adapters/queue/bullmq.ts";
-import type { Logger } from "./log.ts";
-import type { QueueName } from "./ports/queue.ts";
+import type { Logger } from "../../log.ts";
+import type { QueueName } from "../../ports/queue.ts";
+import { createWorkerConnection } from "./bullmq.ts";
 
 /** One processor per job name; it receives the job and returns its result. */
 export type JobProcessor = (job: Job) => Promise<unknown>;

@@ -1,5 +1,5 @@
-import { AGENTS, type AgentName } from "../core/feature.ts";
-import { InstallationSettings } from "../installation-settings.ts";
+import { InstallationSettings } from "../../config/installation-settings.ts";
+import { AGENTS, type AgentName } from "../../core/feature.ts";
 
 export const MODEL_CHOICES = ["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"] as const;
 

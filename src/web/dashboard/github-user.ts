@@ -1,7 +1,7 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from "@octokit/oauth-methods";
 import { request as octokitRequest } from "@octokit/request";
 import { ProbotOctokit } from "probot";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 
 /** Signing in failed in a way the person can act on (GitHub refused the code, was unreachable…). */
 export class SignInError extends Error {

@@ -1,5 +1,5 @@
-import { decryptModelKey } from "../model-keys.ts";
-import type { JobDeps } from "./deps.ts";
+import { decryptModelKey } from "../../core/model-keys.ts";
+import type { JobDeps } from "../deps.ts";
 
 /** Neither the installation nor the operator has a model key. */
 export class NoModelKeyError extends Error {

@@ -1,9 +1,9 @@
-import { type FeatureRecord, type Store, VersionConflictError } from "./adapters/store/store.ts";
-import type { Effect, TransitionResult } from "./core/effects.ts";
-import type { PipelineEvent } from "./core/events.ts";
-import type { Feature } from "./core/feature.ts";
-import { transition } from "./core/pipeline.ts";
-import type { JobIntent } from "./ports/queue.ts";
+import { type FeatureRecord, type Store, VersionConflictError } from "../adapters/store/store.ts";
+import type { Effect, TransitionResult } from "../core/effects.ts";
+import type { PipelineEvent } from "../core/events.ts";
+import type { Feature } from "../core/feature.ts";
+import { transition } from "../core/pipeline.ts";
+import type { JobIntent } from "../ports/queue.ts";
 
 /** Where a feature (or a reply to an issue without one) lives on GitHub. */
 export interface IssueTarget {

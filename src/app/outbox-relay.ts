@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { Store } from "./adapters/store/store.ts";
-import type { JobIntent, JobQueue, QueueName } from "./ports/queue.ts";
+import type { Store } from "../adapters/store/store.ts";
+import type { JobIntent, JobQueue, QueueName } from "../ports/queue.ts";
 
 const BATCH = 100;
 

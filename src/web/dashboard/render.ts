@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { formatUsd } from "../core/cost.ts";
-import { projectPath } from "../project-root.ts";
+import { formatUsd } from "../../core/cost.ts";
+import { projectPath } from "../../project-root.ts";
 
 // Dashboard pages: handlebars with HTML escaping (`{{x}}` escapes; the templates never use
 // `{{{x}}}`), strict (a field the page did not pass is an error, not a blank).

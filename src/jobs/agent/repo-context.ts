@@ -1,7 +1,7 @@
-import type { FeatureRecord } from "../adapters/store/store.ts";
-import { fenceUntrusted } from "../agents/prompts.ts";
-import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "../repo-config.ts";
-import type { JobDeps } from "./deps.ts";
+import type { FeatureRecord } from "../../adapters/store/store.ts";
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "../../repo-config.ts";
+import type { JobDeps } from "../deps.ts";
 
 const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md"];
 const TTL_MS = 60_000;

@@ -1,14 +1,14 @@
-import type { Effect } from "./core/effects.ts";
-import type { PipelineEvent } from "./core/events.ts";
-import { startFeature, transition } from "./core/pipeline.ts";
-import { slugify } from "./core/slug.ts";
+import type { Effect } from "../core/effects.ts";
+import type { PipelineEvent } from "../core/events.ts";
+import { startFeature, transition } from "../core/pipeline.ts";
+import { slugify } from "../core/slug.ts";
 
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
 
-import type { Store } from "./adapters/store/store.ts";
+import type { Store } from "../adapters/store/store.ts";
+import type { ParsedRepoConfig } from "../repo-config.ts";
 import { actorOf, effectsIntent, type IssueTarget, saveTransition } from "./advance.ts";
 import type { OutboxRelay } from "./outbox-relay.ts";
-import type { ParsedRepoConfig } from "./repo-config.ts";
 
 /** The web process could not record the event: GitHub gets a 5xx and may redeliver. */
 export class IngressUnavailableError extends Error {

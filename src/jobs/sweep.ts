@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { advance } from "../advance.ts";
+import { advance } from "../app/advance.ts";
 import { WORKING_STAGES } from "../core/feature.ts";
 import type { JobDeps } from "./deps.ts";
 

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../adapters/store/schema.ts";
-import { decryptModelKey, encryptModelKey, keyFingerprint } from "../model-keys.ts";
-import { SessionStore } from "./session.ts";
+import { SessionStore } from "../adapters/store/sessions.ts";
+import { decryptModelKey, encryptModelKey, keyFingerprint } from "../core/model-keys.ts";
 
 export interface RotationResult {
   /** Installations whose key was re-encrypted under the current ENCRYPTION_KEY. */

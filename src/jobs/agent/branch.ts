@@ -1,14 +1,14 @@
 // The feature branch and its pull request: one commit per stage, one draft PR found again by
 // its head branch, its body rebuilt from the database after every commit.
 
-import type { FeatureRecord } from "../adapters/store/store.ts";
-import { targetOf } from "../advance.ts";
-import type { TitleOutput } from "../agents/schemas.ts";
-import type { FileChange } from "../ports/github.ts";
-import type { RepoConfig } from "../repo-config.ts";
-import { renderMarkdown } from "../views.ts";
-import type { AgentJob } from "./agent-job.ts";
-import type { JobDeps } from "./deps.ts";
+import type { FeatureRecord } from "../../adapters/store/store.ts";
+import type { TitleOutput } from "../../agents/schemas.ts";
+import { targetOf } from "../../app/advance.ts";
+import type { FileChange } from "../../ports/github.ts";
+import type { RepoConfig } from "../../repo-config.ts";
+import { renderMarkdown } from "../../views.ts";
+import type { JobDeps } from "../deps.ts";
+import type { AgentJob } from "./context.ts";
 
 /** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
 export function branchOf(feature: FeatureRecord, config: RepoConfig): string {

@@ -2,16 +2,13 @@
 // review publishes one check run on the head it reviewed; the verdict feeds the pipeline.
 
 import type { Job } from "bullmq";
-import { advance, targetOf } from "../advance.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import type { AlignmentOutput, Finding, ReviewOutput } from "../agents/schemas.ts";
-import {
-  FIX_FINDINGS_ACTION,
-  RERUN_REVIEW_ACTION,
-} from "../handlers/check-run-requested-action.ts";
+import { advance, targetOf } from "../app/advance.ts";
+import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
 import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
-import { type AgentJobDeps, openAgentJob } from "./agent-job.ts";
+import { type AgentJobDeps, openAgentJob } from "./agent/context.ts";
 import type { ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;

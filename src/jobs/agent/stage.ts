@@ -1,14 +1,14 @@
 // The spec, plan and contract-tests stages: one agent call, one commit, then the gate.
 
-import { advance, targetOf } from "../advance.ts";
-import type { PlanOutput, SpecOutput, TestsOutput } from "../agents/schemas.ts";
-import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../core/paths.ts";
-import { findSecrets } from "../core/secrets.ts";
-import type { FileChange } from "../ports/github.ts";
-import type { RepoConfig } from "../repo-config.ts";
-import type { AgentJob } from "./agent-job.ts";
+import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
+import { advance, targetOf } from "../../app/advance.ts";
+import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../../core/paths.ts";
+import { findSecrets } from "../../core/secrets.ts";
+import type { FileChange } from "../../ports/github.ts";
+import type { RepoConfig } from "../../repo-config.ts";
+import { contentHash } from "../deps.ts";
 import { commitStep, docsFolder } from "./branch.ts";
-import { contentHash } from "./deps.ts";
+import type { AgentJob } from "./context.ts";
 
 type StageAgent = "spec" | "plan" | "tests";
 
