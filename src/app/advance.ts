@@ -1,9 +1,11 @@
-import { type FeatureRecord, type Store, VersionConflictError } from "../adapters/store/store.ts";
+import type { FeatureRecord, Store } from "../adapters/store/store.ts";
 import type { Effect, TransitionResult } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
 import type { Feature } from "../core/feature.ts";
 import { transition } from "../core/pipeline.ts";
+import { VersionConflictError } from "../errors.ts";
 import type { JobIntent } from "../ports/queue.ts";
+import { effectsJobId } from "./job-ids.ts";
 
 /** Where a feature (or a reply to an issue without one) lives on GitHub. */
 export interface IssueTarget {
@@ -53,7 +55,7 @@ export async function saveTransition(
   const effects = result.effects.filter((e) => e.type !== "record_approval");
   if (effects.length > 0) {
     await tx.addToOutbox([
-      effectsIntent(`f${before.id}-v${version}`, {
+      effectsIntent(effectsJobId(before.id, version), {
         featureId: before.id,
         target: targetOf(before),
         effects,

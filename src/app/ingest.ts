@@ -6,15 +6,11 @@ import { slugify } from "../core/slug.ts";
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
 
 import type { Store } from "../adapters/store/store.ts";
+import { IngressUnavailableError } from "../errors.ts";
 import type { ParsedRepoConfig } from "../repo-config.ts";
 import { actorOf, effectsIntent, type IssueTarget, saveTransition } from "./advance.ts";
+import { deliveryEffectsJobId } from "./job-ids.ts";
 import type { OutboxRelay } from "./outbox-relay.ts";
-
-/** The web process could not record the event: GitHub gets a 5xx and may redeliver. */
-export class IngressUnavailableError extends Error {
-  override name = "IngressUnavailableError";
-  readonly status = 503;
-}
 
 export interface NewFeatureInfo {
   issueTitle: string;
@@ -127,7 +123,11 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     if (result.feature === null) {
       // Refused (no write access): nothing to create, only the refusal to post.
       await tx.addToOutbox([
-        effectsIntent(`d-${delivery.id}`, { featureId: null, target, effects: result.effects }),
+        effectsIntent(deliveryEffectsJobId(delivery.id), {
+          featureId: null,
+          target,
+          effects: result.effects,
+        }),
       ]);
       return "applied";
     }
@@ -166,7 +166,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
 
   if (incoming.withoutFeature?.length) {
     await tx.addToOutbox([
-      effectsIntent(`d-${delivery.id}`, {
+      effectsIntent(deliveryEffectsJobId(delivery.id), {
         featureId: null,
         target,
         effects: incoming.withoutFeature,

@@ -1,15 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-
-/** A configuration problem a person must fix; printed as one message, never a stack trace. */
-export class ConfigurationError extends Error {
-  override name = "ConfigurationError";
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.problems = problems;
-  }
-}
+import { ConfigurationError } from "../errors.ts";
 
 const urlWithProtocols = (protocols: string[]) =>
   z.string().refine(

@@ -1,15 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-
-/** The stored key cannot be decrypted (tampered, swapped, or the encryption key is gone). */
-export class ModelKeyUnreadableError extends Error {
-  override name = "ModelKeyUnreadableError";
-  readonly unrecoverable = true;
-  constructor() {
-    super(
-      "the stored model key cannot be decrypted: an installation admin must enter it again on the dashboard",
-    );
-  }
-}
+import { ModelKeyUnreadableError } from "../errors.ts";
 
 export interface EncryptedKey {
   ciphertext: Buffer;

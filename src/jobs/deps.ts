@@ -17,10 +17,6 @@ export interface JobDeps {
   github: GitHubPort & GitHubCodePort;
 }
 
-/** Job ids: `f<feature>-a-<agent>-<key>` for agents, `f<feature>-r-<key>` for review flows. */
-export const agentJobPrefix = (featureId: number) => `f${featureId}-a-`;
-export const reviewJobPrefix = (featureId: number) => `f${featureId}-r-`;
-
 /**
  * The job's first run: never started before, never stalled. Nothing it does can have happened
  * already, so idempotence checks that cost a GitHub call can be skipped.

@@ -1,10 +1,11 @@
 import type { Job } from "bullmq";
 import type { FeatureRecord } from "../adapters/store/store.ts";
 import type { EffectsJobData } from "../app/advance.ts";
+import { agentJobPrefix, reviewJobPrefix } from "../app/job-ids.ts";
 import type { Effect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
-import { agentJobPrefix, isFirstRun, type JobDeps, reviewJobPrefix } from "./deps.ts";
+import { isFirstRun, type JobDeps } from "./deps.ts";
 import { agentIntent, reviewsIntent } from "./intents.ts";
 import { statusIntent } from "./status.ts";
 

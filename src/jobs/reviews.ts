@@ -1,3 +1,4 @@
+import { PermanentError } from "../errors.ts";
 // The three PR reviews (a BullMQ flow: three `review` children, one `verdict` parent). Each
 // review publishes one check run on the head it reviewed; the verdict feeds the pipeline.
 
@@ -51,9 +52,7 @@ export async function runReview(
   if (!opened) return { review, pass: false };
   const { feature, repoContext } = opened;
   if (!feature.headSha || !feature.prNumber) {
-    throw Object.assign(new Error("there is no pull request with code to review"), {
-      unrecoverable: true,
-    });
+    throw new PermanentError("there is no pull request with code to review");
   }
   const repo = targetOf(feature);
   // What people would merge: the branch head, which is the app's last commit unless someone

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FeatureRecord } from "../adapters/store/store.ts";
 import { targetOf } from "../app/advance.ts";
+import { statusJobId } from "../app/job-ids.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import type { JobIntent } from "../ports/queue.ts";
@@ -32,7 +33,7 @@ export function statusIntent(featureId: number): JobIntent {
   return {
     queue: "pipeline",
     name: "status",
-    jobId: `f${featureId}-status`,
+    jobId: statusJobId(featureId),
     data: { featureId },
     debounceMs: STATUS_DEBOUNCE_MS,
   };

@@ -9,12 +9,8 @@ import { createDatabase } from "../adapters/store/database.ts";
 import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { OutboxRelay } from "../app/outbox-relay.ts";
-import {
-  type Config,
-  ConfigurationError,
-  needsAppRegistration,
-  readConfig,
-} from "../config/env.ts";
+import { type Config, needsAppRegistration, readConfig } from "../config/env.ts";
+import { ConfigurationError } from "../errors.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Metrics } from "../ops/metrics.ts";

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../adapters/store/schema.ts";
+import { featureJobPrefix } from "../app/job-ids.ts";
 import { TERMINAL_STAGES } from "../core/feature.ts";
 import type { Logger } from "../log.ts";
 import type { JobQueue } from "../ports/queue.ts";
@@ -62,7 +63,7 @@ export async function uninstallInstallation(
         await trx
           .deleteFrom("outbox")
           .where("enqueued_at", "is", null)
-          .where("job_id", "like", `f${id}-%`)
+          .where("job_id", "like", `${featureJobPrefix(id)}%`)
           .execute();
       }
     }
@@ -73,7 +74,7 @@ export async function uninstallInstallation(
   if (deps.queue) {
     for (const id of cancelled) {
       try {
-        removedJobs += await deps.queue.removeJobs(`f${id}-`);
+        removedJobs += await deps.queue.removeJobs(featureJobPrefix(id));
       } catch (error) {
         deps.log.warn(
           { featureId: id, reason: error instanceof Error ? error.message : String(error) },

@@ -1,14 +1,11 @@
 // The code half of the GitHub adapter (commits, pull requests, check runs, snapshots) driven
 // over HTTP against the GitHub fake, through a real Probot and its Octokit.
+
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OctokitGitHub } from "../../src/adapters/github/octokit-github.ts";
-import {
-  BranchMovedError,
-  type CheckAnnotation,
-  type CommitRequest,
-  type RepoRef,
-} from "../../src/ports/github.ts";
+import { BranchMovedError } from "../../src/errors.ts";
+import type { CheckAnnotation, CommitRequest, RepoRef } from "../../src/ports/github.ts";
 import { type GitHubFakeServer, type LedgerEntry, startGitHubFake } from "../fakes/github/index.ts";
 
 const OWNER = "acme";

@@ -1,4 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { GitHubApiError, isPermanent, toGitHubApiError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { QueueName } from "../../ports/queue.ts";
 import { createWorkerConnection } from "./bullmq.ts";
@@ -43,12 +44,8 @@ const MAX_RATE_LIMIT_WAIT_MS = 60 * 60_000;
  * without a header, as GitHub's documentation asks. Null for any other error.
  */
 export function rateLimitWaitMs(error: unknown, now = Date.now()): number | null {
-  const e = error as {
-    status?: number;
-    message?: string;
-    response?: { headers?: Record<string, string | number | undefined> };
-  };
-  if (e.status !== 403 && e.status !== 429) return null;
+  const e = toGitHubApiError(error);
+  if (!(e instanceof GitHubApiError) || (e.status !== 403 && e.status !== 429)) return null;
   const headers = e.response?.headers ?? {};
   const retryAfter = Number(headers["retry-after"]);
   let wait: number | null = null;
@@ -63,12 +60,9 @@ export function rateLimitWaitMs(error: unknown, now = Date.now()): number | null
   return wait === null ? null : Math.min(Math.max(wait, 1_000), MAX_RATE_LIMIT_WAIT_MS);
 }
 
-/** Errors a retry cannot fix (bad input, 4xx) carry `unrecoverable: true` or are UnrecoverableError. */
+/** Errors a retry cannot fix (bad input, 4xx): a `PermanentError` (see `isPermanent`) or BullMQ's own. */
 function isUnrecoverable(error: unknown): boolean {
-  return (
-    error instanceof UnrecoverableError ||
-    (error as { unrecoverable?: boolean }).unrecoverable === true
-  );
+  return error instanceof UnrecoverableError || isPermanent(error);
 }
 
 export function startWorkers(options: WorkerOptions): RunningWorkers {

@@ -1,4 +1,5 @@
 import type { Job } from "bullmq";
+import { PermanentError } from "../../errors.ts";
 import { isFirstRun } from "../deps.ts";
 import type { AgentJobData } from "../intents.ts";
 import { baReply } from "./ba.ts";
@@ -29,9 +30,7 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
       await implement(opened);
       break;
     default:
-      throw Object.assign(new Error(`the ${job.data.agent} agent does not run as its own job`), {
-        unrecoverable: true,
-      });
+      throw new PermanentError(`the ${job.data.agent} agent does not run as its own job`);
   }
   await deps.relay.kick();
 }

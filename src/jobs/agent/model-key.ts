@@ -1,16 +1,6 @@
 import { decryptModelKey } from "../../core/model-keys.ts";
+import { NoModelKeyError } from "../../errors.ts";
 import type { JobDeps } from "../deps.ts";
-
-/** Neither the installation nor the operator has a model key. */
-export class NoModelKeyError extends Error {
-  override name = "NoModelKeyError";
-  readonly unrecoverable = true;
-  constructor() {
-    super(
-      "no model key is set: an installation admin can add one on the dashboard (Settings → Model key), or the operator can set ANTHROPIC_API_KEY",
-    );
-  }
-}
 
 /** The installation's own key (decrypted here, in the worker, for this call) or the operator's. */
 export function resolveModelKey(

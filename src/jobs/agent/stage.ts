@@ -1,3 +1,4 @@
+import { StageOutputError } from "../../errors.ts";
 // The spec, plan and contract-tests stages: one agent call, one commit, then the gate.
 
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
@@ -17,12 +18,6 @@ const SUBJECTS: Record<StageAgent, string> = {
   plan: "docs: implementation plan",
   tests: "test: contract tests",
 };
-
-/** An agent's output broke a rule that no retry of the same output can fix. */
-class StageOutputError extends Error {
-  override name = "StageOutputError";
-  readonly unrecoverable = true;
-}
 
 /**
  * Runs the stage's agent unless this job step saved its output already (a retried job does not

@@ -1,12 +1,8 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from "@octokit/oauth-methods";
 import { request as octokitRequest } from "@octokit/request";
 import { ProbotOctokit } from "probot";
+import { githubStatusOf, SignInError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
-
-/** Signing in failed in a way the person can act on (GitHub refused the code, was unreachable…). */
-export class SignInError extends Error {
-  override name = "SignInError";
-}
 
 export interface GitHubUser {
   id: number;
@@ -96,7 +92,7 @@ export class GitHubSignIn {
           : undefined;
       return { token: authentication.token, expiresAt };
     } catch (error) {
-      const status = (error as { status?: number }).status;
+      const status = githubStatusOf(error);
       this.#log.warn({ status }, "sign-in: GitHub did not accept the authorization code");
       throw new SignInError(
         status === 400
@@ -151,7 +147,7 @@ export class GitHubSignIn {
           if (data.state !== "active") return "none";
           return data.role === "admin" ? "admin" : "member";
         } catch (error) {
-          const status = (error as { status?: number }).status;
+          const status = githubStatusOf(error);
           if (status === 404) return "none";
           // 403: the app lacks the "Members" organisation permission; the role cannot be told.
           if (status === 403) return "unknown";

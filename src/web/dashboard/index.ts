@@ -22,6 +22,7 @@ import { parseInstallationSettings } from "../../config/installation-settings.ts
 import { STAGES } from "../../core/feature.ts";
 import { encryptModelKey } from "../../core/model-keys.ts";
 import { cookieSecret } from "../../core/sealed.ts";
+import { githubStatusOf, SignInError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { Metrics } from "../../ops/metrics.ts";
 import { projectPath } from "../../project-root.ts";
@@ -32,7 +33,7 @@ import {
   loadAccess,
   repoKey,
 } from "./access.ts";
-import { GitHubSignIn, SignInError } from "./github-user.ts";
+import { GitHubSignIn } from "./github-user.ts";
 import { checkModelKey } from "./model-key.ts";
 import {
   agentRuns,
@@ -226,7 +227,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       accessCache.set(session.idHash, access);
       return access;
     } catch (error) {
-      const status = (error as { status?: number }).status;
+      const status = githubStatusOf(error);
       if (status === 401) {
         await sessions.delete(sessionId);
         accessCache.delete(session.idHash);
