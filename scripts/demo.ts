@@ -12,7 +12,7 @@ import { createDatabase } from "../src/adapters/store/database.ts";
 import { describeStage } from "../src/core/pipeline.ts";
 import { ConfigurationError } from "../src/errors.ts";
 import { type Runtime, start } from "../src/main/runtime.ts";
-import { DEMO_ANSWER, DEMO_ISSUE } from "./demo/feature.ts";
+import { DEMO_ANSWER, DEMO_ISSUE } from "../testkit/demo-feature.ts";
 import {
   driveToReadyPullRequest,
   FeatureFailedError,

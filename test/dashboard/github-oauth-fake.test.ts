@@ -5,7 +5,7 @@ import { request } from "@octokit/request";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { GitHubSignIn } from "../../src/web/dashboard/github-user.ts";
-import { type GitHubFakeServer, startGitHubFake } from "../fakes/github/index.ts";
+import { type GitHubFakeServer, startGitHubFake } from "../../testkit/fakes/github/index.ts";
 
 let fake: GitHubFakeServer;
 const callback = "http://127.0.0.1:1/auth/callback";

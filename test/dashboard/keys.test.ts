@@ -8,8 +8,8 @@ import { decryptModelKey, encryptModelKey, keyFingerprint } from "../../src/core
 import { purgeUninstalled } from "../../src/ops/retention.ts";
 import { projectPath } from "../../src/project-root.ts";
 import { checkModelKey } from "../../src/web/dashboard/model-key.ts";
-import { type Harness, INSTALLATION_ID, MODEL_KEY, startHarness } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, INSTALLATION_ID, MODEL_KEY, startHarness } from "../../testkit/stack.ts";
 import {
   ADMIN,
   type Client,

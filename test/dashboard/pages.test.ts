@@ -2,7 +2,7 @@
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metrics } from "../../src/ops/metrics.ts";
-import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 import {
   ADMIN,
   Client,

@@ -6,7 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OctokitGitHub } from "../../src/adapters/github/octokit-github.ts";
 import { BranchMovedError } from "../../src/errors.ts";
 import type { CheckAnnotation, CommitRequest, RepoRef } from "../../src/ports/github.ts";
-import { type GitHubFakeServer, type LedgerEntry, startGitHubFake } from "../fakes/github/index.ts";
+import {
+  type GitHubFakeServer,
+  type LedgerEntry,
+  startGitHubFake,
+} from "../../testkit/fakes/github/index.ts";
 
 const OWNER = "acme";
 const INSTALLATION = 5151;

@@ -10,7 +10,7 @@ import {
   deleteQueuePrefix,
   REDIS_URL,
   type TestDatabase,
-} from "../support/services.ts";
+} from "../../testkit/services.ts";
 
 let t: TestDatabase;
 const prefix = createQueuePrefix();

@@ -2,8 +2,8 @@
 // script drives the demo, the end-to-end tests and the benchmark, so what they exercise is a
 // feature worth reading, answered by the model fake the way a model would answer each agent.
 
-import type { ModelFake, ModelRequest, Reply } from "../../test/fakes/model/index.ts";
-import { byPromptIncludes, byTool } from "../../test/fakes/model/index.ts";
+import type { ModelFake, ModelRequest, Reply } from "../test/fakes/model/index.ts";
+import { byPromptIncludes, byTool } from "../test/fakes/model/index.ts";
 
 export const DEMO_ISSUE = {
   title: "Add a health endpoint",
@@ -32,7 +32,7 @@ export const DEMO_REPO_FILES: Record<string, string> = {
     null,
     2,
   )}\n`,
-  "src/main.js": `import { createApp } from "./server.js";
+  "src/main.js": `import { createApp } from "../scripts/demo/server.js";
 
 const port = Number(process.env.PORT ?? 3000);
 createApp().listen(port, () => console.log(\`listening on \${port}\`));
@@ -137,7 +137,7 @@ const TASKS = [
 const CONTRACT_TEST = `import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { createApp } from "../src/server.js";
+import { createApp } from "../scripts/src/server.js";
 
 let base;
 let server;
@@ -186,7 +186,7 @@ export function healthReport(version, startedAt, now = Date.now()) {
 `;
 
 const SERVER_JS = `import { createServer } from "node:http";
-import { healthReport, readVersion } from "./health.js";
+import { healthReport, readVersion } from "../scripts/demo/health.js";
 
 const VERSION = readVersion();
 

@@ -1,10 +1,10 @@
 // The steps of the demo feature's journey as a person takes them in the GitHub fake, for the
 // end-to-end tests: open the labelled issue, answer the BA, approve each gate, watch the stage.
 
-import { DEMO_ANSWER, DEMO_ISSUE } from "../../scripts/demo/feature.ts";
-import type { Stage } from "../../src/core/feature.ts";
-import { type Harness, OWNER, REPO } from "./harness.ts";
+import type { Stage } from "../src/core/feature.ts";
+import { DEMO_ANSWER, DEMO_ISSUE } from "./demo-feature.ts";
 import { waitFor } from "./services.ts";
+import { type Harness, OWNER, REPO } from "./stack.ts";
 
 type Webhook = { id: string; name: string; payload: unknown };
 
