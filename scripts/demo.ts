@@ -9,10 +9,10 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { createDatabase } from "../src/adapters/store/database.ts";
-import { ConfigurationError } from "../src/config.ts";
 import { describeStage } from "../src/core/pipeline.ts";
+import { ConfigurationError } from "../src/errors.ts";
 import { type Runtime, start } from "../src/main/runtime.ts";
-import { DEMO_ANSWER, DEMO_ISSUE } from "./demo/feature.ts";
+import { DEMO_ANSWER, DEMO_ISSUE } from "../testkit/demo-feature.ts";
 import {
   driveToReadyPullRequest,
   FeatureFailedError,

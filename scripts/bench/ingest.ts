@@ -6,7 +6,7 @@ import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { createDatabase } from "../../src/adapters/store/database.ts";
-import { signWebhook } from "../../test/fakes/github/index.ts";
+import { signWebhook } from "../../testkit/fakes/github/index.ts";
 import { type Acting, openIssue } from "../demo/journey.ts";
 import type { ServiceUrls } from "../demo/services.ts";
 import { freePort, HUMAN, OWNER, REPO, startStack } from "../demo/stack.ts";

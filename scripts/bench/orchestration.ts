@@ -5,8 +5,8 @@
 
 import { join } from "node:path";
 import { createDatabase } from "../../src/adapters/store/database.ts";
-import type { RequestRecord } from "../../test/fakes/github/index.ts";
-import { DEMO_ANSWER, DEMO_ISSUE, scriptDemoFeature } from "../demo/feature.ts";
+import { DEMO_ANSWER, DEMO_ISSUE, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import type { RequestRecord } from "../../testkit/fakes/github/index.ts";
 import {
   driveToReadyPullRequest,
   FeatureWatch,

@@ -5,7 +5,7 @@
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
 import type { Stage } from "../../src/core/feature.ts";
-import type { GitHubFakeServer } from "../../test/fakes/github/index.ts";
+import type { GitHubFakeServer } from "../../testkit/fakes/github/index.ts";
 
 export interface WatchedFeature {
   id: number;

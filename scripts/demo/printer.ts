@@ -4,7 +4,7 @@
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
 import { describeStage } from "../../src/core/pipeline.ts";
-import type { CommentView, GitHubFakeServer } from "../../test/fakes/github/index.ts";
+import type { CommentView, GitHubFakeServer } from "../../testkit/fakes/github/index.ts";
 import type { WatchedFeature } from "./journey.ts";
 import { indent, shortSha, style, terminalBody } from "./render.ts";
 

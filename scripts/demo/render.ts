@@ -7,7 +7,7 @@ import type {
   CommitView,
   IssueView,
   PullView,
-} from "../../test/fakes/github/index.ts";
+} from "../../testkit/fakes/github/index.ts";
 
 /** A comment body as GitHub renders it to a reader: HTML comments (the app's markers) hidden. */
 export function visibleBody(body: string): string {

@@ -3,7 +3,7 @@
 
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
-import type { RequestRecord } from "../../test/fakes/github/index.ts";
+import type { RequestRecord } from "../../testkit/fakes/github/index.ts";
 
 export interface AgentUsage {
   agent: string;

@@ -4,10 +4,14 @@
 
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
-import { createServer } from "node:net";
-import { deliver, type GitHubFakeServer, startGitHubFake } from "../../test/fakes/github/index.ts";
-import { type ModelFake, startModelFake } from "../../test/fakes/model/index.ts";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "./feature.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import {
+  deliver,
+  type GitHubFakeServer,
+  startGitHubFake,
+} from "../../testkit/fakes/github/index.ts";
+import { type ModelFake, startModelFake } from "../../testkit/fakes/model/index.ts";
+import { freePort } from "../../testkit/stack.ts";
 import {
   createQueuePrefix,
   createRunDatabase,
@@ -16,26 +20,13 @@ import {
   type ServiceUrls,
 } from "./services.ts";
 
+export { freePort };
+
 export const OWNER = "octo-org";
 export const REPO = "hello-app";
 export const INSTALLATION_ID = 4242;
 /** The person who opens the issue, answers the BA and approves (write access). */
 export const HUMAN = "mona";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no free port")),
-      );
-    });
-  });
-}
 
 export type ModelChoice = { kind: "scripted" } | { kind: "real"; apiKey: string; baseUrl?: string };
 

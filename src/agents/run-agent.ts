@@ -2,28 +2,11 @@ import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/mes
 import type { Store } from "../adapters/store/store.ts";
 import { costOf } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
+import { AgentOutputError, AgentRefusedError, BudgetExceededError } from "../errors.ts";
 import type { ModelPort, ModelReply } from "../ports/model.ts";
 import { GOVERNANCE, renderPrompt } from "./prompts.ts";
 import { AGENT_DEFINITIONS, type ModelId, type ModelSetting } from "./registry.ts";
 import { buildRequest, maxOutputTokens } from "./request.ts";
-
-/** The model's output did not match the agent's schema, even after being told why. Fails closed. */
-export class AgentOutputError extends Error {
-  override name = "AgentOutputError";
-  readonly unrecoverable = true;
-}
-
-/** The model declined the task (`stop_reason: refusal`). */
-export class AgentRefusedError extends Error {
-  override name = "AgentRefusedError";
-  readonly unrecoverable = true;
-}
-
-/** The feature's cost budget would be exceeded by the next call. */
-export class BudgetExceededError extends Error {
-  override name = "BudgetExceededError";
-  readonly unrecoverable = true;
-}
 
 export interface AgentCall {
   agent: AgentName;

@@ -232,3 +232,7 @@ export function parseCommands(body: string): Command[] {
     return { name: cmd.name, argument };
   });
 }
+
+/** The identifiers of the buttons on the app's review check runs ("Fix findings", "Re-run review"). */
+export const FIX_FINDINGS_ACTION = "fix_findings";
+export const RERUN_REVIEW_ACTION = "rerun_review";

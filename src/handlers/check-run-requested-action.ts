@@ -1,10 +1,8 @@
 import type { Context } from "probot";
-import { targetOf } from "../advance.ts";
-import { ingest } from "../ingest.ts";
+import { targetOf } from "../app/advance.ts";
+import { ingest } from "../app/ingest.ts";
+import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
 import { actorOf, featureOfCheckRun, type HandlerDeps } from "./context.ts";
-
-export const FIX_FINDINGS_ACTION = "fix_findings";
-export const RERUN_REVIEW_ACTION = "rerun_review";
 
 /** The "Fix findings" and "Re-run review" buttons on one of our check runs. */
 export function onCheckRunRequestedAction(deps: HandlerDeps) {

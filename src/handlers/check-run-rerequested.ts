@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import { targetOf } from "../advance.ts";
-import { ingest } from "../ingest.ts";
+import { targetOf } from "../app/advance.ts";
+import { ingest } from "../app/ingest.ts";
 import { actorOf, featureOfCheckRun, type HandlerDeps } from "./context.ts";
 
 /** GitHub's own "Re-run" of one of the app's check runs: the three reviews run again. */

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import { targetOf } from "../advance.ts";
-import { ingest } from "../ingest.ts";
+import { targetOf } from "../app/advance.ts";
+import { ingest } from "../app/ingest.ts";
 import { type HandlerDeps, repoOf } from "./context.ts";
 
 /** The repository's own CI failing on the PR head is read and fixed, within a bound. */

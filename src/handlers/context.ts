@@ -1,9 +1,10 @@
 import type { Context } from "probot";
 import type { PermissionCache } from "../adapters/github/permissions.ts";
 import type { Store } from "../adapters/store/store.ts";
-import type { IssueTarget } from "../advance.ts";
+import type { IssueTarget } from "../app/advance.ts";
+import type { Ingress, NewFeatureInfo } from "../app/ingest.ts";
 import type { Actor } from "../core/feature.ts";
-import type { Ingress, NewFeatureInfo } from "../ingest.ts";
+import { githubStatusOf } from "../errors.ts";
 import { type ParsedRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from "../repo-config.ts";
 
 /** What every handler may use. */
@@ -57,7 +58,7 @@ export async function readRepoConfig(context: AnyContext): Promise<ParsedRepoCon
     }
     return parseRepoConfig(Buffer.from(data.content, "base64").toString("utf8"));
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return parseRepoConfig(null);
+    if (githubStatusOf(error) === 404) return parseRepoConfig(null);
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { uninstallInstallation } from "../dashboard/lifecycle.ts";
+import { uninstallInstallation } from "../ops/uninstall.ts";
 import type { JobQueue } from "../ports/queue.ts";
 import type { HandlerDeps } from "./context.ts";
 

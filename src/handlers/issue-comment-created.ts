@@ -1,9 +1,9 @@
 import type { Context } from "probot";
-import { targetOf } from "../advance.ts";
+import { targetOf } from "../app/advance.ts";
+import { ingest } from "../app/ingest.ts";
 import { parseCommands } from "../core/commands.ts";
 import type { Effect } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
-import { ingest } from "../ingest.ts";
 import {
   actorOf,
   type HandlerDeps,

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
+import { ingest } from "../app/ingest.ts";
 import { APPROVE_LABEL } from "../core/pipeline.ts";
-import { ingest } from "../ingest.ts";
 import { type HandlerDeps, issueTarget, readRepoConfig } from "./context.ts";
 import { startFromLabel } from "./issues-opened.ts";
 

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { ingest } from "../ingest.ts";
+import { ingest } from "../app/ingest.ts";
 import type { ParsedRepoConfig } from "../repo-config.ts";
 import { type HandlerDeps, issueTarget, newFeatureInfo, readRepoConfig } from "./context.ts";
 

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import { targetOf } from "../advance.ts";
-import { ingest } from "../ingest.ts";
+import { targetOf } from "../app/advance.ts";
+import { ingest } from "../app/ingest.ts";
 import { type HandlerDeps, repoOf } from "./context.ts";
 
 /** Merging the feature's PR finishes it; closing it unmerged abandons it. */

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import { targetOf } from "../advance.ts";
-import { ingest } from "../ingest.ts";
+import { targetOf } from "../app/advance.ts";
+import { ingest } from "../app/ingest.ts";
 import { actorOf, type HandlerDeps, repoOf } from "./context.ts";
 
 /** A human review that requests changes sends its comments to the implementer. */

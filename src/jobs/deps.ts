@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Job } from "bullmq";
 import type { Store } from "../adapters/store/store.ts";
-import type { Config } from "../config.ts";
+import type { OutboxRelay } from "../app/outbox-relay.ts";
+import type { Config } from "../config/env.ts";
 import type { Logger } from "../log.ts";
-import type { OutboxRelay } from "../outbox-relay.ts";
 import type { GitHubCodePort, GitHubPort } from "../ports/github.ts";
 import type { JobQueue } from "../ports/queue.ts";
 
@@ -16,10 +16,6 @@ export interface JobDeps {
   relay: OutboxRelay;
   github: GitHubPort & GitHubCodePort;
 }
-
-/** Job ids: `f<feature>-a-<agent>-<key>` for agents, `f<feature>-r-<key>` for review flows. */
-export const agentJobPrefix = (featureId: number) => `f${featureId}-a-`;
-export const reviewJobPrefix = (featureId: number) => `f${featureId}-r-`;
 
 /**
  * The job's first run: never started before, never stalled. Nothing it does can have happened

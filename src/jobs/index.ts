@@ -1,15 +1,15 @@
 import type { Job } from "bullmq";
-import { advance } from "../advance.ts";
+import type { JobProcessors } from "../adapters/queue/worker.ts";
+import { advance } from "../app/advance.ts";
 import type { AgentName } from "../core/feature.ts";
 import type { QueueName } from "../ports/queue.ts";
-import type { JobProcessors } from "../worker.ts";
-import { type AgentJobDeps, runAgentJob } from "./agent-job.ts";
+import { type AgentJobDeps, runAgentJob } from "./agent/index.ts";
 import type { JobDeps } from "./deps.ts";
+import { performEffects } from "./effects.ts";
 import type { AgentJobData, ReviewJobData } from "./intents.ts";
-import { performEffects } from "./perform-effects.ts";
-import { runReview, runVerdict } from "./review-job.ts";
-import { sweepStuckFeatures } from "./sweep-stuck.ts";
-import { syncStatus } from "./sync-status.ts";
+import { runReview, runVerdict } from "./reviews.ts";
+import { syncStatus } from "./status.ts";
+import { sweepStuckFeatures } from "./sweep.ts";
 
 export const SWEEP_SCHEDULER_ID = "sweep-stuck";
 

@@ -1,6 +1,6 @@
+import { agentJobId, reviewFlowId } from "../app/job-ids.ts";
 import type { Effect, FixSource } from "../core/effects.ts";
 import type { JobIntent } from "../ports/queue.ts";
-import { agentJobPrefix, reviewJobPrefix } from "./deps.ts";
 
 export type RunAgentEffect = Extract<Effect, { type: "run_agent" }>;
 
@@ -33,14 +33,14 @@ export function agentIntent(featureId: number, effect: RunAgentEffect): JobInten
   return {
     queue: "pipeline",
     name: "agent",
-    jobId: `${agentJobPrefix(featureId)}${effect.agent}-${effect.key}`,
+    jobId: agentJobId(featureId, effect.agent, effect.key),
     data,
   };
 }
 
 /** Three reviews in parallel, then one verdict: a BullMQ flow. */
 export function reviewsIntent(featureId: number, key: string): JobIntent {
-  const prefix = `${reviewJobPrefix(featureId)}${key}`;
+  const prefix = reviewFlowId(featureId, key);
   return {
     queue: "pipeline",
     name: "verdict",

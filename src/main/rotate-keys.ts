@@ -2,8 +2,9 @@
 // ENCRYPTION_KEYS_PREVIOUS, re-encrypts every stored model key under the new key. Safe to run
 // again; once it reports no unreadable key, the old key can be dropped from the environment.
 import { createDatabase } from "../adapters/store/database.ts";
-import { ConfigurationError, readConfig } from "../config.ts";
-import { rotateModelKeys } from "../dashboard/key-rotation.ts";
+import { readConfig } from "../config/env.ts";
+import { ConfigurationError } from "../errors.ts";
+import { rotateModelKeys } from "../ops/key-rotation.ts";
 
 let config: ReturnType<typeof readConfig>;
 try {

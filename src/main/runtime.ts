@@ -4,18 +4,19 @@ import { PermissionCache } from "../adapters/github/permissions.ts";
 import { refreshRejectedTokens } from "../adapters/github/token-refresh.ts";
 import { AnthropicModel } from "../adapters/model/anthropic.ts";
 import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
+import { startWorkers } from "../adapters/queue/worker.ts";
 import { createDatabase } from "../adapters/store/database.ts";
 import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { createStore } from "../adapters/store/store.ts";
-import { createApp } from "../app.ts";
-import { type Config, ConfigurationError, needsAppRegistration, readConfig } from "../config.ts";
-import { createDashboard, type DashboardOptions } from "../dashboard/index.ts";
-import { startRetentionSweep } from "../dashboard/lifecycle.ts";
-import { Metrics } from "../dashboard/metrics.ts";
+import { OutboxRelay } from "../app/outbox-relay.ts";
+import { type Config, needsAppRegistration, readConfig } from "../config/env.ts";
+import { ConfigurationError } from "../errors.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { OutboxRelay } from "../outbox-relay.ts";
-import { startWorkers } from "../worker.ts";
+import { Metrics } from "../ops/metrics.ts";
+import { startRetentionSweep } from "../ops/retention.ts";
+import { createApp } from "../web/app.ts";
+import { createDashboard, type DashboardOptions } from "../web/dashboard/index.ts";
 
 export interface Roles {
   web: boolean;

@@ -88,21 +88,6 @@ export interface CommitResult {
   unchanged?: boolean;
 }
 
-/** Someone pushed to the branch and changed files this step would overwrite. */
-export class BranchMovedError extends Error {
-  override name = "BranchMovedError";
-  readonly unrecoverable = true;
-  readonly branch: string;
-  readonly paths: string[];
-  constructor(branch: string, paths: string[]) {
-    super(
-      `the branch ${branch} has new commits that change ${paths.join(", ")}; the app does not overwrite other people's work. Move those changes to other files or undo them, then say /retry`,
-    );
-    this.branch = branch;
-    this.paths = paths;
-  }
-}
-
 export interface PullRequestRequest {
   head: string;
   base: string;

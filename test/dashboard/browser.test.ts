@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/project-root.ts";
-import { type Harness, INSTALLATION_ID, OWNER, startHarness } from "../support/harness.ts";
+import { type Harness, INSTALLATION_ID, OWNER, startHarness } from "../../testkit/stack.ts";
 import { ADMIN, type Seeded, seedFeatures, seedGitHub } from "./support.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -3,9 +3,9 @@
 import { exchangeWebFlowCode } from "@octokit/oauth-methods";
 import { request } from "@octokit/request";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubSignIn } from "../../src/dashboard/github-user.ts";
 import { createLogger } from "../../src/log.ts";
-import { type GitHubFakeServer, startGitHubFake } from "../fakes/github/index.ts";
+import { GitHubSignIn } from "../../src/web/dashboard/github-user.ts";
+import { type GitHubFakeServer, startGitHubFake } from "../../testkit/fakes/github/index.ts";
 
 let fake: GitHubFakeServer;
 const callback = "http://127.0.0.1:1/auth/callback";

@@ -4,12 +4,12 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { purgeUninstalled } from "../../src/dashboard/lifecycle.ts";
-import { checkModelKey } from "../../src/dashboard/model-key.ts";
-import { decryptModelKey, encryptModelKey, keyFingerprint } from "../../src/model-keys.ts";
+import { decryptModelKey, encryptModelKey, keyFingerprint } from "../../src/core/model-keys.ts";
+import { purgeUninstalled } from "../../src/ops/retention.ts";
 import { projectPath } from "../../src/project-root.ts";
-import { type Harness, INSTALLATION_ID, MODEL_KEY, startHarness } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { checkModelKey } from "../../src/web/dashboard/model-key.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, INSTALLATION_ID, MODEL_KEY, startHarness } from "../../testkit/stack.ts";
 import {
   ADMIN,
   type Client,

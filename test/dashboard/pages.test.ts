@@ -1,8 +1,8 @@
 // The dashboard over HTTP, signed in through the GitHub fake: who sees what, forms and headers.
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Metrics } from "../../src/dashboard/metrics.ts";
-import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../support/harness.ts";
+import { Metrics } from "../../src/ops/metrics.ts";
+import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 import {
   ADMIN,
   Client,

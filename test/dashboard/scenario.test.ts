@@ -8,8 +8,9 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/project-root.ts";
-import { deliver } from "../fakes/github/index.ts";
-import { byTool } from "../fakes/model/index.ts";
+import { deliver } from "../../testkit/fakes/github/index.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
+import { REDIS_URL, waitFor } from "../../testkit/services.ts";
 import {
   freePort,
   type Harness,
@@ -18,8 +19,7 @@ import {
   REPO,
   startHarness,
   WEBHOOK_SECRET,
-} from "../support/harness.ts";
-import { REDIS_URL, waitFor } from "../support/services.ts";
+} from "../../testkit/stack.ts";
 import { parsePrometheus } from "./prometheus.ts";
 import { ADMIN, type Client, seedGitHub, signIn } from "./support.ts";
 

@@ -1,7 +1,7 @@
 // A seeded scenario for the dashboard tests (written straight to the store, not by driving the
 // pipeline) and a small cookie-keeping HTTP client that signs in through the GitHub fake's pages.
 import type { Db } from "../../src/adapters/store/database.ts";
-import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../support/harness.ts";
+import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../../testkit/stack.ts";
 
 export const SECOND_REPO = "private-app";
 export const ADMIN = "alice"; // an owner of the organisation

@@ -1,12 +1,12 @@
 // The dashboard's pure parts: page data, the settings form, key checks, sealing, rendering.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { keyShapeProblem } from "../../src/dashboard/model-key.ts";
-import { agentRuns, describeDetail, reviews, stageKind } from "../../src/dashboard/pages.ts";
-import { renderPage } from "../../src/dashboard/render.ts";
-import { cookieSecret, open, seal } from "../../src/dashboard/sealed.ts";
-import { parseSettingsForm } from "../../src/dashboard/settings.ts";
-import { parseInstallationSettings } from "../../src/installation-settings.ts";
+import { parseInstallationSettings } from "../../src/config/installation-settings.ts";
+import { cookieSecret, open, seal } from "../../src/core/sealed.ts";
+import { keyShapeProblem } from "../../src/web/dashboard/model-key.ts";
+import { agentRuns, describeDetail, reviews, stageKind } from "../../src/web/dashboard/pages.ts";
+import { renderPage } from "../../src/web/dashboard/render.ts";
+import { parseSettingsForm } from "../../src/web/dashboard/settings.ts";
 
 const run = (over: Partial<Parameters<typeof agentRuns>[0][number]> = {}) => ({
   id: 1,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { byTool } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 let h: Harness;
 let issue = 0;

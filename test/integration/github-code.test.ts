@@ -1,15 +1,16 @@
 // The code half of the GitHub adapter (commits, pull requests, check runs, snapshots) driven
 // over HTTP against the GitHub fake, through a real Probot and its Octokit.
+
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OctokitGitHub } from "../../src/adapters/github/octokit-github.ts";
+import { BranchMovedError, isPermanent } from "../../src/errors.ts";
+import type { CheckAnnotation, CommitRequest, RepoRef } from "../../src/ports/github.ts";
 import {
-  BranchMovedError,
-  type CheckAnnotation,
-  type CommitRequest,
-  type RepoRef,
-} from "../../src/ports/github.ts";
-import { type GitHubFakeServer, type LedgerEntry, startGitHubFake } from "../fakes/github/index.ts";
+  type GitHubFakeServer,
+  type LedgerEntry,
+  startGitHubFake,
+} from "../../testkit/fakes/github/index.ts";
 
 const OWNER = "acme";
 const INSTALLATION = 5151;
@@ -289,7 +290,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       await attempt.catch((error: BranchMovedError) => {
         expect(error.paths).toEqual(["docs/spec.md"]);
         expect(error.branch).toBe(BRANCH);
-        expect(error.unrecoverable).toBe(true);
+        expect(isPermanent(error)).toBe(true);
       });
       expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(theirs);
       expect(fake.readFile(OWNER, repo.repo, BRANCH, "docs/spec.md")).toBe(

@@ -9,7 +9,11 @@ import { gunzipSync } from "node:zlib";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import tar from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, type GitHubFakeServer, startGitHubFake } from "../fakes/github/index.ts";
+import {
+  deliver,
+  type GitHubFakeServer,
+  startGitHubFake,
+} from "../../testkit/fakes/github/index.ts";
 
 const OWNER = "acme";
 const REPO = "widgets";

@@ -9,7 +9,7 @@ import {
   OWNER,
   REPO,
   startHarness,
-} from "../support/harness.ts";
+} from "../../testkit/stack.ts";
 
 const examples = createRequire(import.meta.url)(
   "@octokit/webhooks-examples/api.github.com/index.json",

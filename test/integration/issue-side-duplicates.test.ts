@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeWebhook } from "../fakes/github/index.ts";
-import { byTool } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import type { FakeWebhook } from "../../testkit/fakes/github/index.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 // The issue-side scenario with every webhook delivered twice at once and once more later,
 // and the worker killed once in the middle of a BA reply: GitHub must end up with each

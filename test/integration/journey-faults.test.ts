@@ -6,11 +6,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it, onTestFailed } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byPromptIncludes, byTool, type ModelRequest } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
-import { journeySteps } from "../support/journey.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byPromptIncludes, byTool, type ModelRequest } from "../../testkit/fakes/model/index.ts";
+import { journeySteps } from "../../testkit/journey.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 let h: Harness;
 /** How long one step may take on a busy machine; a normal run needs a fraction of it. */

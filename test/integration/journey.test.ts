@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ISSUE, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byPromptIncludes } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
-import { journeySteps } from "../support/journey.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_ISSUE, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byPromptIncludes } from "../../testkit/fakes/model/index.ts";
+import { journeySteps } from "../../testkit/journey.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 let h: Harness;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import {
   byTool,
   type ModelFake,
   startModelFake,
-} from "../fakes/model/index.ts";
+} from "../../testkit/fakes/model/index.ts";
 
 const KEY = "sk-ant-test-key-1234";
 const MODEL = "claude-sonnet-5-5";

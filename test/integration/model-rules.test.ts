@@ -1,5 +1,5 @@
 // The 5.5 models' documented request rules, as the model fake enforces them on every request
-// (sources in test/fakes/model/rules.ts and thinking.ts): each rule refuses what it should and
+// (sources in testkit/fakes/model/rules.ts and thinking.ts): each rule refuses what it should and
 // lets through what the app sends.
 import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { AGENT_DEFINITIONS, type ModelSetting } from "../../src/agents/registry.
 import { buildRequest } from "../../src/agents/request.ts";
 import { AGENTS } from "../../src/core/feature.ts";
 import { MODEL_IDS } from "../../src/core/models.ts";
-import { type ModelFake, startModelFake } from "../fakes/model/index.ts";
+import { type ModelFake, startModelFake } from "../../testkit/fakes/model/index.ts";
 
 const KEY = "sk-ant-test-key-rules";
 const SONNET = "claude-sonnet-5-5";

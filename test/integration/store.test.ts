@@ -2,15 +2,15 @@ import { Queue } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BullMqJobQueue } from "../../src/adapters/queue/bullmq.ts";
-import { VersionConflictError } from "../../src/adapters/store/store.ts";
-import { OutboxRelay } from "../../src/outbox-relay.ts";
+import { OutboxRelay } from "../../src/app/outbox-relay.ts";
+import { VersionConflictError } from "../../src/errors.ts";
 import {
   createQueuePrefix,
   createTestDatabase,
   deleteQueuePrefix,
   REDIS_URL,
   type TestDatabase,
-} from "../support/services.ts";
+} from "../../testkit/services.ts";
 
 let t: TestDatabase;
 const prefix = createQueuePrefix();

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { byTool } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 let h: Harness;
 const children: ChildProcess[] = [];

@@ -7,11 +7,11 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { encryptModelKey } from "../../src/model-keys.ts";
-import { byTool } from "../fakes/model/index.ts";
-import { type Harness, INSTALLATION_ID, MODEL_KEY, OWNER } from "../support/harness.ts";
-import { REDIS_URL, waitFor } from "../support/services.ts";
+import { encryptModelKey } from "../../src/core/model-keys.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
+import { REDIS_URL, waitFor } from "../../testkit/services.ts";
+import { type Harness, INSTALLATION_ID, MODEL_KEY, OWNER } from "../../testkit/stack.ts";
 import { scanDatabase, scanGitHub, scanJobData, scanLogs } from "./support/audit.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
 import { type AppProcess, killAll, spawnApp } from "./support/processes.ts";

@@ -4,9 +4,9 @@
 // be noise or a loop, none) and changes nothing: the gate still waits, no approval recorded.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 

@@ -2,9 +2,9 @@
 // a redelivery racing the first), again much later, and events in the wrong order.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";

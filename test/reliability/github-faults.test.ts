@@ -4,10 +4,10 @@
 // Each fault is asserted from the fake's ledger and state: every side effect exists once.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import type { FaultSpec } from "../fakes/github/index.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import type { FaultSpec } from "../../testkit/fakes/github/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";

@@ -4,15 +4,15 @@
 // forbidden write happens.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
+import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import {
   byPromptIncludes,
   type ModelRequest,
   type Reply,
   toolsOffered,
-} from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+} from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { branches } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep, toolResults } from "./support/drive.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";

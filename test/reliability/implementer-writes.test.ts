@@ -5,10 +5,15 @@
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byPromptIncludes, byTool, type ModelRequest, type Reply } from "../fakes/model/index.ts";
-import { type Harness, MODEL_KEY, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import {
+  byPromptIncludes,
+  byTool,
+  type ModelRequest,
+  type Reply,
+} from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, MODEL_KEY, OWNER, REPO } from "../../testkit/stack.ts";
 import { branches } from "./support/audit.ts";
 import { type Driver, driver, toolResults } from "./support/drive.ts";
 import { record } from "./support/report.ts";

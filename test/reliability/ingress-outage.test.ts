@@ -4,12 +4,13 @@
 
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { ingest } from "../../src/ingest.ts";
+import { ingest } from "../../src/app/ingest.ts";
+import type { OutboxRelay } from "../../src/app/outbox-relay.ts";
 import { type Runtime, start } from "../../src/main/runtime.ts";
-import type { OutboxRelay } from "../../src/outbox-relay.ts";
 import { parseRepoConfig } from "../../src/repo-config.ts";
-import { deliver } from "../fakes/github/index.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { deliver } from "../../testkit/fakes/github/index.ts";
+import { waitFor } from "../../testkit/services.ts";
 import {
   freePort,
   type Harness,
@@ -17,8 +18,7 @@ import {
   OWNER,
   REPO,
   WEBHOOK_SECRET,
-} from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+} from "../../testkit/stack.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { startTcpProxy, type TcpProxy, throughProxy } from "./support/proxies.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";

@@ -5,10 +5,10 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { encryptModelKey } from "../../src/model-keys.ts";
-import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { encryptModelKey } from "../../src/core/model-keys.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../../testkit/stack.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
 import { spawnApp } from "./support/processes.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";

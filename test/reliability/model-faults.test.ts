@@ -3,11 +3,11 @@
 // succeed ends in one clear comment, never a silent stop and never a green result.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
 import { THINKING_ROOM } from "../../src/core/models.ts";
-import { byPromptIncludes, byTool, type Reply } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byPromptIncludes, byTool, type Reply } from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 

@@ -2,7 +2,7 @@
 // github-faults.test.ts, for the headers GitHub can send.
 
 import { describe, expect, it } from "vitest";
-import { rateLimitWaitMs } from "../../src/worker.ts";
+import { rateLimitWaitMs } from "../../src/adapters/queue/worker.ts";
 
 const githubError = (status: number, headers: Record<string, string>, message = "") =>
   Object.assign(new Error(message), { status, response: { headers } });

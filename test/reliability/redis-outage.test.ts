@@ -3,10 +3,10 @@
 // re-enqueued from the outbox; no delivery is acknowledged and then lost.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byTool, toolsOffered } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byTool, toolsOffered } from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { type PrivateRedis, startPrivateRedis } from "./support/redis-server.ts";

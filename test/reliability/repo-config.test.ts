@@ -3,9 +3,9 @@
 // defaults apply (the feature starts and behaves as with no file).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Runtime, start } from "../../src/main/runtime.ts";
-import { signWebhook } from "../fakes/github/index.ts";
-import { freePort, type Harness, OWNER, REPO, WEBHOOK_SECRET } from "../support/harness.ts";
+import { signWebhook } from "../../testkit/fakes/github/index.ts";
+import { freePort, type Harness, OWNER, REPO, WEBHOOK_SECRET } from "../../testkit/stack.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "signatures";

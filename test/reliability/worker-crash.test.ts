@@ -3,10 +3,10 @@
 // start:worker`), talking to GitHub through a proxy that can hold a request mid-job.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../scripts/demo/feature.ts";
-import { byTool, toolsOffered } from "../fakes/model/index.ts";
-import { type Harness, OWNER, REPO } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byTool, toolsOffered } from "../../testkit/fakes/model/index.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
 import { type Driver, driver, sleep } from "./support/drive.ts";
 import { type AppProcess, killAll, logRecords, spawnApp } from "./support/processes.ts";

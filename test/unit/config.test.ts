@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, readConfig } from "../../src/config.ts";
+import { readConfig } from "../../src/config/env.ts";
+import { ConfigurationError } from "../../src/errors.ts";
 
 const VALID = {
   APP_ID: "42",

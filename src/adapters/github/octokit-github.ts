@@ -2,20 +2,20 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type { Probot, ProbotOctokit } from "probot";
 import tar from "tar-stream";
-import {
-  BranchMovedError,
-  type CheckAnnotation,
-  type CheckRunReport,
-  type CheckRunRequest,
-  type CommitRequest,
-  type FileChange,
-  type GitHubCodePort,
-  type GitHubPort,
-  type PullRequestRef,
-  type PullRequestRequest,
-  type ReactionContent,
-  type RepoRef,
-  type Snapshot,
+import { BranchMovedError, githubStatusOf, toGitHubApiError } from "../../errors.ts";
+import type {
+  CheckAnnotation,
+  CheckRunReport,
+  CheckRunRequest,
+  CommitRequest,
+  FileChange,
+  GitHubCodePort,
+  GitHubPort,
+  PullRequestRef,
+  PullRequestRequest,
+  ReactionContent,
+  RepoRef,
+  Snapshot,
 } from "../../ports/github.ts";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -38,10 +38,6 @@ const SNAPSHOT_MAX_FILE_BYTES = 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8000;
 const FAILED_CONCLUSIONS = new Set(["failure", "timed_out", "cancelled", "action_required"]);
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { status?: number }).status;
-}
-
 /** GitHub's error message with the messages of its `errors` items (422 details live there). */
 function messageOf(error: unknown): string {
   const data = (error as { response?: { data?: unknown } }).response?.data as
@@ -55,7 +51,9 @@ function messageOf(error: unknown): string {
 }
 
 function is422(error: unknown, text: string): boolean {
-  return statusOf(error) === 422 && messageOf(error).toLowerCase().includes(text.toLowerCase());
+  return (
+    githubStatusOf(error) === 422 && messageOf(error).toLowerCase().includes(text.toLowerCase())
+  );
 }
 
 function cut(text: string, limit: number): string {
@@ -163,8 +161,13 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   }
 
   /** Installation tokens are cached by Probot (59 minutes). */
-  octokit(repo: RepoRef): Promise<Octokit> {
-    return this.#probot.auth(repo.installationId) as Promise<Octokit>;
+  async octokit(repo: RepoRef): Promise<Octokit> {
+    const octokit = (await this.#probot.auth(repo.installationId)) as Octokit;
+    // The adapter's edge: a failed request leaves as a GitHubApiError (status, request id).
+    octokit.hook.error("request", (error) => {
+      throw toGitHubApiError(error);
+    });
+    return octokit;
   }
 
   async ensureComment(
@@ -188,7 +191,7 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
         });
         return { id: data.id, url: data.html_url };
       } catch (error) {
-        if (statusOf(error) !== 404) throw error;
+        if (githubStatusOf(error) !== 404) throw error;
       }
     }
     // A first run cannot have posted it before: no need to page through the comments.
@@ -293,7 +296,7 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
         name: labelName,
       });
     } catch (error) {
-      if (statusOf(error) !== 404) throw error; // already gone
+      if (githubStatusOf(error) !== 404) throw error; // already gone
     }
   }
 
@@ -320,7 +323,7 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
       if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
       return Buffer.from(data.content, "base64").toString("utf8");
     } catch (error) {
-      if (statusOf(error) === 404) return null;
+      if (githubStatusOf(error) === 404) return null;
       throw error;
     }
   }
@@ -670,7 +673,7 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
       });
       return data.object.sha;
     } catch (error) {
-      if (statusOf(error) === 404) return null;
+      if (githubStatusOf(error) === 404) return null;
       throw error;
     }
   }

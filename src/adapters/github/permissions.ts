@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import type { Permission } from "../../core/feature.ts";
+import { githubStatusOf } from "../../errors.ts";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -31,7 +32,7 @@ export class PermissionCache {
       // GitHub reports maintain as "write" in `permission`; role_name keeps the detail.
       permission = (data.role_name === "maintain" ? "maintain" : data.permission) as Permission;
     } catch (error) {
-      const status = (error as { status?: number }).status;
+      const status = githubStatusOf(error);
       if (status !== 404) return "unknown"; // not cached: the next try may succeed
       permission = "none";
     }

@@ -1,3 +1,5 @@
+import { githubStatusOf } from "../../errors.ts";
+
 // Installation tokens are cached for 59 minutes (Probot). GitHub may stop accepting one before
 // that: the installation's permissions changed, the app was suspended and restored, the token
 // was revoked. Without this, every call would fail with 401 until the cache entry expired.
@@ -33,7 +35,7 @@ export function refreshRejectedTokens(octokit: unknown, options: { auth?: unknow
     try {
       return await request(requestOptions);
     } catch (error) {
-      if ((error as { status?: number }).status !== 401) throw error;
+      if (githubStatusOf(error) !== 401) throw error;
       // @octokit/auth-app caches a plain installation token under the installation id.
       await cache.delete?.(String(installationId));
       return request(requestOptions);

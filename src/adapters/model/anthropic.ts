@@ -1,10 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { ModelKeyRejectedError, ModelRequestError, ModelUnavailableError } from "../../errors.ts";
 import type { ModelPort, ModelReply, ModelRequest } from "../../ports/model.ts";
-import {
-  ModelKeyRejectedError,
-  ModelRequestError,
-  ModelUnavailableError,
-} from "../../ports/model.ts";
 
 export interface AnthropicOptions {
   baseURL?: string | undefined;

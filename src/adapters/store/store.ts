@@ -1,12 +1,8 @@
 import { type Kysely, sql } from "kysely";
 import type { Feature, Gate, Stage, WorkingStage } from "../../core/feature.ts";
+import { VersionConflictError } from "../../errors.ts";
 import type { JobIntent } from "../../ports/queue.ts";
 import type { Database, FeatureRow, NewFeatureRow, PlanTaskProgress } from "./schema.ts";
-
-/** Someone else saved the feature first; reload and apply the event again. */
-export class VersionConflictError extends Error {
-  override name = "VersionConflictError";
-}
 
 export interface FeatureRecord extends Feature {
   installationId: number;

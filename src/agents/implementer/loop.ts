@@ -10,18 +10,12 @@ import type {
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages";
 import type { PathPolicy } from "../../core/paths.ts";
+import { AgentOutputError, AgentRefusedError } from "../../errors.ts";
 import type { FileChange, Snapshot } from "../../ports/github.ts";
 import { renderPrompt } from "../prompts.ts";
 import { AGENT_DEFINITIONS } from "../registry.ts";
 import { maxOutputTokens } from "../request.ts";
-import {
-  type AgentCall,
-  type AgentDeps,
-  AgentOutputError,
-  AgentRefusedError,
-  checkBudget,
-  send,
-} from "../run-agent.ts";
+import { type AgentCall, type AgentDeps, checkBudget, send } from "../run-agent.ts";
 import { ImplementFinish } from "../schemas.ts";
 import { FILE_TOOLS } from "../tools.ts";
 import { appendUserText, nextConversation, toolResult } from "./conversation.ts";

@@ -6,8 +6,8 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import type { Db } from "../../../src/adapters/store/database.ts";
 import { WORKING_STAGES } from "../../../src/core/feature.ts";
-import type { GitHubFakeServer } from "../../fakes/github/index.ts";
-import { OWNER, REPO } from "../../support/harness.ts";
+import type { GitHubFakeServer } from "../../../testkit/fakes/github/index.ts";
+import { OWNER, REPO } from "../../../testkit/stack.ts";
 import type { CanaryPlace } from "./report.ts";
 
 const HIDDEN_MARKER = /<!-- practical:[^>]*-->/g;

@@ -1,12 +1,12 @@
 // Driving a feature through its journey, as people on GitHub would: open a labelled issue,
 // answer the BA, approve each gate. The model fake is scripted by scriptDemoFeature.
 
-import { DEMO_ANSWER, DEMO_ISSUE } from "../../../scripts/demo/feature.ts";
 import type { FeatureRecord } from "../../../src/adapters/store/store.ts";
 import type { Stage } from "../../../src/core/feature.ts";
-import type { Harness } from "../../support/harness.ts";
-import { OWNER, REPO } from "../../support/harness.ts";
-import { waitFor } from "../../support/services.ts";
+import { DEMO_ANSWER, DEMO_ISSUE } from "../../../testkit/demo-feature.ts";
+import { waitFor } from "../../../testkit/services.ts";
+import type { Harness } from "../../../testkit/stack.ts";
+import { OWNER, REPO } from "../../../testkit/stack.ts";
 
 /** The person who opens issues and approves, with write access (set by `driver`). */
 export const MAINTAINER = "mona";

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../support/harness.ts";
-import { waitFor } from "../../support/services.ts";
+import { waitFor } from "../../../testkit/services.ts";
+import { freePort } from "../../../testkit/stack.ts";
 
 export interface PrivateRedis {
   readonly url: string;

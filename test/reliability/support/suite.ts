@@ -1,8 +1,8 @@
 // How a reliability test reports: each fault and each bad input is one row, written whether the
 // test passes or not; each file ends by letting the app settle and counting what is left.
 
-import { type Harness, startHarness } from "../../support/harness.ts";
-import { REDIS_URL, waitFor } from "../../support/services.ts";
+import { REDIS_URL, waitFor } from "../../../testkit/services.ts";
+import { type Harness, startHarness } from "../../../testkit/stack.ts";
 import { duplicateSideEffects, unfinishedWork } from "./audit.ts";
 import { record } from "./report.ts";
 

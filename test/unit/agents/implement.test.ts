@@ -3,16 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { AnthropicModel } from "../../../src/adapters/model/anthropic.ts";
 import type { Store } from "../../../src/adapters/store/store.ts";
 import { type ImplementRun, runImplementer } from "../../../src/agents/implementer/loop.ts";
-import {
-  type AgentDeps,
-  AgentOutputError,
-  AgentRefusedError,
-  BudgetExceededError,
-} from "../../../src/agents/run-agent.ts";
+import type { AgentDeps } from "../../../src/agents/run-agent.ts";
 import { FILE_TOOLS } from "../../../src/agents/tools.ts";
 import { THINKING_ROOM } from "../../../src/core/models.ts";
 import { DEFAULT_PATH_POLICY } from "../../../src/core/paths.ts";
-import { byTool, type ModelFake, startModelFake } from "../../fakes/model/index.ts";
+import { AgentOutputError, AgentRefusedError, BudgetExceededError } from "../../../src/errors.ts";
+import { byTool, type ModelFake, startModelFake } from "../../../testkit/fakes/model/index.ts";
 
 const API_KEY = "sk-ant-api03-test-key-for-the-fake";
 /** The installation's own model key, as the caller passes it in `secretLiterals`. */

@@ -8,18 +8,18 @@ import {
   lineDiff,
   parseCommit,
   serializeCommit,
-} from "../../fakes/github/git.ts";
+} from "../../../testkit/fakes/github/git.ts";
 import {
   type GitHubFakeServer,
   signWebhook,
   startGitHubFake,
   validateWebhookPayload,
-} from "../../fakes/github/index.ts";
+} from "../../../testkit/fakes/github/index.ts";
 import {
   matchOperation,
   validateRequestBody,
   validateResponseBody,
-} from "../../fakes/github/openapi.ts";
+} from "../../../testkit/fakes/github/openapi.ts";
 
 describe("git objects", () => {
   it("hashes like git", () => {

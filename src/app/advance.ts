@@ -1,0 +1,102 @@
+import type { FeatureRecord, Store } from "../adapters/store/store.ts";
+import type { Effect, TransitionResult } from "../core/effects.ts";
+import type { PipelineEvent } from "../core/events.ts";
+import type { Feature } from "../core/feature.ts";
+import { transition } from "../core/pipeline.ts";
+import { VersionConflictError } from "../errors.ts";
+import type { JobIntent } from "../ports/queue.ts";
+import { effectsJobId } from "./job-ids.ts";
+
+/** Where a feature (or a reply to an issue without one) lives on GitHub. */
+export interface IssueTarget {
+  installationId: number;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+}
+
+/** The data of an `effects` job: one transition's effects, performed in order. */
+export interface EffectsJobData {
+  featureId: number | null;
+  target: IssueTarget;
+  effects: Effect[];
+}
+
+export function targetOf(feature: FeatureRecord): IssueTarget {
+  return {
+    installationId: feature.installationId,
+    owner: feature.repoOwner,
+    repo: feature.repoName,
+    issueNumber: feature.issueNumber,
+  };
+}
+
+export function effectsIntent(jobId: string, data: EffectsJobData): JobIntent {
+  return { queue: "pipeline", name: "effects", jobId, data };
+}
+
+/**
+ * Saves a transition's result inside the caller's transaction: the new state with a
+ * compare-and-set, the audit entry, approvals, and one outbox intent carrying the effects
+ * (so they are performed only after the state they follow from is durable).
+ */
+export async function saveTransition(
+  tx: Store,
+  before: FeatureRecord,
+  result: TransitionResult<Feature>,
+  audit: { actor: string; event: string; detail?: Record<string, unknown> },
+): Promise<number> {
+  const version = await tx.saveFeature(result.feature, before.version, before.stage, audit);
+  for (const effect of result.effects) {
+    if (effect.type === "record_approval") {
+      await tx.recordApproval(before.id, effect.gate, effect.approver, effect.artifactVersion);
+    }
+  }
+  const effects = result.effects.filter((e) => e.type !== "record_approval");
+  if (effects.length > 0) {
+    await tx.addToOutbox([
+      effectsIntent(effectsJobId(before.id, version), {
+        featureId: before.id,
+        target: targetOf(before),
+        effects,
+      }),
+    ]);
+  }
+  return version;
+}
+
+export function actorOf(event: PipelineEvent): string {
+  return "actor" in event ? event.actor.login : "build-practical";
+}
+
+/**
+ * Applies an event to a stored feature (used by jobs, which hold no lock while an agent
+ * runs): load, transition, save with compare-and-set; on a conflict, reload and try again.
+ */
+export async function advance(
+  store: Store,
+  featureId: number,
+  event: PipelineEvent,
+  detail: Record<string, unknown> = {},
+): Promise<{ feature: FeatureRecord; effects: Effect[] } | null> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await store.transaction(async (tx) => {
+        const feature = await tx.findFeature(featureId, { forUpdate: true });
+        if (!feature) return null;
+        const result = transition(feature, event);
+        if (result.effects.length === 0 && result.feature === feature)
+          return { feature, effects: [] };
+        await saveTransition(tx, feature, result, {
+          actor: actorOf(event),
+          event: event.type,
+          detail,
+        });
+        return { feature: { ...feature, ...result.feature }, effects: result.effects };
+      });
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+  }
+  throw new VersionConflictError(`feature ${featureId}: too many concurrent updates`);
+}

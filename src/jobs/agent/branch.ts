@@ -1,0 +1,156 @@
+// The feature branch and its pull request: one commit per stage, one draft PR found again by
+// its head branch, its body rebuilt from the database after every commit.
+
+import type { FeatureRecord } from "../../adapters/store/store.ts";
+import type { TitleOutput } from "../../agents/schemas.ts";
+import { targetOf } from "../../app/advance.ts";
+import type { FileChange } from "../../ports/github.ts";
+import type { RepoConfig } from "../../repo-config.ts";
+import { renderMarkdown } from "../../views.ts";
+import type { JobDeps } from "../deps.ts";
+import type { AgentJob } from "./context.ts";
+
+/** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
+export function branchOf(feature: FeatureRecord, config: RepoConfig): string {
+  return feature.branch ?? `${config.branch_prefix}${feature.issueNumber}-${feature.slug}`;
+}
+
+/** Where the brief, spec and plan of a feature are committed. */
+export function docsFolder(feature: FeatureRecord, config: RepoConfig): string {
+  return `${config.docs_folder.replace(/\/+$/, "")}/${feature.issueNumber}-${feature.slug}`;
+}
+
+/** The trailer that finds a step's commit again when its job runs twice. */
+export const stepMarker = (featureId: number, key: string) =>
+  `Practical-Step: f${featureId}-${key}`;
+
+export interface Step {
+  /** The job key; unique per step and attempt of the pipeline (e.g. `spec-v7`). */
+  key: string;
+  subject: string;
+  files: FileChange[];
+}
+
+/**
+ * Commits a step's files as one commit on the feature branch, on top of the head the app last
+ * saw (never overwriting someone else's push), then opens or refreshes the draft PR.
+ */
+export async function commitStep(job: AgentJob, step: Step, basedOn = job.feature.headSha) {
+  const { deps, feature, repoContext } = job;
+  const branch = branchOf(feature, repoContext.config);
+  const marker = stepMarker(feature.id, step.key);
+  const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
+  const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
+    branch,
+    base: repoContext.defaultBranch,
+    message,
+    marker,
+    files: step.files,
+    basedOn,
+  });
+  // Nothing to commit: the app has not read the head's other changes (someone else's push),
+  // so the next step keeps checking against the head it last wrote.
+  const headSha = unchanged && basedOn ? basedOn : sha;
+  await deps.store.updateFeatureLinks(feature.id, { branch, headSha });
+  await deps.store.setArtifactCommit(feature.id, step.key, sha);
+  // Read again: this step has just saved its artifacts and task progress, which the PR shows.
+  const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
+  await ensurePullRequest(job, updated);
+  return sha;
+}
+
+async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
+  const { deps, repoContext } = job;
+  const pr = await deps.github.ensurePullRequest(targetOf(feature), {
+    head: branchOf(feature, repoContext.config),
+    base: repoContext.defaultBranch,
+    title: await pullRequestTitle(job),
+    body: await pullRequestBody(deps, feature, repoContext.config),
+  });
+  if (pr.number !== feature.prNumber) {
+    await deps.store.updateFeatureLinks(feature.id, { prNumber: pr.number });
+  }
+}
+
+/** The title agent's answer, asked once per feature and kept. */
+async function pullRequestTitle(job: AgentJob): Promise<string> {
+  const { deps, feature } = job;
+  const [kept] = await deps.store.stepArtifacts(feature.id, "title");
+  if (kept) return kept.content;
+  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const { output } = await job.run<TitleOutput>(
+    { brief: artifacts.brief?.content ?? feature.issueTitle },
+    "title",
+  );
+  await deps.store.saveArtifact({
+    featureId: feature.id,
+    stage: "title",
+    path: "title",
+    content: output.title,
+    contentHash: "",
+    step: "title",
+  });
+  return output.title;
+}
+
+const PR_STAGES = [
+  { stage: "brief", label: "Brief", gate: "brief" },
+  { stage: "spec", label: "Specification", gate: "spec" },
+  { stage: "plan", label: "Plan", gate: "plan" },
+  { stage: "tests", label: "Contract tests", gate: "tests" },
+  { stage: "code", label: "Code", gate: null },
+] as const;
+
+/** The PR body: stages with links to each committed file, the approvals, the tasks. */
+export async function pullRequestBody(
+  deps: JobDeps,
+  feature: FeatureRecord,
+  config: RepoConfig,
+): Promise<string> {
+  const [artifacts, approvals] = await Promise.all([
+    deps.store.latestArtifacts(feature.id),
+    deps.store.listApprovals(feature.id),
+  ]);
+  const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branchOf(feature, config)}/`;
+  const code = artifacts.code ? codeChanges(artifacts.code.content) : null;
+  const stages = PR_STAGES.map(({ stage, label, gate }) => {
+    const artifact = artifacts[stage];
+    const paths =
+      stage === "code"
+        ? (code?.changes.filter((c) => c.content !== null).map((c) => c.path) ?? [])
+        : (artifact?.files.map((f) => f.path) ?? []);
+    const approval = gate ? approvals.findLast((a) => a.gate === gate) : undefined;
+    return {
+      label,
+      done: artifact?.commit_sha != null || (stage === "brief" && approval !== undefined),
+      files: artifact?.commit_sha ? paths.map((p) => ({ name: p, url: blob + p })) : [],
+      approval: approval
+        ? {
+            approver: approval.approver,
+            version: approval.artifact_version,
+            stale: gate !== null && feature.artifacts[gate] !== approval.artifact_version,
+          }
+        : null,
+    };
+  });
+  return renderMarkdown("pr/body", {
+    issueNumber: feature.issueNumber,
+    briefTitle: artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "",
+    stages,
+    tasks: feature.tasks,
+    summary: code?.summary ?? "",
+  });
+}
+
+/** What the implementer's step saved: the changed files and its own summary. */
+export interface CodeChanges {
+  changes: FileChange[];
+  summary: string;
+  tasksDone: string[];
+  /** The snapshot the implementer read: the commit must build on it. */
+  basedOn: string;
+}
+
+export function codeChanges(content: string): CodeChanges {
+  return JSON.parse(content) as CodeChanges;
+}

@@ -1,0 +1,128 @@
+import type { FeatureRecord } from "../../adapters/store/store.ts";
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { modelSetting } from "../../agents/registry.ts";
+import { type AgentCall, runAgent } from "../../agents/run-agent.ts";
+import { parseInstallationSettings } from "../../config/installation-settings.ts";
+import type { AgentName } from "../../core/feature.ts";
+import { BudgetExceededError } from "../../errors.ts";
+import type { ModelPort } from "../../ports/model.ts";
+import type { JobDeps } from "../deps.ts";
+import type { AgentJobData } from "../intents.ts";
+import { resolveModelKey } from "./model-key.ts";
+import { loadRepoContext, type RepoContext } from "./repo-context.ts";
+
+export interface AgentJobDeps extends JobDeps {
+  model: ModelPort;
+}
+
+/** What every agent step of one job shares: the feature, its repository, the key, one runner. */
+export interface AgentJob {
+  deps: AgentJobDeps;
+  feature: FeatureRecord;
+  data: AgentJobData;
+  jobId: string;
+  repoContext: RepoContext;
+  messages: Message[];
+  /** The installation's model key; lives only in this job's memory. */
+  apiKey: string;
+  /** Nothing of this job can have happened before (see `isFirstRun`). */
+  firstRun: boolean;
+  /** Runs `agent` (the job's own by default) with the shared context plus `context`. */
+  run<T>(
+    context: Record<string, unknown>,
+    agent?: AgentName,
+  ): Promise<{ output: T; runId: number }>;
+  /** The call description for agents that drive their own loop (the implementer). */
+  call(context: Record<string, unknown>, agent?: AgentName): AgentCall;
+}
+
+/** Loads what every agent needs, once per job. Null when the feature is gone. */
+export async function openAgentJob(
+  deps: AgentJobDeps,
+  data: AgentJobData,
+  jobId: string,
+  firstRun = false,
+): Promise<AgentJob | null> {
+  const feature = await deps.store.findFeature(data.featureId);
+  if (!feature) return null;
+  const repoContext = await loadRepoContext(deps, feature);
+  const installationRow = await deps.store.findInstallation(feature.installationId);
+  const installation = parseInstallationSettings(installationRow?.settings);
+  await checkMonthlyBudget(deps, feature.installationId, installation.budget_monthly_usd);
+  const apiKey = resolveModelKey(deps, feature.installationId, installationRow);
+  const messages = await deps.store.listMessages(feature.id);
+  const base = baseContext(feature, repoContext, messages);
+  const call = (context: Record<string, unknown>, agent: AgentName = data.agent): AgentCall => ({
+    agent,
+    featureId: feature.id,
+    installationId: feature.installationId,
+    jobId,
+    apiKey,
+    // The repository's .github/practical.yml wins over the installation's defaults.
+    setting: modelSetting(agent, {
+      ...repoContext.config,
+      models: { ...installation.models, ...repoContext.config.models },
+    }),
+    context: { ...base, ...context },
+    budgetUsd: repoContext.config.budget_usd ?? installation.budget_feature_usd,
+  });
+  return {
+    deps,
+    feature,
+    data,
+    jobId,
+    repoContext,
+    messages,
+    apiKey,
+    firstRun,
+    call,
+    run: (context, agent) => runAgent(deps, call(context, agent)),
+  };
+}
+
+/** No new model call once the installation has spent its monthly budget (UTC calendar month). */
+async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget?: number) {
+  if (budget === undefined) return;
+  const now = new Date();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const spent = await deps.store.installationSpend(installationId, monthStart);
+  if (spent >= budget) {
+    throw new BudgetExceededError(
+      `the installation's monthly budget of $${budget.toFixed(2)} is spent ($${spent.toFixed(2)} this month); an admin can raise it on the dashboard`,
+    );
+  }
+}
+
+export type Message = Awaited<ReturnType<JobDeps["store"]["listMessages"]>>[number];
+
+function baseContext(feature: FeatureRecord, repoContext: RepoContext, messages: Message[]) {
+  const opening = messages.find((m) => m.github_comment_id === null && m.role === "user");
+  const body = opening?.body ?? `# ${feature.issueTitle}`;
+  return {
+    repo: `${feature.repoOwner}/${feature.repoName}`,
+    defaultBranch: repoContext.defaultBranch,
+    issueNumber: feature.issueNumber,
+    issueTitle: fenceUntrusted("issue title", feature.issueTitle, 300),
+    issueBody: fenceUntrusted("issue body", body),
+    conventions: repoContext.conventions,
+    extraInstructions: repoContext.config.instructions ?? "",
+    stage: feature.stage,
+  };
+}
+
+/** The newest messages first, so a thread of a thousand comments stays within bounds. */
+export function conversationText(messages: Message[], maxChars = 40_000): string {
+  const turns: string[] = [];
+  let size = 0;
+  for (const m of messages.slice(1).reverse()) {
+    const turn = `${m.author} (${m.role === "assistant" ? "BA agent" : "user"}):\n${m.body.slice(0, 8_000)}`;
+    if (size + turn.length > maxChars) break;
+    turns.unshift(turn);
+    size += turn.length;
+  }
+  return fenceUntrusted(
+    "issue conversation",
+    turns.join("\n\n") || "(no comments yet)",
+    maxChars + 1_000,
+  );
+}

@@ -1,0 +1,29 @@
+import type { AlignmentOutput } from "../../agents/schemas.ts";
+import { advance } from "../../app/advance.ts";
+import { type AgentJob, conversationText } from "./context.ts";
+
+/** The alignment reviewer's APPROVE/REVISE recommendation at a gate; humans decide. */
+export async function gateReview({ deps, feature, data, messages, run }: AgentJob): Promise<void> {
+  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const gate = data.gate ?? "brief";
+  const { output, runId } = await run<AlignmentOutput>({
+    gate,
+    brief: artifacts.brief?.content ?? "",
+    spec: artifacts.spec?.content ?? "",
+    plan: artifacts.plan?.content ?? "",
+    tests: artifacts.tests?.content ?? "",
+    diff: "",
+    conversation: conversationText(messages, 10_000),
+  });
+  await deps.store.setAgentRunDetail(runId, {
+    gate,
+    recommendation: output.recommendation,
+    reasons: output.reasons,
+    summary: output.summary,
+  });
+  await advance(deps.store, feature.id, {
+    type: "agent_finished",
+    agent: "alignment_review",
+    artifactVersion: null,
+  });
+}

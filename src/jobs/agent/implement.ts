@@ -1,0 +1,155 @@
+// The code stage and its fix rounds: the implementer works over a snapshot of the branch head
+// through tools, and everything it wrote becomes one commit.
+
+import { runImplementer } from "../../agents/implementer/loop.ts";
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { advance, targetOf } from "../../app/advance.ts";
+import type { FixSource } from "../../core/effects.ts";
+import type { RepoRef } from "../../ports/github.ts";
+import { renderMarkdown } from "../../views.ts";
+import { contentHash } from "../deps.ts";
+import { REVIEWS } from "../intents.ts";
+import { branchOf, type CodeChanges, codeChanges, commitStep } from "./branch.ts";
+import type { AgentJob } from "./context.ts";
+import { pathPolicy } from "./stage.ts";
+
+export async function implement(job: AgentJob): Promise<void> {
+  const { deps, feature, data, repoContext } = job;
+  const repo = targetOf(feature);
+  let [saved] = await deps.store.stepArtifacts(feature.id, data.key);
+  if (!saved) {
+    // The branch as it is now: the implementer reads (and so builds on) anyone's pushes.
+    const snapshot = await deps.github.snapshot(repo, branchOf(feature, repoContext.config));
+    const artifacts = await deps.store.latestArtifacts(feature.id);
+    const findings = data.fix ? await readFindings(job, repo, data.fix) : "";
+    const result = await runImplementer(deps, {
+      call: job.call({
+        mode: data.fix ? "fix" : "implement",
+        brief: artifacts.brief?.content ?? "",
+        spec: artifacts.spec?.content ?? "",
+        plan: artifacts.plan?.content ?? "",
+        tasks: feature.tasks.map((t) => `- ${t.id} ${t.title}`).join("\n"),
+        tests: artifacts.tests?.content ?? "",
+        findings,
+      }),
+      snapshot,
+      policy: pathPolicy(repoContext.config),
+      secretLiterals: [job.apiKey],
+    });
+    const code: CodeChanges = {
+      changes: result.changes,
+      summary: result.finish.summary,
+      tasksDone: result.finish.tasksDone,
+      basedOn: snapshot.sha,
+    };
+    const content = JSON.stringify(code);
+    await deps.store.transaction(async (tx) => {
+      await tx.saveArtifact({
+        featureId: feature.id,
+        stage: "code",
+        path: "changes.json",
+        content,
+        contentHash: contentHash(content),
+        step: data.key,
+      });
+      const done = new Set(code.tasksDone);
+      await tx.updateFeatureLinks(feature.id, {
+        tasks: feature.tasks.map((t) => ({ ...t, done: t.done || done.has(t.id) })),
+      });
+    });
+    [saved] = await deps.store.stepArtifacts(feature.id, data.key);
+  }
+  if (!saved) throw new Error("the implementer's changes were not saved");
+  const code = codeChanges(saved.content);
+  const sha = await commitStep(
+    job,
+    {
+      key: data.key,
+      subject: data.fix
+        ? `fix: ${fixSubject(data.fix)} for #${feature.issueNumber}`
+        : `feat: implement #${feature.issueNumber}`,
+      files: code.changes,
+    },
+    code.basedOn,
+  );
+  await advance(deps.store, feature.id, {
+    type: "agent_finished",
+    agent: "implement",
+    artifactVersion: sha,
+  });
+}
+
+function fixSubject(fix: FixSource): string {
+  switch (fix.kind) {
+    case "reviews":
+      return `address ${fix.failed.join(", ")} review findings`;
+    case "changes_requested":
+      return `address review by @${fix.by}`;
+    case "fix_command":
+      return `apply /fix from @${fix.by}`;
+    case "fix_findings":
+      return "address check run findings";
+    case "ci":
+      return "make CI pass";
+    case "retry":
+      return "resume fixing";
+  }
+}
+
+/** What to fix, read from where the request came from; all of it is data, never instructions. */
+async function readFindings(job: AgentJob, repo: RepoRef, fix: FixSource): Promise<string> {
+  const { deps, feature, data } = job;
+  const request = data.instructions ? `${data.instructions}\n\n` : "";
+  switch (fix.kind) {
+    case "reviews": {
+      const parts: string[] = [];
+      for (const review of REVIEWS) {
+        const run = await deps.store.latestAgentRun(feature.id, review);
+        const detail = run?.detail as
+          | { verdict?: string; summary?: string; findings?: unknown[] }
+          | undefined;
+        if (detail?.verdict !== "fail") continue;
+        parts.push(
+          `## ${review}: ${detail.summary ?? ""}\n\n${renderMarkdown("checks/findings", { findings: detail.findings ?? [] })}`,
+        );
+      }
+      return request + fenceUntrusted("review findings", parts.join("\n\n"), 60_000);
+    }
+    case "changes_requested": {
+      if (feature.prNumber === null) return request;
+      const review = await deps.github.readReview(repo, feature.prNumber, fix.reviewId);
+      const comments = review.comments
+        .map((c) => `- ${c.path}${c.line ? `:${c.line}` : ""}: ${c.body}`)
+        .join("\n");
+      return (
+        request +
+        fenceUntrusted(`pull request review by ${fix.by}`, `${review.body}\n\n${comments}`, 40_000)
+      );
+    }
+    case "fix_command":
+      return fenceUntrusted(`/fix request by ${fix.by}`, data.instructions ?? "", 8_000);
+    case "fix_findings": {
+      const run = await deps.github.readCheckRun(repo, fix.checkRunId);
+      return request + fenceUntrusted(`check run ${run.name}`, checkText(run), 40_000);
+    }
+    case "ci": {
+      const runs = await deps.github.failedChecksOfSuite(repo, fix.checkSuiteId);
+      return (
+        request + fenceUntrusted("repository CI failures", runs.map(checkText).join("\n\n"), 40_000)
+      );
+    }
+    case "retry":
+      return request;
+  }
+}
+
+function checkText(run: {
+  name: string;
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+  annotations: { path: string; line: number; message: string }[];
+}): string {
+  const lines = run.annotations.map((a) => `- ${a.path}:${a.line}: ${a.message}`).join("\n");
+  return `## ${run.name} (${run.conclusion ?? "unknown"}): ${run.title ?? ""}\n\n${run.summary ?? ""}\n\n${lines}`;
+}

@@ -1,0 +1,37 @@
+import type { FeatureRecord } from "../../adapters/store/store.ts";
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "../../repo-config.ts";
+import type { JobDeps } from "../deps.ts";
+
+const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md"];
+const TTL_MS = 60_000;
+const cache = new Map<string, { until: number; value: RepoContext }>();
+
+export interface RepoContext {
+  defaultBranch: string;
+  config: RepoConfig;
+  /** The repository's own instructions for agents, fenced as data; "" when none. */
+  conventions: string;
+}
+
+/** The repository's config and conventions, read once a minute at most per repository. */
+export async function loadRepoContext(deps: JobDeps, feature: FeatureRecord): Promise<RepoContext> {
+  const key = `${feature.installationId}/${feature.repoOwner}/${feature.repoName}`;
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.value;
+  const repo = {
+    installationId: feature.installationId,
+    owner: feature.repoOwner,
+    repo: feature.repoName,
+  };
+  const defaultBranch = await deps.github.getDefaultBranch(repo);
+  const config = parseRepoConfig(await deps.github.readFile(repo, REPO_CONFIG_PATH)).config;
+  const parts: string[] = [];
+  for (const path of CONVENTION_FILES) {
+    const text = await deps.github.readFile(repo, path);
+    if (text) parts.push(fenceUntrusted(path, text, 8_000));
+  }
+  const value = { defaultBranch, config, conventions: parts.join("\n") };
+  cache.set(key, { until: Date.now() + TTL_MS, value });
+  return value;
+}

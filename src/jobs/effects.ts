@@ -1,0 +1,92 @@
+import type { Job } from "bullmq";
+import type { FeatureRecord } from "../adapters/store/store.ts";
+import type { EffectsJobData } from "../app/advance.ts";
+import { agentJobPrefix, reviewJobPrefix } from "../app/job-ids.ts";
+import type { Effect } from "../core/effects.ts";
+import type { RepoRef } from "../ports/github.ts";
+import { fitComment, renderMarkdown } from "../views.ts";
+import { isFirstRun, type JobDeps } from "./deps.ts";
+import { agentIntent, reviewsIntent } from "./intents.ts";
+import { statusIntent } from "./status.ts";
+
+/** The hidden marker that finds a reply again, so a retried job edits instead of reposting. */
+export function replyMarker(featureId: number | null, key: string): string {
+  return `<!-- practical:reply feature=${featureId ?? "none"} key=${key} -->`;
+}
+
+/** Performs one transition's effects in order. Every step is idempotent. */
+export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): Promise<void> {
+  const { featureId, target, effects } = job.data;
+  const repo: RepoRef = target;
+  const feature = featureId === null ? null : await deps.store.findFeature(featureId);
+  const firstRun = isFirstRun(job);
+  for (const effect of effects) {
+    await performEffect(deps, repo, target.issueNumber, feature, effect, firstRun);
+  }
+}
+
+async function performEffect(
+  deps: JobDeps,
+  repo: RepoRef,
+  issueNumber: number,
+  feature: FeatureRecord | null,
+  effect: Effect,
+  firstRun: boolean,
+): Promise<void> {
+  switch (effect.type) {
+    case "react":
+      await deps.github.addReaction(
+        repo,
+        effect.commentId === null ? { issueNumber } : { commentId: effect.commentId },
+        effect.content,
+      );
+      return;
+    case "reply": {
+      const marker = replyMarker(feature?.id ?? null, effect.key);
+      // The closing summary carries what the whole feature cost.
+      const totals =
+        effect.view === "done" && feature
+          ? { usage: await deps.store.usageTotals(feature.id), fixRounds: feature.fixRounds }
+          : {};
+      const body = renderMarkdown(`comments/${effect.view}`, {
+        ...effect.data,
+        ...totals,
+        issueNumber,
+      });
+      const ensure = () =>
+        deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker), {
+          firstRun: firstRun && !effect.shared,
+        });
+      // A shared reply (one notice for many jobs) is looked up and created under a lock, or
+      // concurrent jobs would each find none and each create one.
+      await (effect.shared ? deps.store.withLock(marker, ensure) : ensure());
+      return;
+    }
+    case "sync_status":
+      if (feature) await deps.queue.enqueue(statusIntent(feature.id));
+      return;
+    case "run_agent":
+      if (feature) await deps.queue.enqueue(agentIntent(feature.id, effect));
+      return;
+    case "run_reviews":
+      if (feature) await deps.queue.enqueue(reviewsIntent(feature.id, effect.key));
+      return;
+    case "cancel_jobs":
+      if (feature) {
+        await deps.queue.removeJobs(agentJobPrefix(feature.id));
+        await deps.queue.removeJobs(reviewJobPrefix(feature.id));
+      }
+      return;
+    case "remove_label":
+      await deps.github.removeLabel(repo, issueNumber, effect.name);
+      return;
+    case "close_issue":
+      await deps.github.closeIssue(repo, issueNumber, effect.reason);
+      return;
+    case "mark_pr_ready":
+      if (feature?.prNumber) await deps.github.markPullRequestReady(repo, feature.prNumber);
+      return;
+    case "record_approval":
+      return; // recorded in the transaction that produced it
+  }
+}

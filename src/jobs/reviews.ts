@@ -1,0 +1,202 @@
+import { PermanentError } from "../errors.ts";
+// The three PR reviews (a BullMQ flow: three `review` children, one `verdict` parent). Each
+// review publishes one check run on the head it reviewed; the verdict feeds the pipeline.
+
+import type { Job } from "bullmq";
+import { fenceUntrusted } from "../agents/prompts.ts";
+import type { AlignmentOutput, Finding, ReviewOutput } from "../agents/schemas.ts";
+import { advance, targetOf } from "../app/advance.ts";
+import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
+import type { CheckAnnotation } from "../ports/github.ts";
+import { renderMarkdown } from "../views.ts";
+import { type AgentJobDeps, openAgentJob } from "./agent/context.ts";
+import type { ReviewJobData } from "./intents.ts";
+
+type Review = NonNullable<ReviewJobData["review"]>;
+
+/** Stable check run names: branch protection rules can require them. */
+export const CHECK_NAMES: Record<Review, string> = {
+  security_review: "Build Practical / security",
+  code_review: "Build Practical / code review",
+  alignment_review: "Build Practical / alignment",
+};
+
+const SHORT_NAMES: Record<Review, string> = {
+  security_review: "security",
+  code_review: "code review",
+  alignment_review: "alignment",
+};
+
+export interface ReviewResult {
+  review: Review;
+  pass: boolean;
+}
+
+interface Verdict {
+  pass: boolean;
+  summary: string;
+  findings: Finding[];
+  runId: number;
+}
+
+export async function runReview(
+  deps: AgentJobDeps,
+  job: Job<ReviewJobData>,
+): Promise<ReviewResult> {
+  const review = job.data.review ?? "security_review";
+  const opened = await openAgentJob(
+    deps,
+    { featureId: job.data.featureId, agent: review, key: job.data.key },
+    job.id ?? "",
+  );
+  if (!opened) return { review, pass: false };
+  const { feature, repoContext } = opened;
+  if (!feature.headSha || !feature.prNumber) {
+    throw new PermanentError("there is no pull request with code to review");
+  }
+  const repo = targetOf(feature);
+  // What people would merge: the branch head, which is the app's last commit unless someone
+  // pushed since.
+  const head = (await deps.github.getBranchHead(repo, feature.branch ?? "")) ?? feature.headSha;
+  const changed = await deps.github.diff(repo, repoContext.defaultBranch, head);
+  const diff = fenceUntrusted(
+    "pull request diff",
+    changed.map((c) => `--- ${c.path} (${c.status})\n${c.patch}`).join("\n\n"),
+    150_000,
+  );
+  const files = changed.map((c) => `${c.status} ${c.path}`).join("\n");
+  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const documents = {
+    brief: artifacts.brief?.content ?? "",
+    spec: artifacts.spec?.content ?? "",
+    plan: artifacts.plan?.content ?? "",
+    tests: artifacts.tests?.content ?? "",
+  };
+
+  let verdict: Verdict;
+  if (review === "alignment_review") {
+    const { output, runId } = await opened.run<AlignmentOutput>({
+      ...documents,
+      gate: "code",
+      diff,
+      conversation: "",
+    });
+    verdict = {
+      pass: output.recommendation === "APPROVE",
+      summary: output.summary,
+      findings: output.reasons.map((reason) => ({
+        severity: output.recommendation === "APPROVE" ? "info" : "high",
+        title: reason.slice(0, 200),
+        detail: reason,
+      })),
+      runId,
+    };
+  } else {
+    const { output, runId } = await opened.run<ReviewOutput>({ ...documents, files, diff });
+    // Fail closed: a "pass" that lists a critical or high finding is a failure.
+    const blocking = output.findings.some(
+      (f) => f.severity === "critical" || f.severity === "high",
+    );
+    verdict = {
+      pass: output.verdict === "pass" && !blocking,
+      summary: output.summary,
+      findings: output.findings,
+      runId,
+    };
+  }
+
+  const run = await deps.store.latestAgentRun(feature.id, review);
+  // The views name every field (strict templates): optional ones default to empty.
+  const shown = verdict.findings.map((f) => ({ path: "", line: 0, category: "", ...f }));
+  const check = await deps.github.ensureCheckRun(repo, {
+    headSha: head,
+    name: CHECK_NAMES[review],
+    externalId: `feature-${feature.id}/${job.data.key}/${review}`,
+    status: "completed",
+    conclusion: verdict.pass ? "success" : "failure",
+    title: `${verdict.pass ? "Passed" : "Failed"}: ${verdict.findings.length} finding${verdict.findings.length === 1 ? "" : "s"}`,
+    summary: renderMarkdown("checks/review", {
+      summary: verdict.summary,
+      findings: shown,
+      model: run?.model ?? "",
+      inputTokens: run?.input_tokens ?? 0,
+      outputTokens: run?.output_tokens ?? 0,
+      cacheReadTokens: run?.cache_read_tokens ?? 0,
+      costUsd: Number(run?.cost_usd ?? 0),
+    }),
+    text: renderMarkdown("checks/findings", {
+      findings: shown,
+    }),
+    annotations: annotations(verdict.findings),
+    actions: [
+      ...(verdict.pass
+        ? []
+        : [
+            {
+              label: "Fix findings",
+              description: "Send these findings to the implementer.",
+              identifier: FIX_FINDINGS_ACTION,
+            },
+          ]),
+      {
+        label: "Re-run review",
+        description: "Run the three reviews again on this head.",
+        identifier: RERUN_REVIEW_ACTION,
+      },
+    ],
+  });
+  await deps.store.setAgentRunDetail(verdict.runId, {
+    review,
+    verdict: verdict.pass ? "pass" : "fail",
+    summary: verdict.summary,
+    findings: verdict.findings,
+    checkRunId: check.id,
+    headSha: head,
+  });
+  await advance(deps.store, feature.id, {
+    type: "agent_finished",
+    agent: review,
+    artifactVersion: null,
+  });
+  await deps.relay.kick();
+  return { review, pass: verdict.pass };
+}
+
+/** The flow's parent: all three reviews finished; pass only if every one passed. */
+export async function runVerdict(deps: AgentJobDeps, job: Job<ReviewJobData>): Promise<void> {
+  const results = Object.values(await job.getChildrenValues<ReviewResult>());
+  const failed = (Object.keys(SHORT_NAMES) as Review[])
+    .filter((review) => !results.some((r) => r.review === review && r.pass))
+    .map((review) => SHORT_NAMES[review]);
+  await advance(deps.store, job.data.featureId, {
+    type: "review_verdict",
+    pass: failed.length === 0,
+    failed,
+  });
+  await deps.relay.kick();
+}
+
+const LEVELS: Record<Finding["severity"], CheckAnnotation["annotation_level"]> = {
+  critical: "failure",
+  high: "failure",
+  medium: "warning",
+  low: "notice",
+  info: "notice",
+};
+
+function annotations(findings: Finding[]): CheckAnnotation[] {
+  return findings.flatMap((f) =>
+    f.path && f.line
+      ? [
+          {
+            path: f.path,
+            start_line: f.line,
+            end_line: Math.max(f.line, f.endLine ?? f.line),
+            annotation_level: LEVELS[f.severity],
+            title: f.title,
+            message: f.detail.slice(0, 4000),
+          },
+        ]
+      : [],
+  );
+}

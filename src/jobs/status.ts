@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import type { FeatureRecord } from "../adapters/store/store.ts";
+import { targetOf } from "../app/advance.ts";
+import { statusJobId } from "../app/job-ids.ts";
+import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
+import { availableCommands, describeStage } from "../core/pipeline.ts";
+import type { JobIntent } from "../ports/queue.ts";
+import { fitComment, renderMarkdown } from "../views.ts";
+import type { JobDeps } from "./deps.ts";
+
+/** The stages a person follows, in order, for the checklist. */
+const CHECKLIST: { stage: Stage; label: string }[] = [
+  { stage: "drafting", label: "Brief agreed with the BA agent" },
+  { stage: "spec_ready", label: "Spec written" },
+  { stage: "plan_ready", label: "Plan written" },
+  { stage: "tests_ready", label: "Contract tests written" },
+  { stage: "implementing", label: "Code written" },
+  { stage: "reviewing", label: "Security, code and alignment reviews" },
+  { stage: "awaiting_merge", label: "Ready for review and merge" },
+  { stage: "done", label: "Merged" },
+];
+/** The happy path in order; failed, cancelled and abandoned are off it. */
+const ORDER: Stage[] = STAGES.filter((s) => !["failed", "cancelled", "abandoned"].includes(s));
+
+export const statusMarker = (featureId: number) => `<!-- practical:status feature=${featureId} -->`;
+export const STAGE_LABEL_PREFIX = "practical:";
+export const stageLabel = (stage: Stage) => `${STAGE_LABEL_PREFIX}${stage.replaceAll("_", "-")}`;
+
+/** Transitions come in bursts (an agent finishes, the next starts): one status write for each burst. */
+export const STATUS_DEBOUNCE_MS = 1_000;
+
+export function statusIntent(featureId: number): JobIntent {
+  return {
+    queue: "pipeline",
+    name: "status",
+    jobId: statusJobId(featureId),
+    data: { featureId },
+    debounceMs: STATUS_DEBOUNCE_MS,
+  };
+}
+
+/** Everything the status comment shows, read fresh so that the last sync always wins. */
+export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
+  const [approvals, usage, alignment] = await Promise.all([
+    deps.store.listApprovals(feature.id),
+    deps.store.usageTotals(feature.id),
+    deps.store.latestAgentRun(feature.id, "alignment_review"),
+  ]);
+  const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
+  const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
+  const stale = GATES.filter(
+    (g) =>
+      feature.approvals[g] && feature.artifacts[g] && feature.approvals[g] !== feature.artifacts[g],
+  );
+  const review = alignment?.detail as
+    | { gate?: string; recommendation?: string; reasons?: string[] }
+    | undefined;
+  return {
+    marker: statusMarker(feature.id),
+    issueNumber: feature.issueNumber,
+    stage: feature.stage,
+    stageLabel: describeStage(feature.stage),
+    failureReason: feature.failureReason ?? "",
+    checklist: CHECKLIST.map((item) => {
+      const index = ORDER.indexOf(item.stage);
+      return {
+        label: item.label,
+        done: reached > index || feature.stage === "done",
+        current: feature.stage === item.stage,
+      };
+    }),
+    approvals: approvals.map((a) => ({
+      gate: a.gate,
+      approver: a.approver,
+      version: a.artifact_version.slice(0, 7),
+      stale:
+        stale.includes(a.gate as (typeof GATES)[number]) &&
+        feature.approvals[a.gate as (typeof GATES)[number]] === a.artifact_version,
+      at: a.created_at.toISOString().slice(0, 16).replace("T", " "),
+    })),
+    alignment: review?.recommendation
+      ? {
+          gate: review.gate ?? "",
+          recommendation: review.recommendation,
+          reasons: review.reasons ?? [],
+        }
+      : null,
+    branchUrl: feature.branch ? `${repoUrl}/tree/${feature.branch}` : "",
+    branch: feature.branch ?? "",
+    prUrl: feature.prNumber ? `${repoUrl}/pull/${feature.prNumber}` : "",
+    prNumber: feature.prNumber ?? 0,
+    usage,
+    tasks: feature.tasks,
+    tasksDone: feature.tasks.filter((t) => t.done).length,
+    commands: availableCommands(feature),
+    gateStage: Object.values(GATE_STAGE).includes(feature.stage),
+  };
+}
+
+/**
+ * Creates or edits the one status comment and mirrors the stage in a label. A digest of what
+ * was last written skips the GitHub calls when nothing changed (most transitions change one
+ * line, many change nothing visible).
+ */
+export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
+  const repo = targetOf(feature);
+  const data = await buildStatusData(deps, feature);
+  const body = fitComment(renderMarkdown("comments/status", data), data.marker);
+  const label = stageLabel(feature.stage);
+  const bodyDigest = createHash("sha256").update(body).digest("hex").slice(0, 16);
+  // What was written last time: "<body digest> <label>".
+  const [writtenBody, labelSynced] = (feature.statusDigest ?? "").split(" ");
+  let commentId = feature.statusCommentId;
+  if (commentId === null || writtenBody !== bodyDigest) {
+    const comment = await deps.github.ensureComment(repo, feature.issueNumber, data.marker, body, {
+      knownId: feature.statusCommentId,
+    });
+    commentId = comment.id;
+  }
+  if (labelSynced !== label) {
+    await deps.github.syncLabels(
+      repo,
+      feature.issueNumber,
+      label,
+      STAGE_LABEL_PREFIX,
+      labelSynced || undefined,
+    );
+  }
+  const digest = `${bodyDigest} ${label}`;
+  if (digest !== feature.statusDigest || commentId !== feature.statusCommentId) {
+    await deps.store.updateFeatureLinks(feature.id, {
+      statusCommentId: commentId,
+      statusDigest: digest,
+    });
+  }
+  return { ...feature, statusCommentId: commentId, statusDigest: digest };
+}

@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { sql } from "kysely";
+import type { ApplicationFunction, Probot } from "probot";
+import { onCheckRunRequestedAction } from "../handlers/check-run-requested-action.ts";
+import { onCheckRunRerequested } from "../handlers/check-run-rerequested.ts";
+import { onCheckSuiteCompleted } from "../handlers/check-suite-completed.ts";
+import type { HandlerDeps } from "../handlers/context.ts";
+import { onInstallation } from "../handlers/installation.ts";
+import { onIssueCommentCreated } from "../handlers/issue-comment-created.ts";
+import { onIssuesLabeled } from "../handlers/issues-labeled.ts";
+import { onIssuesOpened } from "../handlers/issues-opened.ts";
+import { onPullRequestClosed } from "../handlers/pull-request-closed.ts";
+import { onPullRequestReviewSubmitted } from "../handlers/pull-request-review-submitted.ts";
+import type { JobQueue } from "../ports/queue.ts";
+
+export interface AppDeps extends HandlerDeps {
+  queue: JobQueue;
+  appId: number;
+  /** Extra HTTP routes (the dashboard), tried after health checks. */
+  routes?: ((req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>)[];
+}
+
+/** Registers the webhook handlers and HTTP routes. Handlers only record and enqueue. */
+export function createApp(deps: AppDeps): ApplicationFunction {
+  return (app: Probot, { addHandler }) => {
+    // One structured line per verified delivery, carrying its id.
+    app.onAny((event) => {
+      const payload = event.payload as { action?: string; installation?: { id?: number } };
+      app.log.info(
+        {
+          deliveryId: event.id,
+          event: event.name,
+          action: payload.action,
+          installationId: payload.installation?.id,
+        },
+        "webhook received",
+      );
+    });
+    app.on("issues.opened", onIssuesOpened(deps));
+    app.on("issues.labeled", onIssuesLabeled(deps));
+    app.on("issue_comment.created", onIssueCommentCreated(deps));
+    app.on("pull_request.closed", onPullRequestClosed(deps));
+    app.on("pull_request_review.submitted", onPullRequestReviewSubmitted(deps));
+    app.on("check_suite.completed", onCheckSuiteCompleted(deps));
+    app.on("check_run.requested_action", onCheckRunRequestedAction(deps));
+    app.on("check_run.rerequested", onCheckRunRerequested(deps));
+    app.on(["installation", "installation_repositories"], onInstallation(deps));
+
+    addHandler(async (req, res) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (req.method !== "GET") return false;
+      if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
+      if (path === "/readyz") {
+        const problems = await readinessProblems(deps);
+        return sendJson(res, problems.length ? 503 : 200, {
+          status: problems.length ? "unavailable" : "ok",
+          ...(problems.length ? { unavailable: problems } : {}),
+        });
+      }
+      return false;
+    });
+    for (const route of deps.routes ?? []) addHandler(route);
+  };
+}
+
+async function readinessProblems(deps: AppDeps): Promise<string[]> {
+  const within = <T>(promise: Promise<T>) =>
+    Promise.race([
+      promise,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000)),
+    ]);
+  const [postgres, redis] = await Promise.allSettled([
+    within(sql`select 1`.execute(deps.store.db)),
+    within(deps.queue.ping()),
+  ]);
+  const problems: string[] = [];
+  if (postgres.status === "rejected") problems.push("postgres");
+  if (redis.status === "rejected") problems.push("redis");
+  return problems;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  return true;
+}
