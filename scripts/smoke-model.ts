@@ -9,11 +9,12 @@
 
 import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import { AnthropicModel } from "../src/adapters/model/anthropic.ts";
-import { AGENT_DEFINITIONS, type ModelSetting } from "../src/agents/registry.ts";
+import { AGENT_DEFINITIONS, type ModelSetting, modelSetting } from "../src/agents/registry.ts";
 import { buildRequest } from "../src/agents/request.ts";
 import type { AgentName } from "../src/core/feature.ts";
 import type { ModelId } from "../src/core/models.ts";
 import type { ModelReply, ModelRequest } from "../src/ports/model.ts";
+import { DEFAULT_REPO_CONFIG } from "../src/repo-config.ts";
 import { byTool, startModelFake } from "../testkit/fakes/model/index.ts";
 
 const say = (text = "") => process.stdout.write(`${text}\n`);
@@ -60,9 +61,8 @@ async function main(): Promise<number> {
   };
 
   const setting = (agent: AgentName, id: ModelId): ModelSetting => ({
+    ...modelSetting(agent, DEFAULT_REPO_CONFIG),
     model: id,
-    maxTokens: AGENT_DEFINITIONS[agent].maxTokens,
-    effort: AGENT_DEFINITIONS[agent].effort,
   });
   const models = [...new Set(Object.values(AGENT_DEFINITIONS).map((d) => d.model))];
   for (const id of models) {

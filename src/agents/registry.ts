@@ -13,8 +13,6 @@ import {
   TitleOutput,
 } from "./schemas.ts";
 
-export type { ModelId };
-
 /**
  * An agent is data: a prompt file, the tool it answers through, its schema, a model setting.
  *

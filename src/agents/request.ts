@@ -20,13 +20,12 @@ export function buildRequest(
   const model = MODELS[setting.model];
   const definition = AGENT_DEFINITIONS[agent];
   const thinking = thinkingFor(model, setting.effort, definition.thinking);
-  const thinkingRoom = thinking.type === "disabled" ? 0 : THINKING_ROOM[setting.effort];
   // A model that accepts a forced tool answers without thinking when forced, so only an agent
   // that does not think anyway is forced; every other call leaves the choice to the model.
   const forced = model.forcedToolUse && thinking.type === "disabled" && agent !== "implement";
   return {
     model: setting.model,
-    max_tokens: Math.min(model.maxOutputTokens, answerTokens + thinkingRoom),
+    max_tokens: outputRoom(agent, setting, answerTokens),
     thinking,
     output_config: { effort: setting.effort },
     tools: toolsOf(agent, model.strictTools),
@@ -36,6 +35,14 @@ export function buildRequest(
     system: [{ type: "text", text: GOVERNANCE, cache_control: { type: "ephemeral" } }],
     messages: withBreakpoints(messages),
   };
+}
+
+/** `max_tokens` for a call: the answer's room plus the thinking room of the effort, up to the model's limit. */
+export function outputRoom(agent: AgentName, setting: ModelSetting, answerTokens: number): number {
+  const model = MODELS[setting.model];
+  const thinking = thinkingFor(model, setting.effort, AGENT_DEFINITIONS[agent].thinking);
+  const thinkingRoom = thinking.type === "disabled" ? 0 : THINKING_ROOM[setting.effort];
+  return Math.min(model.maxOutputTokens, answerTokens + thinkingRoom);
 }
 
 /** The most output room a call may be given, thinking included. */

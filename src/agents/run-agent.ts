@@ -2,11 +2,12 @@ import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/mes
 import type { Store } from "../adapters/store/store.ts";
 import { costOf } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
+import type { ModelId } from "../core/models.ts";
 import { AgentOutputError, AgentRefusedError, BudgetExceededError } from "../errors.ts";
 import type { ModelPort, ModelReply } from "../ports/model.ts";
 import { GOVERNANCE, renderPrompt } from "./prompts.ts";
-import { AGENT_DEFINITIONS, type ModelId, type ModelSetting } from "./registry.ts";
-import { buildRequest, maxOutputTokens } from "./request.ts";
+import { AGENT_DEFINITIONS, type ModelSetting } from "./registry.ts";
+import { buildRequest, maxOutputTokens, outputRoom } from "./request.ts";
 
 export interface AgentCall {
   agent: AgentName;
@@ -200,12 +201,12 @@ export async function checkBudget(
   const spent = (await deps.store.usageTotals(call.featureId)).costUsd;
   const inputTokens = Math.ceil((GOVERNANCE.length + JSON.stringify(messages).length) / 4);
   // max_tokens includes the thinking room: thinking is billed as output.
-  const outputRoom = buildRequest(call.agent, call.setting, messages, maxTokens).max_tokens;
+  const room = outputRoom(call.agent, call.setting, maxTokens);
   const next =
     costOf(
       {
         inputTokens,
-        outputTokens: Math.ceil(outputRoom / 4),
+        outputTokens: Math.ceil(room / 4),
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
       },

@@ -3,10 +3,11 @@
 // lets through what the app sends.
 import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_DEFINITIONS, type ModelSetting } from "../../src/agents/registry.ts";
+import { modelSetting } from "../../src/agents/registry.ts";
 import { buildRequest } from "../../src/agents/request.ts";
 import { AGENTS } from "../../src/core/feature.ts";
 import { MODEL_IDS } from "../../src/core/models.ts";
+import { DEFAULT_REPO_CONFIG } from "../../src/repo-config.ts";
 import { type ModelFake, startModelFake } from "../../testkit/fakes/model/index.ts";
 
 const KEY = "sk-ant-test-key-rules";
@@ -299,11 +300,7 @@ describe("the 5.5 models' request rules (model fake, real SDK)", () => {
   it.each(MODEL_IDS.flatMap((model) => AGENTS.map((agent) => [model, agent] as const)))(
     "the app's request for %s as the %s agent is accepted",
     async (model, agent) => {
-      const setting: ModelSetting = {
-        model,
-        maxTokens: AGENT_DEFINITIONS[agent].maxTokens,
-        effort: AGENT_DEFINITIONS[agent].effort,
-      };
+      const setting = { ...modelSetting(agent, DEFAULT_REPO_CONFIG), model };
       const request = buildRequest(agent, setting, [{ role: "user", content: "Do the work." }]);
       // Streamed, as the app sends it (the SDK refuses long non-streaming calls locally).
       const result = await client.messages

@@ -50,9 +50,10 @@ export function appendUserText(messages: MessageParam[], text: string): void {
 export function nextConversation(
   messages: MessageParam[],
   task: string,
-  changes: FileChange[],
+  changesSoFar: () => FileChange[],
 ): MessageParam[] {
   if (JSON.stringify(messages).length <= FRESH_AT_CHARS) return messages;
+  const changes = changesSoFar();
   const last = messages.at(-1);
   const latest =
     last?.role === "user" && typeof last.content !== "string"

@@ -81,7 +81,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
     if (turns >= maxTurns) {
       throw new AgentOutputError(`the implementer did not finish within ${maxTurns} turns`);
     }
-    messages = nextConversation(messages, task, copy.changes());
+    messages = nextConversation(messages, task, () => copy.changes());
     await checkBudget(deps, call, messages, maxTokens);
     turns++;
     const { reply } = await send(deps, call, messages, maxTokens);

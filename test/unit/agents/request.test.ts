@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_DEFINITIONS, type ModelSetting } from "../../../src/agents/registry.ts";
+import {
+  AGENT_DEFINITIONS,
+  type ModelSetting,
+  modelSetting,
+} from "../../../src/agents/registry.ts";
 import { buildRequest } from "../../../src/agents/request.ts";
 import { strictSchema } from "../../../src/agents/tools.ts";
 import { AGENTS } from "../../../src/core/feature.ts";
 import { MODEL_IDS, type ModelId, THINKING_ROOM } from "../../../src/core/models.ts";
-import { parseRepoConfig } from "../../../src/repo-config.ts";
+import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../../../src/repo-config.ts";
 
 const setting = (agent: (typeof AGENTS)[number], model?: ModelId): ModelSetting => ({
-  model: model ?? AGENT_DEFINITIONS[agent].model,
-  maxTokens: AGENT_DEFINITIONS[agent].maxTokens,
-  effort: AGENT_DEFINITIONS[agent].effort,
+  ...modelSetting(agent, DEFAULT_REPO_CONFIG),
+  ...(model ? { model } : {}),
 });
 const prompt = [{ role: "user" as const, content: "Do the work." }];
 
