@@ -6,6 +6,22 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 
 const TTL_MS = 60_000;
 
+const ROLES: ReadonlySet<string> = new Set(["admin", "maintain", "write", "triage", "read"]);
+
+/**
+ * `permission` holds only the legacy base roles: maintain reads as "write" and triage as
+ * "read". The real role is in `role_name`; a custom role's name is the organisation's own,
+ * so it falls back to its base `permission`.
+ * https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
+ */
+export function permissionOf(data: { permission: string; role_name?: string }): Permission {
+  const role = data.role_name ?? "";
+  if (ROLES.has(role)) return role as Permission;
+  return ROLES.has(data.permission) || data.permission === "none"
+    ? (data.permission as Permission)
+    : "none";
+}
+
 /**
  * Who may act is read from the collaborator-permission endpoint (never from
  * author_association), cached briefly. Any failure reads as `unknown`, which is refused.
@@ -29,8 +45,7 @@ export class PermissionCache {
         repo,
         username: login,
       });
-      // GitHub reports maintain as "write" in `permission`; role_name keeps the detail.
-      permission = (data.role_name === "maintain" ? "maintain" : data.permission) as Permission;
+      permission = permissionOf(data);
     } catch (error) {
       const status = githubStatusOf(error);
       if (status !== 404) return "unknown"; // not cached: the next try may succeed

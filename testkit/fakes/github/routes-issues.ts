@@ -3,6 +3,9 @@ import { notFound, validationFailed } from "./errors.ts";
 import { intParam, json, paginate, type RouteContext, type RouteTable } from "./server.ts";
 import type { IssueRec, ReactionContent, ReactionRec } from "./state.ts";
 
+// `permission` carries only the legacy base roles: "the maintain role is mapped to write and the
+// triage role is mapped to read"; the role itself is in `role_name`.
+// https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
 const ROLE_TO_PERMISSION = {
   admin: "admin",
   maintain: "write",
