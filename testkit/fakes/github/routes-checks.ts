@@ -1,6 +1,6 @@
 // Check runs and check suites. Runs made through the API belong to the fake's app; each
 // (app, head sha) pair gets one suite, as on GitHub. Annotations accumulate across updates.
-import { notFound } from "./errors.ts";
+import { notFound, validationFailed } from "./errors.ts";
 import { intParam, json, paginate, type RouteContext, type RouteTable } from "./server.ts";
 import type { CheckRunInput, CheckRunRec } from "./state.ts";
 
@@ -33,12 +33,34 @@ function runList(ctx: RouteContext, runs: CheckRunRec[]) {
   }));
 }
 
+/**
+ * `output.summary` and `output.text` are documented as "Maximum length: 65535 characters", but
+ * GitHub counts UTF-8 bytes: "summary exceeds a maximum bytesize of 65535"
+ * (https://github.com/github/docs/issues/35252, https://github.com/dorny/test-reporter/issues/57).
+ */
+function checkOutputBytes(input: CheckRunInput): CheckRunInput {
+  for (const field of ["summary", "text"] as const) {
+    const value = input.output?.[field];
+    if (typeof value === "string" && Buffer.byteLength(value, "utf8") > 65_535) {
+      throw validationFailed([
+        {
+          resource: "CheckRun",
+          code: "custom",
+          field,
+          message: `${field} exceeds a maximum bytesize of 65535`,
+        },
+      ]);
+    }
+  }
+  return input;
+}
+
 export function registerCheckRoutes(r: RouteTable): void {
   r.add("POST /repos/{owner}/{repo}/check-runs", "token", (ctx) => {
     const run = ctx.core.state.createCheckRun(
       ctx.repo(),
       ctx.core.state.app,
-      ctx.body as CheckRunInput,
+      checkOutputBytes(ctx.body as CheckRunInput),
     );
     return json(201, ctx.core.shapes.checkRun(run));
   });
@@ -51,7 +73,7 @@ export function registerCheckRoutes(r: RouteTable): void {
   r.add("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", "token", (ctx) => {
     const { state, shapes } = ctx.core;
     const run = state.checkRun(ctx.repo(), intParam(ctx, "check_run_id"));
-    state.updateCheckRun(run, state.app, ctx.body as CheckRunInput);
+    state.updateCheckRun(run, state.app, checkOutputBytes(ctx.body as CheckRunInput));
     return json(200, shapes.checkRun(run));
   });
   r.add("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", "token", (ctx) => {
