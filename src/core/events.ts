@@ -24,7 +24,8 @@ export type PipelineEvent =
   /** A check run's "Fix findings" button was pressed. */
   | { type: "fix_findings"; actor: Actor; checkRunId: number }
   /** A check run's "Re-run review" button, or GitHub's own re-run of one of the app's check runs. */
-  | { type: "rerun_reviews"; actor: Actor; checkRunId: number }
+  /** `source` names the button pressed (`check-run-<id>` or `check-suite-<id>`), for reply keys. */
+  | { type: "rerun_reviews"; actor: Actor; source: string }
   | { type: "pr_merged"; actor: Actor }
   | { type: "pr_closed"; actor: Actor }
   /** The maintenance sweep found the feature in a working stage for too long. */

@@ -269,7 +269,7 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
         `checkrun-${event.checkRunId}-v${feature.version}`,
       );
     case "rerun_reviews":
-      return onRerunReviews(feature, event.actor, event.checkRunId);
+      return onRerunReviews(feature, event.actor, event.source);
     case "ci_failed":
       return onCiFailed(feature, event.checkSuiteId);
     case "pr_merged":
@@ -702,9 +702,9 @@ function onHumanFixRequest(
  * The three reviews again on the current head, without a fix round: once there is code, like a
  * human fix request (a review that flaked, a model that was down, a push by a person).
  */
-function onRerunReviews(f: Feature, actor: Actor, checkRunId: number): TransitionResult<Feature> {
+function onRerunReviews(f: Feature, actor: Actor, source: string): TransitionResult<Feature> {
   if (isTerminal(f.stage)) return same(f);
-  const key = (view: ReplyView): string => `rerun-${checkRunId}-v${f.version}-${view}`;
+  const key = (view: ReplyView): string => `rerun-${source}-v${f.version}-${view}`;
   if (!hasWriteAccess(actor.permission)) {
     const [, answer] = unauthorizedEffects("fix", actor, null, key);
     return same(f, answer === undefined ? [] : [answer]);

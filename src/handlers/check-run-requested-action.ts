@@ -12,14 +12,14 @@ export function onCheckRunRequestedAction(deps: HandlerDeps) {
     if (identifier !== FIX_FINDINGS_ACTION && identifier !== RERUN_REVIEW_ACTION) return;
     const feature = await featureOfCheckRun(deps, context, run);
     if (!feature) return;
+    const actor = await actorOf(deps, context, sender.login, true);
     await ingest(deps, {
       delivery: { id: context.id, name: context.name },
       target: targetOf(feature),
-      event: {
-        type: identifier === FIX_FINDINGS_ACTION ? "fix_findings" : "rerun_reviews",
-        actor: await actorOf(deps, context, sender.login, true),
-        checkRunId: run.id,
-      },
+      event:
+        identifier === FIX_FINDINGS_ACTION
+          ? { type: "fix_findings", actor, checkRunId: run.id }
+          : { type: "rerun_reviews", actor, source: `check-run-${run.id}` },
     });
   };
 }

@@ -16,7 +16,7 @@ export function onCheckRunRerequested(deps: HandlerDeps & { appId: number }) {
       event: {
         type: "rerun_reviews",
         actor: await actorOf(deps, context, sender.login, true),
-        checkRunId: run.id,
+        source: `check-run-${run.id}`,
       },
     });
   };

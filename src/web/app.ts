@@ -4,6 +4,7 @@ import type { ApplicationFunction, Probot } from "probot";
 import { onCheckRunRequestedAction } from "../handlers/check-run-requested-action.ts";
 import { onCheckRunRerequested } from "../handlers/check-run-rerequested.ts";
 import { onCheckSuiteCompleted } from "../handlers/check-suite-completed.ts";
+import { onCheckSuiteRerequested } from "../handlers/check-suite-rerequested.ts";
 import type { HandlerDeps } from "../handlers/context.ts";
 import { onInstallation } from "../handlers/installation.ts";
 import { onIssueCommentCreated } from "../handlers/issue-comment-created.ts";
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     app.on("check_suite.completed", onCheckSuiteCompleted(deps));
     app.on("check_run.requested_action", onCheckRunRequestedAction(deps));
     app.on("check_run.rerequested", onCheckRunRerequested(deps));
+    app.on("check_suite.rerequested", onCheckSuiteRerequested(deps));
     app.on(["installation", "installation_repositories"], onInstallation(deps));
 
     addHandler(async (req, res) => {

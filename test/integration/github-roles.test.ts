@@ -1,7 +1,7 @@
 // Who may act, read from GitHub's collaborator-permission endpoint as the fake serves it:
 // maintain and triage are only visible in `role_name`.
 
-import { Probot, ProbotOctokit } from "probot";
+import { Probot, type ProbotOctokit } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PermissionCache, permissionOf } from "../../src/adapters/github/permissions.ts";
 import { type GitHubFakeServer, startGitHubFake } from "../../testkit/fakes/github/index.ts";

@@ -79,6 +79,17 @@ describe("the pull-request side, end to end", () => {
         () => h.github.checkRuns(OWNER, REPO, head).length >= 6,
       );
 
+      // "Re-run all checks" on GitHub sends check_suite.rerequested: the reviews run again.
+      await h.send(
+        h.github.rerequestCheckSuite({ owner: OWNER, repo: REPO, headSha: head, by: "mona" }),
+      );
+      await waitStage(issue, "reviewing");
+      await waitStage(issue, "awaiting_merge");
+      await waitFor(
+        "three more check runs",
+        () => h.github.checkRuns(OWNER, REPO, head).length >= 9,
+      );
+
       // Always failing: two fix rounds, then failed with the reasons and /retry offered.
       verdicts = [];
       const second = await driveToReviews("Health endpoint that keeps failing");

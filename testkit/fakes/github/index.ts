@@ -526,6 +526,25 @@ export class GitHubFakeServer implements GitHubFake {
     );
   }
 
+  /**
+   * Someone clicks "Re-run all checks" on the fake app's suite for `headSha`. GitHub sends
+   * `check_suite.rerequested` for the suite (not one event per run) and creates no runs itself.
+   * https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_suite
+   */
+  rerequestCheckSuite(
+    input: RepoRef & { headSha: string; by: string },
+  ): FakeWebhook<"check_suite.rerequested"> {
+    const { state, shapes } = this.core;
+    const repo = this.repo(input.owner, input.repo);
+    const suite = state.ensureSuite(repo, state.app, input.headSha);
+    return this.event<"check_suite.rerequested">(
+      "check_suite",
+      { action: "rerequested", check_suite: shapes.checkSuite(suite, { withRepository: false }) },
+      repo,
+      input.by,
+    );
+  }
+
   /** Someone clicks a check run's action button. */
   pressCheckRunAction(input: {
     checkRunId: number;
