@@ -4,6 +4,7 @@ import type { AgentName, Gate, Stage } from "./feature.ts";
 export type ReplyView =
   | "not_now"
   | "unauthorized"
+  | "label_start_refused"
   | "help"
   | "status"
   | "approved"

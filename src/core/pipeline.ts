@@ -382,6 +382,18 @@ function unauthorizedEffects(
   commentId: number | null,
   key: (view: ReplyView) => string,
 ): Effect[] {
+  if (command === "build" && commentId === null) {
+    // The trigger label: issue forms and templates set it for any author, so it proves nothing.
+    // `opened` and `labeled` both bring it: one shared note for the two deliveries.
+    return [
+      reply(
+        "label_start_refused",
+        key("label_start_refused"),
+        { actor: actor.login },
+        { shared: true },
+      ),
+    ];
+  }
   const verified = actor.permission !== "unknown";
   const data: ReplyData = {
     command,

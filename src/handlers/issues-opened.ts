@@ -17,7 +17,10 @@ export function onIssuesOpened(deps: HandlerDeps) {
   };
 }
 
-/** Starts a feature for a labelled issue. Only triage or more can label, so no permission check. */
+/**
+ * Starts a feature for a labelled issue. Issue forms and templates add their labels for any
+ * author, so the label is no proof: the one who set it needs write access (the core decides).
+ */
 export async function startFromLabel(
   deps: HandlerDeps,
   context: Context<"issues.opened" | "issues.labeled">,
@@ -26,10 +29,16 @@ export async function startFromLabel(
   const { issue, sender } = context.payload;
   const target = issueTarget(context, issue.number);
   if (!target) return;
+  const permission = await deps.permissions.get(
+    context.octokit,
+    target.owner,
+    target.repo,
+    sender.login,
+  );
   await ingest(deps, {
     delivery: { id: context.id, name: context.name },
     target,
-    event: { type: "start", actor: { login: sender.login, permission: "write" }, commentId: null },
+    event: { type: "start", actor: { login: sender.login, permission }, commentId: null },
     newFeature: newFeatureInfo(context, issue, repoConfig),
     message: { commentId: null, author: issue.user?.login ?? sender.login, body: issueText(issue) },
   });

@@ -148,3 +148,41 @@ describe("the BA conversation and the brief gate", () => {
     expect(h.github.violations).toEqual([]);
   });
 });
+
+describe("the trigger label from an issue form", () => {
+  it("set for someone without write access starts nothing, spends no model call, and says so once", async () => {
+    const opened = h.github.openIssue({
+      owner: OWNER,
+      repo: REPO,
+      author: "passerby",
+      title: "Please add dark mode",
+      labels: ["practical"],
+    });
+    const number = opened.payload.issue.number;
+    await h.send(opened);
+    // Issue forms send `labeled` for their labels too, by the same author.
+    await h.send(
+      h.github.labelIssue({ owner: OWNER, repo: REPO, number, label: "practical", by: "passerby" }),
+    );
+    const notes = () =>
+      h.github
+        .comments(OWNER, REPO, number)
+        .filter((c) => c.body.includes("A maintainer can start it by commenting `/build`"));
+    await waitFor("the note", () => notes().length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(notes()).toHaveLength(1);
+    expect(await h.db.store.findFeatureByIssue(OWNER, REPO, number)).toBeNull();
+    const mentions = () =>
+      h.model.requests.filter((r) => JSON.stringify(r.body).includes("dark mode"));
+    expect(mentions()).toEqual([]);
+
+    // A maintainer starts it.
+    await h.send(
+      h.github.comment({ owner: OWNER, repo: REPO, number, author: "mona", body: "/build" }),
+    );
+    await waitFor("a feature", async () =>
+      Boolean(await h.db.store.findFeatureByIssue(OWNER, REPO, number)),
+    );
+    await waitFor("the BA's first call", () => mentions().length > 0);
+  });
+});

@@ -99,6 +99,8 @@ async function settled(): Promise<void> {
 beforeAll(async () => {
   h = await startHarness({ worker: false });
   h.github.setPermission(OWNER, REPO, MAINTAINER, "maintain");
+  // The trigger label starts a feature only for someone with write access.
+  h.github.setPermission(OWNER, REPO, AUTHOR, "write");
 
   h.model.respond(byTool("submit_ba_reply"), (request) => {
     if (hangNextBaCall) {

@@ -92,6 +92,20 @@ describe("startFeature", () => {
       data: { command: "build", needed: "write", actor: "mallory" },
     });
   });
+
+  it("a trigger label set by someone without write access starts nothing and says who can", () => {
+    const result = startFeature(init, { type: "start", actor: READER, commentId: null });
+    expect(result.feature).toBeNull();
+    expect(result.effects).toEqual([
+      {
+        type: "reply",
+        view: "label_start_refused",
+        key: "start-v0-label_start_refused",
+        data: { actor: "mallory" },
+        shared: true,
+      },
+    ]);
+  });
 });
 
 describe("happy path", () => {
