@@ -4,9 +4,14 @@ import { describe, expect, it } from "vitest";
 import { parseInstallationSettings } from "../../src/config/installation-settings.ts";
 import { cookieSecret, open, seal } from "../../src/core/sealed.ts";
 import { keyShapeProblem } from "../../src/web/dashboard/model-key.ts";
-import { agentRuns, describeDetail, reviews, stageKind } from "../../src/web/dashboard/pages.ts";
+import {
+  agentRuns,
+  describeDetail,
+  reviews,
+  stageKind,
+} from "../../src/web/dashboard/page-data.ts";
 import { renderPage } from "../../src/web/dashboard/render.ts";
-import { parseSettingsForm } from "../../src/web/dashboard/settings.ts";
+import { parseSettingsForm } from "../../src/web/dashboard/settings-form.ts";
 
 const run = (over: Partial<Parameters<typeof agentRuns>[0][number]> = {}) => ({
   id: 1,

@@ -7,9 +7,7 @@ import type {
   FeaturesTable,
   MessagesTable,
 } from "../../adapters/store/schema.ts";
-import type { InstallationSettings } from "../../config/installation-settings.ts";
-import { AGENTS, STAGES, TERMINAL_STAGES, WORKING_STAGES } from "../../core/feature.ts";
-import { MODEL_CHOICES } from "./settings.ts";
+import { STAGES, TERMINAL_STAGES, WORKING_STAGES } from "../../core/feature.ts";
 
 type Feature = Selectable<FeaturesTable>;
 
@@ -186,23 +184,4 @@ export function reviews(runs: Selectable<AgentRunsTable>[]) {
         findings,
       };
     });
-}
-
-export function modelSettingsRows(settings: InstallationSettings) {
-  return AGENTS.map((agent) => {
-    const current = settings.models[agent] ?? {};
-    return {
-      agent,
-      label: agent.replace(/_/g, " "),
-      maxTokens: current.max_tokens ?? "",
-      options: [
-        { value: "", label: "default", selected: current.model === undefined },
-        ...MODEL_CHOICES.map((model) => ({
-          value: model,
-          label: model,
-          selected: current.model === model,
-        })),
-      ],
-    };
-  });
 }

@@ -5,6 +5,26 @@ import { MODEL_IDS } from "../../core/models.ts";
 /** The model ids people may choose: the model table's. */
 export const MODEL_CHOICES = MODEL_IDS;
 
+/** The settings form's rows: one per agent, its model choice and max_tokens as saved. */
+export function modelSettingsRows(settings: InstallationSettings) {
+  return AGENTS.map((agent) => {
+    const current = settings.models[agent] ?? {};
+    return {
+      agent,
+      label: agent.replace(/_/g, " "),
+      maxTokens: current.max_tokens ?? "",
+      options: [
+        { value: "", label: "default", selected: current.model === undefined },
+        ...MODEL_CHOICES.map((model) => ({
+          value: model,
+          label: model,
+          selected: current.model === model,
+        })),
+      ],
+    };
+  });
+}
+
 /** Reads the settings form: one model and max_tokens per agent, two budgets. */
 export function parseSettingsForm(
   form: Record<string, unknown>,
