@@ -3,15 +3,12 @@
 
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
+import { addUsage, type Usage, ZERO_USAGE } from "../../src/core/cost.ts";
 import type { RequestRecord } from "../../testkit/fakes/github/index.ts";
 
-export interface AgentUsage {
+export interface AgentUsage extends Usage {
   agent: string;
   calls: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  outputTokens: number;
   costUsd: number;
   durationMs: number;
 }
@@ -86,25 +83,13 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
   }));
   const total = byAgent.reduce<AgentUsage>(
     (sum, a) => ({
+      ...addUsage(sum, a),
       agent: "total",
       calls: sum.calls + a.calls,
-      inputTokens: sum.inputTokens + a.inputTokens,
-      cacheReadTokens: sum.cacheReadTokens + a.cacheReadTokens,
-      cacheWriteTokens: sum.cacheWriteTokens + a.cacheWriteTokens,
-      outputTokens: sum.outputTokens + a.outputTokens,
       costUsd: sum.costUsd + a.costUsd,
       durationMs: sum.durationMs + a.durationMs,
     }),
-    {
-      agent: "total",
-      calls: 0,
-      inputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      durationMs: 0,
-    },
+    { ...ZERO_USAGE, agent: "total", calls: 0, costUsd: 0, durationMs: 0 },
   );
   const after = rows.reduce(
     (sum, r) => ({

@@ -1,6 +1,6 @@
 import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import type { Store } from "../adapters/store/store.ts";
-import { costOf } from "../core/cost.ts";
+import { costOf, type Usage, ZERO_USAGE } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
 import type { ModelId } from "../core/models.ts";
 import { AgentOutputError, AgentRefusedError, BudgetExceededError } from "../errors.ts";
@@ -162,19 +162,14 @@ async function recordRun(
     installationId: number;
     jobId: string;
     model: ModelId;
-    usage: ModelReply["usage"] | null;
+    usage: Usage | null;
     durationMs: number;
     stopReason: string | null;
     outcome: string;
     error: string | null;
   },
 ) {
-  const usage = run.usage ?? {
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-  };
+  const usage = run.usage ?? ZERO_USAGE;
   return deps.store.recordAgentRun({
     featureId: run.featureId,
     installationId: run.installationId,
@@ -203,15 +198,8 @@ export async function checkBudget(
   // max_tokens includes the thinking room: thinking is billed as output.
   const room = outputRoom(call.agent, call.setting, maxTokens);
   const next =
-    costOf(
-      {
-        inputTokens,
-        outputTokens: Math.ceil(room / 4),
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-      },
-      call.setting.model,
-    ) ?? 0;
+    costOf({ ...ZERO_USAGE, inputTokens, outputTokens: Math.ceil(room / 4) }, call.setting.model) ??
+    0;
   if (spent + next > call.budgetUsd) {
     throw new BudgetExceededError(
       `the feature's budget of $${call.budgetUsd.toFixed(2)} would be exceeded ($${spent.toFixed(4)} spent; the next ${call.agent} call may cost about $${next.toFixed(4)})`,

@@ -1,4 +1,5 @@
-import type { FeatureRecord, Store } from "../adapters/store/store.ts";
+import type { AuditEntry, FeatureRecord } from "../adapters/store/features.ts";
+import type { Store } from "../adapters/store/store.ts";
 import type { Effect, TransitionResult } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
 import type { Feature } from "../core/feature.ts";
@@ -44,7 +45,7 @@ export async function saveTransition(
   tx: Store,
   before: FeatureRecord,
   result: TransitionResult<Feature>,
-  audit: { actor: string; event: string; detail?: Record<string, unknown> },
+  audit: AuditEntry,
 ): Promise<number> {
   const version = await tx.saveFeature(result.feature, before.version, before.stage, audit);
   for (const effect of result.effects) {

@@ -29,6 +29,12 @@ export const ZERO_USAGE: Readonly<Usage> = Object.freeze({
   cacheWriteTokens: 0,
 });
 
+/** The share of prompt tokens served from the cache, as the API counts them (0 with none). */
+export function cacheShare(usage: Usage): number {
+  const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  return prompt > 0 ? usage.cacheReadTokens / prompt : 0;
+}
+
 export function addUsage(a: Usage, b: Usage): Usage {
   return {
     inputTokens: a.inputTokens + b.inputTokens,

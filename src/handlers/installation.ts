@@ -13,7 +13,7 @@ export function onInstallation(deps: HandlerDeps & { queue?: JobQueue }) {
       // The stored model key goes now, queued work is cancelled; the rest is kept for the
       // retention period (RETENTION_DAYS), then purged.
       await uninstallInstallation(
-        { db: deps.store.db, queue: deps.queue, log: context.log },
+        { store: deps.store, queue: deps.queue, log: context.log },
         installation.id,
       );
       return;

@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import type { FeatureRecord } from "../adapters/store/store.ts";
+import type { FeatureRecord } from "../adapters/store/features.ts";
 import type { EffectsJobData } from "../app/advance.ts";
 import { agentJobPrefix, reviewJobPrefix } from "../app/job-ids.ts";
 import type { Effect } from "../core/effects.ts";

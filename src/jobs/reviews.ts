@@ -9,7 +9,7 @@ import { advance, targetOf } from "../app/advance.ts";
 import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
 import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
-import { type AgentJobDeps, openAgentJob } from "./agent/context.ts";
+import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
 import type { ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
@@ -65,7 +65,7 @@ export async function runReview(
     150_000,
   );
   const files = changed.map((c) => `${c.status} ${c.path}`).join("\n");
-  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const artifacts = await readArtifacts(deps.store, feature.id);
   const documents = {
     brief: artifacts.brief?.content ?? "",
     spec: artifacts.spec?.content ?? "",

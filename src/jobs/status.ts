@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FeatureRecord } from "../adapters/store/store.ts";
+import type { FeatureRecord } from "../adapters/store/features.ts";
 import { targetOf } from "../app/advance.ts";
 import { statusJobId } from "../app/job-ids.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";

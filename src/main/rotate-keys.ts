@@ -2,6 +2,7 @@
 // ENCRYPTION_KEYS_PREVIOUS, re-encrypts every stored model key under the new key. Safe to run
 // again; once it reports no unreadable key, the old key can be dropped from the environment.
 import { createDatabase } from "../adapters/store/database.ts";
+import { createStore } from "../adapters/store/store.ts";
 import { readConfig } from "../config/env.ts";
 import { ConfigurationError } from "../errors.ts";
 import { rotateModelKeys } from "../ops/key-rotation.ts";
@@ -17,7 +18,11 @@ try {
 }
 const db = createDatabase(config.databaseUrl, { max: 1 });
 try {
-  const result = await rotateModelKeys(db, config.encryptionKey, config.previousEncryptionKeys);
+  const result = await rotateModelKeys(
+    createStore(db),
+    config.encryptionKey,
+    config.previousEncryptionKeys,
+  );
   process.stdout.write(
     `Re-encrypted ${result.reEncrypted.length} model key(s); ${result.current.length} already current; ` +
       `${result.sessionsEnded} dashboard session(s) ended.\n`,

@@ -72,7 +72,7 @@ export async function start(
   });
   const relay = new OutboxRelay(store, queue, log);
   relay.start();
-  const metrics = new Metrics({ db, queues: Object.values(queue.queues) });
+  const metrics = new Metrics({ store, queues: Object.values(queue.queues) });
 
   const probotOptions = {
     appId: config.appId,
@@ -133,7 +133,7 @@ export async function start(
       onFinalFailure: (job, error) => onFinalFailure(deps, job, error),
       observe: metrics.observeJob,
     });
-    retention = startRetentionSweep({ db, retentionDays: config.retentionDays, log });
+    retention = startRetentionSweep({ store, retentionDays: config.retentionDays, log });
     // Without the web role nothing else would show this process's job metrics.
     if (!roles.web && config.metricsPort) {
       metricsServer = await metrics.listen(config.metricsPort, config.host, config.metricsToken);

@@ -1,6 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../adapters/store/schema.ts";
-import { SessionStore } from "../adapters/store/sessions.ts";
+import type { Store } from "../adapters/store/store.ts";
 import { decryptModelKey, encryptModelKey, keyFingerprint } from "../core/model-keys.ts";
 
 export interface RotationResult {
@@ -20,48 +18,31 @@ export interface RotationResult {
  * ciphertext, so a key replaced meanwhile on the dashboard is left alone. Idempotent.
  */
 export async function rotateModelKeys(
-  db: Kysely<Database>,
+  store: Store,
   current: Buffer,
   previous: Buffer[],
 ): Promise<RotationResult> {
   const currentVersion = keyFingerprint(current);
   const result: RotationResult = { reEncrypted: [], current: [], unreadable: [], sessionsEnded: 0 };
-  const rows = await db
-    .selectFrom("installations")
-    .select(["id", "model_key_ciphertext", "model_key_version"])
-    .where("model_key_ciphertext", "is not", null)
-    .orderBy("id")
-    .execute();
-  for (const row of rows) {
-    if (!row.model_key_ciphertext || !row.model_key_version) continue;
-    if (row.model_key_version === currentVersion) {
+  for (const row of await store.listModelKeys()) {
+    if (row.version === currentVersion) {
       result.current.push(row.id);
       continue;
     }
     let plaintext: string;
     try {
-      plaintext = decryptModelKey(
-        { ciphertext: row.model_key_ciphertext, version: row.model_key_version },
-        row.id,
-        [current, ...previous],
-      );
+      plaintext = decryptModelKey({ ciphertext: row.ciphertext, version: row.version }, row.id, [
+        current,
+        ...previous,
+      ]);
     } catch {
       result.unreadable.push(row.id);
       continue;
     }
     const sealed = encryptModelKey(plaintext, row.id, current);
-    const updated = await db
-      .updateTable("installations")
-      .set({
-        model_key_ciphertext: sealed.ciphertext,
-        model_key_version: sealed.version,
-        model_key_hint: sealed.hint,
-      })
-      .where("id", "=", row.id)
-      .where("model_key_ciphertext", "=", row.model_key_ciphertext)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) result.reEncrypted.push(row.id);
+    if (await store.replaceModelKey(row.id, row.ciphertext, sealed))
+      result.reEncrypted.push(row.id);
   }
-  result.sessionsEnded = await new SessionStore(db, [current]).deleteSealedWithOtherKeys(current);
+  result.sessionsEnded = await store.sessions([current]).deleteSealedWithOtherKeys(current);
   return result;
 }

@@ -1,9 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
-import type { Kysely } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { Database } from "../adapters/store/schema.ts";
+import type { Store } from "../adapters/store/store.ts";
 
 export interface JobObservation {
   queue: string;
@@ -24,8 +23,8 @@ export class Metrics {
   readonly jobs: Counter<"queue" | "name" | "outcome">;
   readonly jobDuration: Histogram<"queue" | "name" | "outcome">;
 
-  constructor(options: { db: Kysely<Database>; queues: Queue[]; defaultMetrics?: boolean }) {
-    const { db, queues } = options;
+  constructor(options: { store: Store; queues: Queue[]; defaultMetrics?: boolean }) {
+    const { store, queues } = options;
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: "practical_process_" });
@@ -89,39 +88,21 @@ export class Metrics {
       labelNames: ["stage"],
       registers,
       async collect() {
-        const rows = await db
-          .selectFrom("features")
-          .select((eb) => ["stage", eb.fn.countAll<number>().as("n")])
-          .groupBy("stage")
-          .execute();
+        const rows = await store.countFeaturesByStage();
         this.reset();
-        for (const row of rows) this.set({ stage: row.stage }, Number(row.n));
+        for (const row of rows) this.set({ stage: row.stage }, row.count);
       },
     });
 
     // Totals of every recorded model call, read from agent_runs: they only grow (until the
     // retention sweep removes an uninstalled installation's runs), so they are counters.
-    let usage: Promise<UsageRow[]> | null = null;
+    let usage: ReturnType<Store["usageByAgentAndModel"]> | null = null;
     const readUsage = () => {
-      usage ??= db
-        .selectFrom("agent_runs")
-        .select((eb) => [
-          "agent",
-          "model",
-          eb.fn.sum<number>("input_tokens").as("input"),
-          eb.fn.sum<number>("output_tokens").as("output"),
-          eb.fn.sum<number>("cache_read_tokens").as("cache_read"),
-          eb.fn.sum<number>("cache_write_tokens").as("cache_write"),
-          eb.fn.sum<number>("cost_usd").as("cost"),
-          eb.fn.countAll<number>().as("calls"),
-        ])
-        .groupBy(["agent", "model"])
-        .execute()
-        .finally(() => {
-          setTimeout(() => {
-            usage = null;
-          }, 0);
-        });
+      usage ??= store.usageByAgentAndModel().finally(() => {
+        setTimeout(() => {
+          usage = null;
+        }, 0);
+      });
       return usage;
     };
     new Counter({
@@ -230,17 +211,6 @@ export class Metrics {
         .end("Metrics are unavailable: the database or Redis did not answer.\n");
     }
   }
-}
-
-interface UsageRow {
-  agent: string;
-  model: string;
-  input: number | null;
-  output: number | null;
-  cache_read: number | null;
-  cache_write: number | null;
-  cost: number | null;
-  calls: number;
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

@@ -1,43 +1,20 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../adapters/store/schema.ts";
-import { SessionStore } from "../adapters/store/sessions.ts";
+import type { Store } from "../adapters/store/store.ts";
 import type { Logger } from "../log.ts";
 
 /**
- * Deletes what an uninstalled installation left once `retentionDays` have passed: its features
- * (with their conversation, artifacts, approvals, runs and audit trail) and then its row.
+ * Runs the retention purge (what an uninstalled installation left, once `retentionDays` have
+ * passed) and drops expired dashboard sessions, now and then hourly.
  */
-export async function purgeUninstalled(
-  db: Kysely<Database>,
-  retentionDays: number,
-): Promise<number[]> {
-  return db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom("installations")
-      .select("id")
-      .where("deleted_at", "is not", null)
-      .where("deleted_at", "<", sql<Date>`now() - make_interval(days => ${retentionDays})`)
-      .execute();
-    const ids = due.map((r) => r.id);
-    if (ids.length === 0) return [];
-    await trx.deleteFrom("agent_runs").where("installation_id", "in", ids).execute();
-    await trx.deleteFrom("features").where("installation_id", "in", ids).execute();
-    await trx.deleteFrom("installations").where("id", "in", ids).execute();
-    return ids;
-  });
-}
-
-/** Runs the retention purge and drops expired dashboard sessions, now and then hourly. */
 export function startRetentionSweep(options: {
-  db: Kysely<Database>;
+  store: Store;
   retentionDays: number;
   log: Logger;
   everyMs?: number;
 }): { stop(): void } {
-  const sessions = new SessionStore(options.db, []);
+  const sessions = options.store.sessions([]);
   const run = async () => {
     try {
-      const purged = await purgeUninstalled(options.db, options.retentionDays);
+      const purged = await options.store.purgeUninstalled(options.retentionDays);
       if (purged.length) {
         options.log.info({ installations: purged }, "retention: uninstalled installations purged");
       }

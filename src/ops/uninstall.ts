@@ -1,7 +1,6 @@
-import { type Kysely, sql } from "kysely";
-import type { Database } from "../adapters/store/schema.ts";
+import type { Store } from "../adapters/store/store.ts";
 import { featureJobPrefix } from "../app/job-ids.ts";
-import { TERMINAL_STAGES } from "../core/feature.ts";
+import { transition } from "../core/pipeline.ts";
 import type { Logger } from "../log.ts";
 import type { JobQueue } from "../ports/queue.ts";
 
@@ -12,62 +11,32 @@ import type { JobQueue } from "../ports/queue.ts";
  * its feature cancelled. Everything else stays until the retention sweep.
  */
 export async function uninstallInstallation(
-  deps: { db: Kysely<Database>; queue?: JobQueue | undefined; log: Logger },
+  deps: { store: Store; queue?: JobQueue | undefined; log: Logger },
   installationId: number,
 ): Promise<{ cancelled: number[]; removedJobs: number }> {
-  const cancelled = await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable("installations")
-      .set({
-        deleted_at: sql<Date>`now()`,
-        model_key_ciphertext: null,
-        model_key_version: null,
-        model_key_hint: null,
-      })
-      .where("id", "=", installationId)
-      .execute();
-    const features = await trx
-      .selectFrom("features")
-      .select(["id", "stage"])
-      .where("installation_id", "=", installationId)
-      .where("stage", "not in", [...TERMINAL_STAGES])
-      .forUpdate()
-      .execute();
-    if (features.length > 0) {
-      const ids = features.map((f) => f.id);
-      await trx
-        .updateTable("features")
-        .set({
-          stage: "cancelled",
-          version: sql<number>`version + 1`,
-          checkpoint: null,
-          updated_at: sql<Date>`now()`,
-          stage_entered_at: sql<Date>`now()`,
-        })
-        .where("id", "in", ids)
-        .execute();
-      await trx
-        .insertInto("feature_events")
-        .values(
-          features.map((f) => ({
-            feature_id: f.id,
-            actor: "github",
-            event: "installation_deleted",
-            from_stage: f.stage,
-            to_stage: "cancelled",
-            detail: JSON.stringify({ reason: "the app was uninstalled" }),
-          })),
-        )
-        .execute();
-      for (const id of ids) {
-        await trx
-          .deleteFrom("outbox")
-          .where("enqueued_at", "is", null)
-          .where("job_id", "like", `${featureJobPrefix(id)}%`)
-          .execute();
-      }
+  const cancelled = await deps.store.transaction(async (tx) => {
+    await tx.markUninstalled(installationId);
+    const ids: number[] = [];
+    for (const feature of await tx.lockUnfinishedFeatures(installationId)) {
+      // The pipeline's own cancel. There is no comment to answer (the uninstall was not said in
+      // one) and the app can no longer reach the repository, so of its effects only the
+      // cancelling of jobs is carried out, below, and no outbox intent is written.
+      const result = transition(feature, {
+        type: "command",
+        command: { name: "cancel", argument: "uninstalled" },
+        actor: { login: "github", permission: "admin" },
+        commentId: 0,
+      });
+      if (result.feature === feature) continue;
+      await tx.saveFeature(result.feature, feature.version, feature.stage, {
+        actor: "github",
+        event: "installation_deleted",
+        detail: { reason: "the app was uninstalled" },
+      });
+      await tx.dropPendingOutbox(featureJobPrefix(feature.id));
+      if (result.effects.some((e) => e.type === "cancel_jobs")) ids.push(feature.id);
     }
-    return features.map((f) => f.id);
+    return ids;
   });
 
   let removedJobs = 0;

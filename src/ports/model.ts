@@ -3,20 +3,14 @@ import type {
   MessageCreateParamsNonStreaming,
   StopReason,
 } from "@anthropic-ai/sdk/resources/messages";
+import type { Usage } from "../core/cost.ts";
 
 export type ModelRequest = Omit<MessageCreateParamsNonStreaming, "stream">;
-
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-}
 
 export interface ModelReply {
   content: ContentBlock[];
   stopReason: StopReason | null;
-  usage: TokenUsage;
+  usage: Usage;
   model: string;
 }
 

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sql } from "kysely";
 import type { ApplicationFunction, Probot } from "probot";
 import { onCheckRunRequestedAction } from "../handlers/check-run-requested-action.ts";
 import { onCheckRunRerequested } from "../handlers/check-run-rerequested.ts";
@@ -72,7 +71,7 @@ async function readinessProblems(deps: AppDeps): Promise<string[]> {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000)),
     ]);
   const [postgres, redis] = await Promise.allSettled([
-    within(sql`select 1`.execute(deps.store.db)),
+    within(deps.store.ping()),
     within(deps.queue.ping()),
   ]);
   const problems: string[] = [];

@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptModelKey, encryptModelKey, keyFingerprint } from "../../src/core/model-keys.ts";
-import { purgeUninstalled } from "../../src/ops/retention.ts";
 import { projectPath } from "../../src/project-root.ts";
 import { checkModelKey } from "../../src/web/dashboard/model-key.ts";
 import { waitFor } from "../../testkit/services.ts";
@@ -285,7 +284,7 @@ describe("uninstalling", () => {
     );
 
     // Within the retention period nothing else is deleted…
-    expect(await purgeUninstalled(h.db.db, 30)).toEqual([]);
+    expect(await h.db.store.purgeUninstalled(30)).toEqual([]);
     expect(await h.db.store.listMessages(seeded.healthId)).toHaveLength(3);
     // …after it, everything is.
     await h.db.db
@@ -293,7 +292,7 @@ describe("uninstalling", () => {
       .set({ deleted_at: new Date(Date.now() - 31 * 24 * 3600_000) })
       .where("id", "=", INSTALLATION_ID)
       .execute();
-    expect(await purgeUninstalled(h.db.db, 30)).toEqual([INSTALLATION_ID]);
+    expect(await h.db.store.purgeUninstalled(30)).toEqual([INSTALLATION_ID]);
     expect(await h.db.store.findFeature(seeded.healthId)).toBeNull();
     expect(await h.db.store.listMessages(seeded.healthId)).toHaveLength(0);
     const runs = await h.db.db.selectFrom("agent_runs").select("id").execute();

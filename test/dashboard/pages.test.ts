@@ -274,7 +274,7 @@ describe("signed in", () => {
   });
 
   it("a workers-only process serves its metrics on a port of its own", async () => {
-    const metrics = new Metrics({ db: h.db.db, queues: [], defaultMetrics: false });
+    const metrics = new Metrics({ store: h.db.store, queues: [], defaultMetrics: false });
     metrics.observeJob({ queue: "pipeline", name: "agent", outcome: "completed", seconds: 1.5 });
     const server = await metrics.listen(0, "127.0.0.1", "a-token-of-sixteen-chars");
     try {

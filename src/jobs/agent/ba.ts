@@ -4,7 +4,7 @@ import { describeStage } from "../../core/pipeline.ts";
 import { fitComment, renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { replyMarker } from "../effects.ts";
-import { type AgentJob, conversationText } from "./context.ts";
+import { type AgentJob, conversationText, readArtifacts } from "./context.ts";
 
 /** The BA agent's reply in the issue; while drafting, it may write the brief. */
 export async function baReply({
@@ -17,7 +17,7 @@ export async function baReply({
 }: AgentJob): Promise<void> {
   const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
   const marker = replyMarker(feature.id, key);
-  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const artifacts = await readArtifacts(deps.store, feature.id);
   const drafting = feature.stage === "drafting";
   const { output } = await run<BaOutput>({
     mode: drafting ? "clarify" : "answer",

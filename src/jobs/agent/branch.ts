@@ -1,14 +1,14 @@
 // The feature branch and its pull request: one commit per stage, one draft PR found again by
 // its head branch, its body rebuilt from the database after every commit.
 
-import type { FeatureRecord } from "../../adapters/store/store.ts";
+import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
 import type { FileChange } from "../../ports/github.ts";
 import type { RepoConfig } from "../../repo-config.ts";
 import { renderMarkdown } from "../../views.ts";
 import type { JobDeps } from "../deps.ts";
-import type { AgentJob } from "./context.ts";
+import { type AgentJob, readArtifacts } from "./context.ts";
 
 /** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
 export function branchOf(feature: FeatureRecord, config: RepoConfig): string {
@@ -77,7 +77,7 @@ async function pullRequestTitle(job: AgentJob): Promise<string> {
   const { deps, feature } = job;
   const [kept] = await deps.store.stepArtifacts(feature.id, "title");
   if (kept) return kept.content;
-  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const artifacts = await readArtifacts(deps.store, feature.id);
   const { output } = await job.run<TitleOutput>(
     { brief: artifacts.brief?.content ?? feature.issueTitle },
     "title",
@@ -108,7 +108,7 @@ export async function pullRequestBody(
   config: RepoConfig,
 ): Promise<string> {
   const [artifacts, approvals] = await Promise.all([
-    deps.store.latestArtifacts(feature.id),
+    readArtifacts(deps.store, feature.id),
     deps.store.listApprovals(feature.id),
   ]);
   const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branchOf(feature, config)}/`;

@@ -1,4 +1,6 @@
-import type { FeatureRecord } from "../../adapters/store/store.ts";
+import type { LatestArtifacts } from "../../adapters/store/artifacts.ts";
+import type { FeatureRecord } from "../../adapters/store/features.ts";
+import type { Store } from "../../adapters/store/store.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { modelSetting } from "../../agents/registry.ts";
 import { type AgentCall, runAgent } from "../../agents/run-agent.ts";
@@ -108,6 +110,22 @@ function baseContext(feature: FeatureRecord, repoContext: RepoContext, messages:
     extraInstructions: repoContext.config.instructions ?? "",
     stage: feature.stage,
   };
+}
+
+/**
+ * The newest artifact of each stage as the agents read it: a stage whose step wrote several
+ * files (the contract tests) reads as all of them, each under its path.
+ */
+export async function readArtifacts(store: Store, featureId: number): Promise<LatestArtifacts> {
+  const latest = await store.latestArtifacts(featureId);
+  for (const artifact of Object.values(latest)) {
+    if (artifact.files.length > 1) {
+      artifact.content = artifact.files
+        .map((f) => `### ${f.path}\n\n\`\`\`\`\n${f.content}\n\`\`\`\``)
+        .join("\n\n");
+    }
+  }
+  return latest;
 }
 
 /** The newest messages first, so a thread of a thousand comments stays within bounds. */

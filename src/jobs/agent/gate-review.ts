@@ -1,10 +1,10 @@
 import type { AlignmentOutput } from "../../agents/schemas.ts";
 import { advance } from "../../app/advance.ts";
-import { type AgentJob, conversationText } from "./context.ts";
+import { type AgentJob, conversationText, readArtifacts } from "./context.ts";
 
 /** The alignment reviewer's APPROVE/REVISE recommendation at a gate; humans decide. */
 export async function gateReview({ deps, feature, data, messages, run }: AgentJob): Promise<void> {
-  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const artifacts = await readArtifacts(deps.store, feature.id);
   const gate = data.gate ?? "brief";
   const { output, runId } = await run<AlignmentOutput>({
     gate,

@@ -10,7 +10,7 @@ import { renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { REVIEWS } from "../intents.ts";
 import { branchOf, type CodeChanges, codeChanges, commitStep } from "./branch.ts";
-import type { AgentJob } from "./context.ts";
+import { type AgentJob, readArtifacts } from "./context.ts";
 import { pathPolicy } from "./stage.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
@@ -20,7 +20,7 @@ export async function implement(job: AgentJob): Promise<void> {
   if (!saved) {
     // The branch as it is now: the implementer reads (and so builds on) anyone's pushes.
     const snapshot = await deps.github.snapshot(repo, branchOf(feature, repoContext.config));
-    const artifacts = await deps.store.latestArtifacts(feature.id);
+    const artifacts = await readArtifacts(deps.store, feature.id);
     const findings = data.fix ? await readFindings(job, repo, data.fix) : "";
     const result = await runImplementer(deps, {
       call: job.call({

@@ -1,4 +1,4 @@
-import type { FeatureRecord } from "../../adapters/store/store.ts";
+import type { FeatureRecord } from "../../adapters/store/features.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "../../repo-config.ts";
 import type { JobDeps } from "../deps.ts";

@@ -9,7 +9,7 @@ import type { FileChange } from "../../ports/github.ts";
 import type { RepoConfig } from "../../repo-config.ts";
 import { contentHash } from "../deps.ts";
 import { commitStep, docsFolder } from "./branch.ts";
-import type { AgentJob } from "./context.ts";
+import { type AgentJob, readArtifacts } from "./context.ts";
 
 type StageAgent = "spec" | "plan" | "tests";
 
@@ -70,7 +70,7 @@ interface Produced {
 
 async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
   const { deps, feature, repoContext } = job;
-  const artifacts = await deps.store.latestArtifacts(feature.id);
+  const artifacts = await readArtifacts(deps.store, feature.id);
   const docs = docsFolder(feature, repoContext.config);
   const brief = artifacts.brief?.content ?? "";
   const repoFiles = listing(

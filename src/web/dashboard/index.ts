@@ -3,8 +3,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Queue } from "bullmq";
 import cookieParser from "cookie-parser";
 import express, { type Request, type Response } from "express";
-import { dashboardQueries } from "../../adapters/store/dashboard-queries.ts";
-import { SessionStore } from "../../adapters/store/sessions.ts";
 import type { Store } from "../../adapters/store/store.ts";
 import type { Config } from "../../config/env.ts";
 import { cookieSecret } from "../../core/sealed.ts";
@@ -44,9 +42,9 @@ export interface Dashboard {
 
 export function createDashboard(options: DashboardOptions): Dashboard {
   const { config, log, store, metrics } = options;
-  const queries = dashboardQueries(store.db);
+  const queries = store.dashboard;
   const keys = [config.encryptionKey, ...config.previousEncryptionKeys];
-  const sessions = new SessionStore(store.db, keys);
+  const sessions = store.sessions(keys);
   const signIn =
     config.githubClientId && config.githubClientSecret
       ? new GitHubSignIn({

@@ -7,6 +7,7 @@ import type {
   FeaturesTable,
   MessagesTable,
 } from "../../adapters/store/schema.ts";
+import { addUsage, cacheShare, type Usage, ZERO_USAGE } from "../../core/cost.ts";
 import { STAGES, TERMINAL_STAGES, WORKING_STAGES } from "../../core/feature.ts";
 
 type Feature = Selectable<FeaturesTable>;
@@ -101,16 +102,18 @@ export function conversation(messages: Selectable<MessagesTable>[]) {
 
 export function agentRuns(runs: Selectable<AgentRunsTable>[]) {
   const rows = runs.map((r) => {
-    const prompt = r.input_tokens + r.cache_read_tokens + r.cache_write_tokens;
-    return {
-      at: r.created_at,
-      agent: r.agent.replace(/_/g, " "),
-      model: r.model,
+    const usage: Usage = {
       inputTokens: r.input_tokens,
       outputTokens: r.output_tokens,
       cacheReadTokens: r.cache_read_tokens,
       cacheWriteTokens: r.cache_write_tokens,
-      cacheShare: prompt > 0 ? r.cache_read_tokens / prompt : 0,
+    };
+    return {
+      at: r.created_at,
+      agent: r.agent.replace(/_/g, " "),
+      model: r.model,
+      ...usage,
+      cacheShare: cacheShare(usage),
       costUsd: Number(r.cost_usd),
       durationMs: r.duration_ms,
       outcome: r.outcome,
@@ -119,31 +122,15 @@ export function agentRuns(runs: Selectable<AgentRunsTable>[]) {
       error: r.error ?? "",
     };
   });
-  const totals = rows.reduce(
-    (t, r) => ({
-      inputTokens: t.inputTokens + r.inputTokens,
-      outputTokens: t.outputTokens + r.outputTokens,
-      cacheReadTokens: t.cacheReadTokens + r.cacheReadTokens,
-      cacheWriteTokens: t.cacheWriteTokens + r.cacheWriteTokens,
-      costUsd: t.costUsd + r.costUsd,
-      durationMs: t.durationMs + r.durationMs,
-    }),
-    {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      costUsd: 0,
-      durationMs: 0,
-    },
-  );
-  const prompt = totals.inputTokens + totals.cacheReadTokens + totals.cacheWriteTokens;
+  const usage = rows.reduce<Usage>(addUsage, ZERO_USAGE);
   return {
     rows,
     totals: {
-      ...totals,
+      ...usage,
+      costUsd: rows.reduce((sum, r) => sum + r.costUsd, 0),
+      durationMs: rows.reduce((sum, r) => sum + r.durationMs, 0),
       calls: rows.length,
-      cacheShare: prompt ? totals.cacheReadTokens / prompt : 0,
+      cacheShare: cacheShare(usage),
     },
   };
 }

@@ -1,7 +1,7 @@
 // Driving a feature through its journey, as people on GitHub would: open a labelled issue,
 // answer the BA, approve each gate. The model fake is scripted by scriptDemoFeature.
 
-import type { FeatureRecord } from "../../../src/adapters/store/store.ts";
+import type { FeatureRecord } from "../../../src/adapters/store/features.ts";
 import type { Stage } from "../../../src/core/feature.ts";
 import { DEMO_ANSWER, DEMO_ISSUE } from "../../../testkit/demo-feature.ts";
 import { waitFor } from "../../../testkit/services.ts";
