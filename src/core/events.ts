@@ -25,6 +25,8 @@ export type PipelineEvent =
   | { type: "fix_findings"; actor: Actor; checkRunId: number }
   /** A check run's "Re-run review" button, or GitHub's own re-run of one of the app's check runs. */
   /** `source` names the button pressed (`check-run-<id>` or `check-suite-<id>`), for reply keys. */
+  /** The app was uninstalled: unfinished work stops, and nothing is said (GitHub is out of reach). */
+  | { type: "uninstalled" }
   | { type: "rerun_reviews"; actor: Actor; source: string }
   | { type: "pr_merged"; actor: Actor }
   | { type: "pr_closed"; actor: Actor }

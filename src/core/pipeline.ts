@@ -278,6 +278,8 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
       return onPrClosed(feature);
     case "stuck":
       return onStuck(feature, event.minutes);
+    case "uninstalled":
+      return onUninstalled(feature);
     default: {
       // Unknown event at run time (a newer producer, a corrupt outbox row): ignore it.
       const ignored: never = event;
@@ -903,6 +905,11 @@ function onPrClosed(f: Feature): TransitionResult<Feature> {
     { type: "sync_status" },
     reply("abandoned", `v${f.version}-abandoned`, { stage: f.stage }),
   ]);
+}
+
+function onUninstalled(f: Feature): TransitionResult<Feature> {
+  if (isTerminal(f.stage)) return same(f);
+  return result(f, { ...f, stage: "cancelled" }, [{ type: "cancel_jobs" }]);
 }
 
 function onStuck(f: Feature, minutes: number): TransitionResult<Feature> {

@@ -18,15 +18,7 @@ export async function uninstallInstallation(
     await tx.markUninstalled(installationId);
     const ids: number[] = [];
     for (const feature of await tx.lockUnfinishedFeatures(installationId)) {
-      // The pipeline's own cancel. There is no comment to answer (the uninstall was not said in
-      // one) and the app can no longer reach the repository, so of its effects only the
-      // cancelling of jobs is carried out, below, and no outbox intent is written.
-      const result = transition(feature, {
-        type: "command",
-        command: { name: "cancel", argument: "uninstalled" },
-        actor: { login: "github", permission: "admin" },
-        commentId: 0,
-      });
+      const result = transition(feature, { type: "uninstalled" });
       if (result.feature === feature) continue;
       await tx.saveFeature(result.feature, feature.version, feature.stage, {
         actor: "github",
@@ -34,7 +26,8 @@ export async function uninstallInstallation(
         detail: { reason: "the app was uninstalled" },
       });
       await tx.dropPendingOutbox(featureJobPrefix(feature.id));
-      if (result.effects.some((e) => e.type === "cancel_jobs")) ids.push(feature.id);
+      // Its only effect, cancel_jobs, is carried out below, after the commit.
+      ids.push(feature.id);
     }
     return ids;
   });

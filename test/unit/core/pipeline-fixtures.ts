@@ -128,6 +128,7 @@ export const VARIANTS: Record<string, PipelineEvent> = {
   pr_merged: { type: "pr_merged", actor: MAINTAINER },
   pr_closed: { type: "pr_closed", actor: MAINTAINER },
   stuck: { type: "stuck", minutes: 45 },
+  uninstalled: { type: "uninstalled" },
 };
 
 /** Every event kind; a new kind fails to compile here until it is listed (and tabled). */
@@ -146,6 +147,7 @@ export const EVENT_KINDS: Record<PipelineEventType, true> = {
   pr_merged: true,
   pr_closed: true,
   stuck: true,
+  uninstalled: true,
 };
 
 export { STAGES };

@@ -64,6 +64,7 @@ drafting         | rerun:read                | =                | reply:unauthor
 drafting         | pr_merged                 | done             | close_issue sync_status reply:done
 drafting         | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 drafting         | stuck                     | =                | -
+drafting         | uninstalled               | cancelled        | cancel_jobs
 
 spec_generating  | start:write               | =                | react:eyes reply:not_now
 spec_generating  | start:read                | =                | react:confused reply:unauthorized
@@ -117,6 +118,7 @@ spec_generating  | rerun:read                | =                | reply:unauthor
 spec_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 spec_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
+spec_generating  | uninstalled               | cancelled        | cancel_jobs
 
 spec_ready       | start:write               | =                | react:eyes reply:not_now
 spec_ready       | start:read                | =                | react:confused reply:unauthorized
@@ -170,6 +172,7 @@ spec_ready       | rerun:read                | =                | reply:unauthor
 spec_ready       | pr_merged                 | done             | close_issue sync_status reply:done
 spec_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_ready       | stuck                     | =                | -
+spec_ready       | uninstalled               | cancelled        | cancel_jobs
 
 plan_generating  | start:write               | =                | react:eyes reply:not_now
 plan_generating  | start:read                | =                | react:confused reply:unauthorized
@@ -223,6 +226,7 @@ plan_generating  | rerun:read                | =                | reply:unauthor
 plan_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 plan_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
+plan_generating  | uninstalled               | cancelled        | cancel_jobs
 
 plan_ready       | start:write               | =                | react:eyes reply:not_now
 plan_ready       | start:read                | =                | react:confused reply:unauthorized
@@ -276,6 +280,7 @@ plan_ready       | rerun:read                | =                | reply:unauthor
 plan_ready       | pr_merged                 | done             | close_issue sync_status reply:done
 plan_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_ready       | stuck                     | =                | -
+plan_ready       | uninstalled               | cancelled        | cancel_jobs
 
 tests_generating | start:write               | =                | react:eyes reply:not_now
 tests_generating | start:read                | =                | react:confused reply:unauthorized
@@ -329,6 +334,7 @@ tests_generating | rerun:read                | =                | reply:unauthor
 tests_generating | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 tests_generating | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_generating | stuck                     | failed           | cancel_jobs sync_status reply:failed
+tests_generating | uninstalled               | cancelled        | cancel_jobs
 
 tests_ready      | start:write               | =                | react:eyes reply:not_now
 tests_ready      | start:read                | =                | react:confused reply:unauthorized
@@ -382,6 +388,7 @@ tests_ready      | rerun:read                | =                | reply:unauthor
 tests_ready      | pr_merged                 | done             | close_issue sync_status reply:done
 tests_ready      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_ready      | stuck                     | =                | -
+tests_ready      | uninstalled               | cancelled        | cancel_jobs
 
 implementing     | start:write               | =                | react:eyes reply:not_now
 implementing     | start:read                | =                | react:confused reply:unauthorized
@@ -435,6 +442,7 @@ implementing     | rerun:read                | =                | reply:unauthor
 implementing     | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 implementing     | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 implementing     | stuck                     | failed           | cancel_jobs sync_status reply:failed
+implementing     | uninstalled               | cancelled        | cancel_jobs
 
 reviewing        | start:write               | =                | react:eyes reply:not_now
 reviewing        | start:read                | =                | react:confused reply:unauthorized
@@ -488,6 +496,7 @@ reviewing        | rerun:read                | =                | reply:unauthor
 reviewing        | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 reviewing        | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 reviewing        | stuck                     | failed           | cancel_jobs sync_status reply:failed
+reviewing        | uninstalled               | cancelled        | cancel_jobs
 
 fixing           | start:write               | =                | react:eyes reply:not_now
 fixing           | start:read                | =                | react:confused reply:unauthorized
@@ -541,6 +550,7 @@ fixing           | rerun:read                | =                | reply:unauthor
 fixing           | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
 fixing           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 fixing           | stuck                     | failed           | cancel_jobs sync_status reply:failed
+fixing           | uninstalled               | cancelled        | cancel_jobs
 
 awaiting_merge   | start:write               | =                | react:eyes reply:not_now
 awaiting_merge   | start:read                | =                | react:confused reply:unauthorized
@@ -594,6 +604,7 @@ awaiting_merge   | rerun:read                | =                | reply:unauthor
 awaiting_merge   | pr_merged                 | done             | close_issue sync_status reply:done
 awaiting_merge   | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 awaiting_merge   | stuck                     | =                | -
+awaiting_merge   | uninstalled               | cancelled        | cancel_jobs
 
 done             | start:write               | =                | react:eyes reply:not_now
 done             | start:read                | =                | react:confused reply:unauthorized
@@ -647,6 +658,7 @@ done             | rerun:read                | =                | -
 done             | pr_merged                 | =                | -
 done             | pr_closed                 | =                | -
 done             | stuck                     | =                | -
+done             | uninstalled               | =                | -
 
 failed           | start:write               | =                | react:eyes reply:not_now
 failed           | start:read                | =                | react:confused reply:unauthorized
@@ -700,6 +712,7 @@ failed           | rerun:read                | =                | reply:unauthor
 failed           | pr_merged                 | done             | close_issue sync_status reply:done
 failed           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 failed           | stuck                     | =                | -
+failed           | uninstalled               | cancelled        | cancel_jobs
 
 cancelled        | start:write               | drafting         | react:eyes run_agent:ba sync_status
 cancelled        | start:read                | =                | react:confused reply:unauthorized
@@ -753,6 +766,7 @@ cancelled        | rerun:read                | =                | -
 cancelled        | pr_merged                 | =                | -
 cancelled        | pr_closed                 | =                | -
 cancelled        | stuck                     | =                | -
+cancelled        | uninstalled               | =                | -
 
 abandoned        | start:write               | drafting         | react:eyes run_agent:ba sync_status
 abandoned        | start:read                | =                | react:confused reply:unauthorized
@@ -806,6 +820,7 @@ abandoned        | rerun:read                | =                | -
 abandoned        | pr_merged                 | =                | -
 abandoned        | pr_closed                 | =                | -
 abandoned        | stuck                     | =                | -
+abandoned        | uninstalled               | =                | -
 `;
 
 interface Row {
