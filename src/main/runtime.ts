@@ -106,6 +106,7 @@ export async function start(
         queue,
         appId: config.appId,
         permissions: new PermissionCache(),
+        githubFor: (app) => new OctokitGitHub(app),
         routes: [dashboard.handle],
       }),
     );
