@@ -2,6 +2,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { AGENTS } from "./core/feature.ts";
 import { EFFORTS, isModelId, MODEL_IDS, type ModelId, RETIRED_MODELS } from "./core/models.ts";
+import type { GitHubPort, RepoRef } from "./ports/github.ts";
 
 export const REPO_CONFIG_PATH = ".github/practical.yml";
 
@@ -81,4 +82,12 @@ export function parseRepoConfig(text: string | null): ParsedRepoConfig {
       return `\`${field}\`: ${issue.message}`;
     }),
   };
+}
+
+/** The repository's `.github/practical.yml` on its default branch; absent means defaults. */
+export async function readRepoConfig(
+  github: Pick<GitHubPort, "readFile">,
+  repo: RepoRef,
+): Promise<ParsedRepoConfig> {
+  return parseRepoConfig(await github.readFile(repo, REPO_CONFIG_PATH));
 }

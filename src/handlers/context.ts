@@ -4,13 +4,15 @@ import type { Store } from "../adapters/store/store.ts";
 import type { IssueTarget } from "../app/advance.ts";
 import type { Ingress, NewFeatureInfo } from "../app/ingest.ts";
 import type { Actor } from "../core/feature.ts";
-import { githubStatusOf } from "../errors.ts";
-import { type ParsedRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from "../repo-config.ts";
+import type { GitHubPort } from "../ports/github.ts";
+import type { ParsedRepoConfig } from "../repo-config.ts";
 
 /** What every handler may use. */
 export interface HandlerDeps extends Ingress {
   store: Store;
   permissions: PermissionCache;
+  /** Reads the repository's config; handlers only record and enqueue, so nothing more. */
+  github: Pick<GitHubPort, "readFile">;
 }
 
 type AnyContext = Context<
@@ -42,25 +44,6 @@ export async function actorOf(
   if (!needsPermission) return { login, permission: "read" };
   const { owner, repo } = repoOf(context);
   return { login, permission: await deps.permissions.get(context.octokit, owner, repo, login) };
-}
-
-/** `.github/practical.yml` from the default branch; absent means defaults. */
-export async function readRepoConfig(context: AnyContext): Promise<ParsedRepoConfig> {
-  const { owner, repo } = repoOf(context);
-  try {
-    const { data } = await context.octokit.rest.repos.getContent({
-      owner,
-      repo,
-      path: REPO_CONFIG_PATH,
-    });
-    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
-      return parseRepoConfig(null);
-    }
-    return parseRepoConfig(Buffer.from(data.content, "base64").toString("utf8"));
-  } catch (error) {
-    if (githubStatusOf(error) === 404) return parseRepoConfig(null);
-    throw error;
-  }
 }
 
 export function newFeatureInfo(

@@ -4,13 +4,8 @@ import { ingest } from "../app/ingest.ts";
 import { parseCommands } from "../core/commands.ts";
 import type { Effect } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
-import {
-  actorOf,
-  type HandlerDeps,
-  issueTarget,
-  newFeatureInfo,
-  readRepoConfig,
-} from "./context.ts";
+import { readRepoConfig } from "../repo-config.ts";
+import { actorOf, type HandlerDeps, issueTarget, newFeatureInfo } from "./context.ts";
 
 /**
  * A new human comment: the first command in it, or else conversation for the BA agent.
@@ -70,7 +65,7 @@ export function onIssueCommentCreated(deps: HandlerDeps) {
     ];
 
     if (command.name === "build" && !isPullRequest) {
-      const repoConfig = await readRepoConfig(context);
+      const repoConfig = await readRepoConfig(deps.github, target);
       await ingest(deps, {
         delivery,
         target,

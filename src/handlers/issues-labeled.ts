@@ -1,7 +1,8 @@
 import type { Context } from "probot";
 import { ingest } from "../app/ingest.ts";
 import { APPROVE_LABEL } from "../core/pipeline.ts";
-import { type HandlerDeps, issueTarget, readRepoConfig } from "./context.ts";
+import { readRepoConfig } from "../repo-config.ts";
+import { type HandlerDeps, issueTarget } from "./context.ts";
 import { startFromLabel } from "./issues-opened.ts";
 
 /** The trigger label starts a feature; the approve label approves the current gate. */
@@ -28,7 +29,7 @@ export function onIssuesLabeled(deps: HandlerDeps) {
       return;
     }
 
-    const repoConfig = await readRepoConfig(context);
+    const repoConfig = await readRepoConfig(deps.github, target);
     if (label.name !== repoConfig.config.trigger_label) return;
     await startFromLabel(deps, context, repoConfig);
   };

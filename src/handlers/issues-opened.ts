@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { ingest } from "../app/ingest.ts";
-import type { ParsedRepoConfig } from "../repo-config.ts";
-import { type HandlerDeps, issueTarget, newFeatureInfo, readRepoConfig } from "./context.ts";
+import { type ParsedRepoConfig, readRepoConfig } from "../repo-config.ts";
+import { type HandlerDeps, issueTarget, newFeatureInfo } from "./context.ts";
 
 /** An issue opened with the trigger label starts a feature. */
 export function onIssuesOpened(deps: HandlerDeps) {
@@ -11,7 +11,7 @@ export function onIssuesOpened(deps: HandlerDeps) {
     const target = issueTarget(context, issue.number);
     const labels = (issue.labels ?? []).map((label) => label.name);
     if (!target || labels.length === 0) return;
-    const repoConfig = await readRepoConfig(context);
+    const repoConfig = await readRepoConfig(deps.github, target);
     if (!labels.includes(repoConfig.config.trigger_label)) return;
     await startFromLabel(deps, context, repoConfig);
   };

@@ -106,6 +106,7 @@ export async function start(
         queue,
         appId: config.appId,
         permissions: new PermissionCache(),
+        githubFor: (app) => new OctokitGitHub(app, config.appId),
         routes: [dashboard.handle],
       }),
     );
@@ -122,7 +123,15 @@ export async function start(
       baseURL: config.anthropicBaseUrl,
       timeoutMs: config.modelTimeoutMs,
     });
-    const deps = { config, log, store, queue, relay, model, github: new OctokitGitHub(probot) };
+    const deps = {
+      config,
+      log,
+      store,
+      queue,
+      relay,
+      model,
+      github: new OctokitGitHub(probot, config.appId),
+    };
     workers = startWorkers({
       redisUrl: config.redisUrl,
       prefix: config.queuePrefix,

@@ -13,9 +13,14 @@ import { onPullRequestClosed } from "../handlers/pull-request-closed.ts";
 import { onPullRequestReviewSubmitted } from "../handlers/pull-request-review-submitted.ts";
 import type { JobQueue } from "../ports/queue.ts";
 
-export interface AppDeps extends HandlerDeps {
+export interface AppDeps extends Omit<HandlerDeps, "github"> {
   queue: JobQueue;
   appId: number;
+  /**
+   * The handlers' GitHub port, over the Probot instance that receives the webhooks: it shares
+   * that instance's installation tokens with the webhook contexts.
+   */
+  githubFor: (app: Probot) => HandlerDeps["github"];
   /** Extra HTTP routes (the dashboard), tried after health checks. */
   routes?: ((req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>)[];
 }
@@ -23,6 +28,7 @@ export interface AppDeps extends HandlerDeps {
 /** Registers the webhook handlers and HTTP routes. Handlers only record and enqueue. */
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
+    const handlerDeps = { ...deps, github: deps.githubFor(app) };
     // One structured line per verified delivery, carrying its id.
     app.onAny((event) => {
       const payload = event.payload as { action?: string; installation?: { id?: number } };
@@ -36,16 +42,16 @@ export function createApp(deps: AppDeps): ApplicationFunction {
         "webhook received",
       );
     });
-    app.on("issues.opened", onIssuesOpened(deps));
-    app.on("issues.labeled", onIssuesLabeled(deps));
-    app.on("issue_comment.created", onIssueCommentCreated(deps));
-    app.on("pull_request.closed", onPullRequestClosed(deps));
-    app.on("pull_request_review.submitted", onPullRequestReviewSubmitted(deps));
-    app.on("check_suite.completed", onCheckSuiteCompleted(deps));
-    app.on("check_run.requested_action", onCheckRunRequestedAction(deps));
-    app.on("check_run.rerequested", onCheckRunRerequested(deps));
-    app.on("check_suite.rerequested", onCheckSuiteRerequested(deps));
-    app.on(["installation", "installation_repositories"], onInstallation(deps));
+    app.on("issues.opened", onIssuesOpened(handlerDeps));
+    app.on("issues.labeled", onIssuesLabeled(handlerDeps));
+    app.on("issue_comment.created", onIssueCommentCreated(handlerDeps));
+    app.on("pull_request.closed", onPullRequestClosed(handlerDeps));
+    app.on("pull_request_review.submitted", onPullRequestReviewSubmitted(handlerDeps));
+    app.on("check_suite.completed", onCheckSuiteCompleted(handlerDeps));
+    app.on("check_run.requested_action", onCheckRunRequestedAction(handlerDeps));
+    app.on("check_run.rerequested", onCheckRunRerequested(handlerDeps));
+    app.on("check_suite.rerequested", onCheckSuiteRerequested(handlerDeps));
+    app.on(["installation", "installation_repositories"], onInstallation(handlerDeps));
 
     addHandler(async (req, res) => {
       const path = (req.url ?? "/").split("?")[0];

@@ -52,7 +52,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
   beforeAll(async () => {
     fake = await startGitHubFake({ slug: "build-practical", validateResponses: true });
     fake.addInstallation({ id: INSTALLATION, account: OWNER, accountType: "Organization" });
-    github = new OctokitGitHub(newProbot(fake));
+    github = new OctokitGitHub(newProbot(fake), fake.appId);
   });
 
   afterEach(() => {
@@ -323,7 +323,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
           }
         });
       });
-      const racing = new OctokitGitHub(newProbot(fake, RacingOctokit));
+      const racing = new OctokitGitHub(newProbot(fake, RacingOctokit), fake.appId);
 
       const result = await racing.commitFiles(
         repo,
@@ -369,7 +369,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
           }
         });
       });
-      const racing = new OctokitGitHub(newProbot(fake, RacingOctokit));
+      const racing = new OctokitGitHub(newProbot(fake, RacingOctokit), fake.appId);
 
       await expect(
         racing.commitFiles(
@@ -560,6 +560,29 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
     });
   });
 
+  describe("ensureComment", () => {
+    it("takes a marker only from the app's own comments, never from a stranger's", async () => {
+      const repo = newRepo();
+      fake.openIssue({ owner: OWNER, repo: repo.repo, author: "alice", title: "T", body: "B" });
+      const marker = "<!-- practical:status feature=1 -->";
+      fake.comment({
+        owner: OWNER,
+        repo: repo.repo,
+        number: 1,
+        author: "mallory",
+        body: `${marker}\nI am the status comment now`,
+      });
+      const ours = await github.ensureComment(repo, 1, marker, `${marker}\nStatus: drafting`);
+      const again = await github.ensureComment(repo, 1, marker, `${marker}\nStatus: spec`);
+      expect(again.id).toBe(ours.id);
+      const comments = fake.comments(OWNER, repo.repo, 1);
+      expect(comments.map((c) => [c.author, c.body.split("\n")[1]])).toEqual([
+        ["mallory", "I am the status comment now"],
+        ["build-practical[bot]", "Status: spec"],
+      ]);
+    });
+  });
+
   describe("ensureCheckRun", () => {
     function annotations(count: number): CheckAnnotation[] {
       return Array.from({ length: count }, (_, i) => ({
@@ -571,6 +594,26 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         message: `Finding number ${i + 1}`,
       }));
     }
+
+    it("cuts a summary and text over 65,535 UTF-8 bytes so GitHub accepts them", async () => {
+      const repo = newRepo();
+      const long = "セキュリティの指摘: 入力が検証されていません。\n".repeat(2_000); // ~130 kB
+      await github.ensureCheckRun(repo, {
+        headSha: repo.base,
+        name: "Build Practical / security",
+        externalId: "feature-12/round-1/security_review",
+        status: "completed",
+        conclusion: "failure",
+        title: "Findings",
+        summary: long,
+        text: long,
+        annotations: [],
+        actions: [],
+      });
+      const [run] = fake.checkRuns(OWNER, repo.repo, repo.base);
+      expect(Buffer.byteLength(run?.output.summary ?? "", "utf8")).toBeLessThanOrEqual(65_535);
+      expect(run?.output.text).toMatch(/truncated/);
+    });
 
     it("sends 120 annotations in requests of at most 50 to one check run, and stays one when called again", async () => {
       const repo = newRepo();

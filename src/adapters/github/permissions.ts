@@ -1,8 +1,6 @@
-import type { ProbotOctokit } from "probot";
 import type { Permission } from "../../core/feature.ts";
 import { githubStatusOf } from "../../errors.ts";
-
-type Octokit = InstanceType<typeof ProbotOctokit>;
+import type { Octokit } from "./client.ts";
 
 const TTL_MS = 60_000;
 

@@ -1,6 +1,6 @@
 import type { FeatureRecord } from "../../adapters/store/features.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
-import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "../../repo-config.ts";
+import { type RepoConfig, readRepoConfig } from "../../repo-config.ts";
 import type { JobDeps } from "../deps.ts";
 
 const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md"];
@@ -25,7 +25,7 @@ export async function loadRepoContext(deps: JobDeps, feature: FeatureRecord): Pr
     repo: feature.repoName,
   };
   const defaultBranch = await deps.github.getDefaultBranch(repo);
-  const config = parseRepoConfig(await deps.github.readFile(repo, REPO_CONFIG_PATH)).config;
+  const { config } = await readRepoConfig(deps.github, repo);
   const parts: string[] = [];
   for (const path of CONVENTION_FILES) {
     const text = await deps.github.readFile(repo, path);

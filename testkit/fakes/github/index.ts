@@ -16,13 +16,14 @@ import { appKeys } from "./auth.ts";
 import type { GitIdentity } from "./git.ts";
 import { handleGraphqlRequest } from "./graphql.ts";
 import type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
-import type { OrgRole } from "./oauth.ts";
+import { handleOAuthRequest } from "./oauth.ts";
+import type { OrgRole } from "./oauth-state.ts";
 import { registerCheckRoutes } from "./routes-checks.ts";
 import { codeload, registerGitRoutes } from "./routes-git.ts";
 import { registerIssueRoutes } from "./routes-issues.ts";
 import { registerPullRoutes } from "./routes-pulls.ts";
 import { registerUserRoutes } from "./routes-user.ts";
-import { FakeCore, handleRequest, RouteTable } from "./server.ts";
+import { type ExtraHandlers, FakeCore, handleRequest, RouteTable } from "./server.ts";
 import { Shapes, type Urls } from "./shapes.ts";
 import {
   type AnnotationRec,
@@ -39,7 +40,7 @@ import {
 import { type FakeWebhook, makeWebhook } from "./webhooks.ts";
 
 export type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
-export type { OrgRole } from "./oauth.ts";
+export type { OrgRole } from "./oauth-state.ts";
 export { validateWebhookPayload } from "./openapi.ts";
 export type { Permission, UserType } from "./state.ts";
 export { type DeliverOptions, deliver, type FakeWebhook, signWebhook } from "./webhooks.ts";
@@ -868,10 +869,11 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   registerPullRoutes(table);
   registerCheckRoutes(table);
   registerUserRoutes(table);
-  const extra = {
-    graphql: (ctx: { body: unknown; token: import("./state.ts").TokenRec }) =>
-      handleGraphqlRequest(core, ctx),
-    codeload: (path: string) => codeload(state, path),
+  const extra: ExtraHandlers = {
+    oauth: (method, url, headers, rawBody) =>
+      handleOAuthRequest(state, method, url, headers, rawBody),
+    graphql: (ctx) => handleGraphqlRequest(core, ctx),
+    codeload: (path) => codeload(state, path),
   };
   const server = createServer((req, res) => {
     handleRequest(core, table, extra, req, res).catch((error: unknown) => {

@@ -10,26 +10,11 @@
 // 10 minutes; user tokens after 8 hours (expiring user tokens, GitHub's default for apps).
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { type OAuthState, USER_TOKEN_TTL_S } from "./oauth-state.ts";
 import type { RouteResult } from "./server.ts";
 import type { FakeState, InstallationRec, Permission, RepoRec, UserRec } from "./state.ts";
 
-export type OrgRole = "admin" | "member";
-
-interface CodeRec {
-  login: string;
-  clientId: string;
-  redirectUri: string | null;
-  expiresAt: number;
-}
-
-export interface UserTokenRec {
-  token: string;
-  login: string;
-  expiresAt: number;
-}
-
 const CODE_TTL_MS = 10 * 60 * 1000;
-const TOKEN_TTL_S = 8 * 3600;
 const REFRESH_TTL_S = 184 * 24 * 3600;
 
 const RANK: Record<Permission, number> = {
@@ -40,51 +25,6 @@ const RANK: Record<Permission, number> = {
   maintain: 4,
   admin: 5,
 };
-
-/** Client credentials, callback URLs, codes, user tokens and organisation memberships. */
-export class OAuthState {
-  readonly clientId: string;
-  readonly clientSecret = randomBytes(20).toString("hex");
-  /** Registered callback URLs; empty accepts any redirect_uri (an unconfigured test app). */
-  readonly callbackUrls: string[] = [];
-  /** Who "is signed in to GitHub" in the browser; the consent page pre-fills it. */
-  browserUser: string | null = null;
-  readonly codes = new Map<string, CodeRec>();
-  readonly userTokens = new Map<string, UserTokenRec>();
-  /** org (lower-case) → login (lower-case) → role. */
-  readonly memberships = new Map<string, Map<string, OrgRole>>();
-
-  constructor(appId: number) {
-    this.clientId = `Iv1.${appId.toString(16).padStart(16, "0")}`;
-  }
-
-  setMembership(org: string, login: string, role: OrgRole | null): void {
-    const key = org.toLowerCase();
-    const members = this.memberships.get(key) ?? new Map<string, OrgRole>();
-    if (role === null) members.delete(login.toLowerCase());
-    else members.set(login.toLowerCase(), role);
-    this.memberships.set(key, members);
-  }
-
-  role(org: string, login: string): OrgRole | null {
-    return this.memberships.get(org.toLowerCase())?.get(login.toLowerCase()) ?? null;
-  }
-
-  issueToken(login: string, nowMs: number): UserTokenRec {
-    const record = {
-      token: `ghu_${randomBytes(18).toString("hex")}`,
-      login,
-      expiresAt: nowMs + TOKEN_TTL_S * 1000,
-    };
-    this.userTokens.set(record.token, record);
-    return record;
-  }
-
-  liveUserToken(token: string, nowMs: number): UserTokenRec | undefined {
-    const record = this.userTokens.get(token);
-    return record && record.expiresAt > nowMs ? record : undefined;
-  }
-}
 
 // ---- what a user may see ------------------------------------------------------------------------
 
@@ -309,7 +249,7 @@ ${hidden("client_id", clientId)}${hidden("redirect_uri", redirectUri)}${hidden("
     const token = oauth.issueToken(record.login, state.nowMs());
     const body = {
       access_token: token.token,
-      expires_in: TOKEN_TTL_S,
+      expires_in: USER_TOKEN_TTL_S,
       refresh_token: `ghr_${randomBytes(30).toString("hex")}`,
       refresh_token_expires_in: REFRESH_TTL_S,
       scope: "",

@@ -15,7 +15,6 @@ import {
   type RequestRecord,
   type Violation,
 } from "./ledger.ts";
-import { handleOAuthRequest } from "./oauth.ts";
 import {
   matchOperation,
   type OperationMatch,
@@ -273,7 +272,15 @@ function errorResult(error: unknown): RouteResult {
   return { status: 500, body: { message: `Fake GitHub internal error: ${message}` } };
 }
 
+/** The handlers outside the REST table, given by the caller (they build on this module). */
 export interface ExtraHandlers {
+  /** /login/oauth/*; null for a path it does not serve. */
+  oauth(
+    method: string,
+    url: URL,
+    headers: IncomingHttpHeaders,
+    rawBody: Buffer,
+  ): RouteResult | null;
   graphql(ctx: {
     body: unknown;
     headers: IncomingHttpHeaders;
@@ -305,7 +312,7 @@ export async function handleRequest(
   }
 
   if (url.pathname.startsWith("/login/oauth/")) {
-    const result = handleOAuthRequest(core.state, method, url, req.headers, rawBody) ?? {
+    const result = extra.oauth(method, url, req.headers, rawBody) ?? {
       status: 404,
       body: { message: "Not Found" },
     };

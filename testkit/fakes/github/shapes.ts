@@ -325,6 +325,8 @@ export class Shapes {
       author_association: this.state.authorAssociation(repo, comment.user),
       body: comment.body,
       reactions: this.reactionRollup(`${api}/reactions`, comment.reactions),
+      // The app whose installation token made the comment; null for people.
+      // https://docs.github.com/en/rest/issues/comments#list-issue-comments
       performed_via_github_app: comment.viaApp ? this.app(comment.viaApp) : null,
     };
   }

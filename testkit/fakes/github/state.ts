@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { forbidden, HttpError, notFound, unprocessable, validationFailed } from "./errors.ts";
 import { type FlatEntry, GitError, type GitIdentity, GitStore, isSha } from "./git.ts";
-import { OAuthState } from "./oauth.ts";
+import { OAuthState } from "./oauth-state.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 export type UserType = "User" | "Bot" | "Organization";

@@ -1,0 +1,78 @@
+import { githubStatusOf } from "../../errors.ts";
+import type { RepoRef, Snapshot } from "../../ports/github.ts";
+import type { Octokit } from "./client.ts";
+import { readTarball } from "./tarball.ts";
+
+// Reading a repository: one file, the default branch, a diff, the file list, a snapshot.
+
+export async function readFile(octokit: Octokit, repo: RepoRef, path: string, ref?: string) {
+  try {
+    const { data } = await octokit.rest.repos.getContent({
+      owner: repo.owner,
+      repo: repo.repo,
+      path,
+      ...(ref ? { ref } : {}),
+    });
+    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return null;
+    return Buffer.from(data.content, "base64").toString("utf8");
+  } catch (error) {
+    if (githubStatusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+export async function getDefaultBranch(octokit: Octokit, repo: RepoRef) {
+  const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo });
+  return data.default_branch;
+}
+
+/** GitHub lists at most 300 changed files in a comparison. */
+export async function diff(octokit: Octokit, repo: RepoRef, base: string, head: string) {
+  const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+    owner: repo.owner,
+    repo: repo.repo,
+    basehead: `${base}...${head}`,
+  });
+  return (data.files ?? []).map((f) => ({
+    path: f.filename,
+    status: f.status,
+    patch: f.patch ?? "",
+  }));
+}
+
+export async function listFiles(octokit: Octokit, repo: RepoRef, ref: string) {
+  const { data } = await octokit.rest.git.getTree({
+    owner: repo.owner,
+    repo: repo.repo,
+    tree_sha: ref,
+    recursive: "1",
+  });
+  return data.tree.flatMap((entry) => (entry.type === "blob" && entry.path ? [entry.path] : []));
+}
+
+export async function snapshot(octokit: Octokit, repo: RepoRef, ref: string): Promise<Snapshot> {
+  const { owner, repo: name } = repo;
+  // Resolve first, then download that very commit: the ref may move in between.
+  const sha = /^[0-9a-f]{40}$/i.test(ref) ? ref.toLowerCase() : await commitOf(octokit, repo, ref);
+  const { data } = await octokit.rest.repos.downloadTarballArchive({
+    owner,
+    repo: name,
+    ref: sha,
+  });
+  return { sha, files: await readTarball(Buffer.from(data as ArrayBuffer)) };
+}
+
+/** The commit sha `ref` (a branch, tag or sha) points at. */
+async function commitOf(octokit: Octokit, repo: RepoRef, ref: string): Promise<string> {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}", {
+    owner: repo.owner,
+    repo: repo.repo,
+    ref,
+    headers: { accept: "application/vnd.github.sha" },
+  });
+  const text =
+    typeof data === "string" ? data : Buffer.from(data as unknown as ArrayBuffer).toString();
+  const sha = text.trim();
+  if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`GitHub did not resolve ${ref} to a commit`);
+  return sha;
+}

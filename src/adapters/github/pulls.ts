@@ -1,0 +1,112 @@
+import type { PullRequestRef, PullRequestRequest, RepoRef } from "../../ports/github.ts";
+import type { Octokit } from "./client.ts";
+import { is422 } from "./errors.ts";
+
+// Pull requests: the feature's PR, its readiness and its reviews.
+
+export async function ensurePullRequest(
+  octokit: Octokit,
+  repo: RepoRef,
+  request: PullRequestRequest,
+): Promise<PullRequestRef> {
+  const { owner, repo: name } = repo;
+  const find = async () => {
+    const { data } = await octokit.rest.pulls.list({
+      owner,
+      repo: name,
+      state: "open",
+      head: `${owner}:${request.head}`,
+      per_page: 100,
+    });
+    return data.find((p) => p.base.ref === request.base) ?? data[0];
+  };
+  let existing = await find();
+  if (!existing) {
+    try {
+      const { data } = await createPullRequest(octokit, repo, request);
+      return { number: data.number, url: data.html_url, headSha: data.head.sha, created: true };
+    } catch (error) {
+      if (!is422(error, "a pull request already exists")) throw error;
+      existing = await find();
+      if (!existing) throw error;
+    }
+  }
+  if ((existing.body ?? "") === request.body) {
+    return {
+      number: existing.number,
+      url: existing.html_url,
+      headSha: existing.head.sha,
+      created: false,
+    };
+  }
+  const { data } = await octokit.rest.pulls.update({
+    owner,
+    repo: name,
+    pull_number: existing.number,
+    body: request.body,
+  });
+  return { number: data.number, url: data.html_url, headSha: data.head.sha, created: false };
+}
+
+/** A draft pull request; ready when the repository's plan has no drafts. */
+async function createPullRequest(octokit: Octokit, repo: RepoRef, request: PullRequestRequest) {
+  const create = (draft: boolean) =>
+    octokit.rest.pulls.create({
+      owner: repo.owner,
+      repo: repo.repo,
+      head: request.head,
+      base: request.base,
+      title: request.title,
+      body: request.body,
+      draft,
+    });
+  try {
+    return await create(true);
+  } catch (error) {
+    if (!is422(error, "draft pull requests are not supported")) throw error;
+    return create(false);
+  }
+}
+
+export async function markPullRequestReady(octokit: Octokit, repo: RepoRef, prNumber: number) {
+  const { data: pr } = await octokit.rest.pulls.get({
+    owner: repo.owner,
+    repo: repo.repo,
+    pull_number: prNumber,
+  });
+  if (!pr.draft) return;
+  await octokit.graphql(
+    "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { number } } }",
+    { id: pr.node_id },
+  );
+}
+
+export async function readReview(
+  octokit: Octokit,
+  repo: RepoRef,
+  prNumber: number,
+  reviewId: number,
+) {
+  const { owner, repo: name } = repo;
+  const { data: review } = await octokit.rest.pulls.getReview({
+    owner,
+    repo: name,
+    pull_number: prNumber,
+    review_id: reviewId,
+  });
+  const comments = await octokit.paginate(octokit.rest.pulls.listCommentsForReview, {
+    owner,
+    repo: name,
+    pull_number: prNumber,
+    review_id: reviewId,
+    per_page: 100,
+  });
+  return {
+    body: review.body ?? "",
+    comments: comments.map((c) => ({
+      path: c.path,
+      line: c.line ?? c.original_line ?? null,
+      body: c.body,
+    })),
+  };
+}
