@@ -1,4 +1,5 @@
 import { Probot, ProbotOctokit, run, Server } from "probot";
+import { OctokitAppWebhook } from "../adapters/github/app-webhook.ts";
 import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
 import { PermissionCache } from "../adapters/github/permissions.ts";
 import { refreshRejectedTokens } from "../adapters/github/token-refresh.ts";
@@ -6,6 +7,7 @@ import { AnthropicModel } from "../adapters/model/anthropic.ts";
 import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
 import { startWorkers } from "../adapters/queue/worker.ts";
 import { createDatabase } from "../adapters/store/database.ts";
+import { recordedDeliveryIds } from "../adapters/store/deliveries.ts";
 import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { OutboxRelay } from "../app/outbox-relay.ts";
@@ -14,6 +16,12 @@ import { ConfigurationError } from "../errors.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Metrics } from "../ops/metrics.ts";
+import {
+  deliveryRetentionDays,
+  REDELIVERY_JOB,
+  redeliverLostDeliveries,
+  scheduleRedelivery,
+} from "../ops/redelivery.ts";
 import { startRetentionSweep } from "../ops/retention.ts";
 import { createApp } from "../web/app.ts";
 import { createDashboard, type DashboardOptions } from "../web/dashboard/index.ts";
@@ -89,6 +97,8 @@ export async function start(
       Probot: Probot.defaults(probotOptions),
       host: config.host,
       port: config.port,
+      // On a laptop: Probot fetches the events from this smee.io channel (the app's webhook URL).
+      webhookProxy: env.WEBHOOK_PROXY_URL || undefined,
       log,
     });
     const dashboard = createDashboard({
@@ -123,13 +133,24 @@ export async function start(
       timeoutMs: config.modelTimeoutMs,
     });
     const deps = { config, log, store, queue, relay, model, github: new OctokitGitHub(probot) };
+    const processors = createJobProcessors(deps);
+    processors.maintenance[REDELIVERY_JOB] = () =>
+      redeliverLostDeliveries({
+        api: new OctokitAppWebhook(probot),
+        redis: queue.connection,
+        keyPrefix: config.queuePrefix,
+        recorded: (guids) => recordedDeliveryIds(db, guids),
+        retentionDays: deliveryRetentionDays(config.githubWebUrl),
+        log,
+        onRedelivered: (d) => metrics.deliveriesRedelivered.inc({ event: d.event }),
+      });
     workers = startWorkers({
       redisUrl: config.redisUrl,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
       lockDurationMs: config.workerLockMs,
       log,
-      processors: createJobProcessors(deps),
+      processors,
       onFinalFailure: (job, error) => onFinalFailure(deps, job, error),
       observe: metrics.observeJob,
     });
@@ -144,6 +165,7 @@ export async function start(
       { every: 60_000 },
       { name: "sweep" },
     );
+    await scheduleRedelivery(queue.queues.maintenance, config.redeliveryIntervalMinutes);
     log.info({ concurrency: config.workerConcurrency }, "workers started");
   }
 
