@@ -101,6 +101,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: flag(false),
   /** A workers-only process (`npm run start:worker`) serves GET /metrics on this port. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** How often a worker asks GitHub again for the deliveries that never reached the app; 0: never. */
+  REDELIVERY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(1_440).default(10),
 });
 
 export interface Config {
@@ -138,6 +140,7 @@ export interface Config {
   retentionDays: number;
   trustProxy: boolean;
   metricsPort: number | undefined;
+  redeliveryIntervalMinutes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -211,5 +214,6 @@ export function readConfig(env: Env = process.env): Config {
     retentionDays: e.RETENTION_DAYS,
     trustProxy: e.TRUST_PROXY,
     metricsPort: e.METRICS_PORT,
+    redeliveryIntervalMinutes: e.REDELIVERY_INTERVAL_MINUTES,
   };
 }

@@ -1,4 +1,5 @@
 import { Probot, ProbotOctokit, run, Server } from "probot";
+import { OctokitAppWebhook } from "../adapters/github/app-webhook.ts";
 import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
 import { PermissionCache } from "../adapters/github/permissions.ts";
 import { refreshRejectedTokens } from "../adapters/github/token-refresh.ts";
@@ -14,6 +15,12 @@ import { ConfigurationError } from "../errors.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Metrics } from "../ops/metrics.ts";
+import {
+  deliveryRetentionDays,
+  REDELIVERY_JOB,
+  redeliverLostDeliveries,
+  scheduleRedelivery,
+} from "../ops/redelivery.ts";
 import { startRetentionSweep } from "../ops/retention.ts";
 import { createApp } from "../web/app.ts";
 import { createDashboard, type DashboardOptions } from "../web/dashboard/index.ts";
@@ -89,6 +96,8 @@ export async function start(
       Probot: Probot.defaults(probotOptions),
       host: config.host,
       port: config.port,
+      // On a laptop: Probot fetches the events from this smee.io channel (the app's webhook URL).
+      webhookProxy: env.WEBHOOK_PROXY_URL || undefined,
       log,
     });
     const dashboard = createDashboard({
@@ -132,13 +141,24 @@ export async function start(
       model,
       github: new OctokitGitHub(probot, config.appId),
     };
+    const processors = createJobProcessors(deps);
+    processors.maintenance[REDELIVERY_JOB] = () =>
+      redeliverLostDeliveries({
+        api: new OctokitAppWebhook(probot),
+        redis: queue.connection,
+        keyPrefix: config.queuePrefix,
+        recorded: (guids) => store.recordedDeliveryIds(guids),
+        retentionDays: deliveryRetentionDays(config.githubWebUrl),
+        log,
+        onRedelivered: (d) => metrics.deliveriesRedelivered.inc({ event: d.event }),
+      });
     workers = startWorkers({
       redisUrl: config.redisUrl,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
       lockDurationMs: config.workerLockMs,
       log,
-      processors: createJobProcessors(deps),
+      processors,
       onFinalFailure: (job, error) => onFinalFailure(deps, job, error),
       observe: metrics.observeJob,
     });
@@ -153,6 +173,7 @@ export async function start(
       { every: 60_000 },
       { name: "sweep" },
     );
+    await scheduleRedelivery(queue.queues.maintenance, config.redeliveryIntervalMinutes);
     log.info({ concurrency: config.workerConcurrency }, "workers started");
   }
 

@@ -22,6 +22,7 @@ export class Metrics {
   readonly webhooksRejected: Counter<"event" | "status">;
   readonly jobs: Counter<"queue" | "name" | "outcome">;
   readonly jobDuration: Histogram<"queue" | "name" | "outcome">;
+  readonly deliveriesRedelivered: Counter<"event">;
 
   constructor(options: { store: Store; queues: Queue[]; defaultMetrics?: boolean }) {
     const { store, queues } = options;
@@ -53,6 +54,13 @@ export class Metrics {
       help: "How long jobs ran, by queue, job name and outcome.",
       labelNames: ["queue", "name", "outcome"],
       buckets: [0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    });
+
+    this.deliveriesRedelivered = new Counter({
+      name: "practical_deliveries_redelivered_total",
+      help: "Lost webhook deliveries GitHub was asked to deliver again (by this process), by event.",
+      labelNames: ["event"],
       registers,
     });
 

@@ -18,6 +18,7 @@ describe("readConfig", () => {
     expect(config.githubWebUrl).toBe("http://127.0.0.1:9999");
     expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
     expect(config.workerConcurrency).toBe(4);
+    expect(config.redeliveryIntervalMinutes).toBe(10);
     expect(config.encryptionKey).toHaveLength(32);
     expect(readConfig(VALID).githubApiUrl).toBe("https://api.github.com");
   });

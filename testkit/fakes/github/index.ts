@@ -15,6 +15,7 @@ import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { appKeys } from "./auth.ts";
 import type { GitIdentity } from "./git.ts";
 import { handleGraphqlRequest } from "./graphql.ts";
+import { type HookDeliveryRec, registerHookRoutes } from "./hooks.ts";
 import type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
 import { handleOAuthRequest } from "./oauth.ts";
 import type { OrgRole } from "./oauth-state.ts";
@@ -39,6 +40,7 @@ import {
 } from "./state.ts";
 import { type FakeWebhook, makeWebhook } from "./webhooks.ts";
 
+export type { HookDeliveryRec, WebhookConfigRec } from "./hooks.ts";
 export type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
 export type { OrgRole } from "./oauth-state.ts";
 export { validateWebhookPayload } from "./openapi.ts";
@@ -266,6 +268,52 @@ export class GitHubFakeServer implements GitHubFake {
   /** Grants the app a permission, e.g. ("members", "read") to read organisation memberships. */
   grantAppPermission(name: string, level: "read" | "write"): void {
     this.core.state.app.permissions[name] = level;
+  }
+
+  /**
+   * What an installation has accepted, when it lags behind what the app asks: GitHub keeps an
+   * installation on its old permissions and events until an owner accepts the new ones.
+   */
+  setInstallationGrants(
+    id: number,
+    granted: { permissions: Record<string, string>; events: string[] },
+  ): void {
+    this.core.state.installation(id).granted = structuredClone(granted);
+  }
+
+  // ---- the app's webhook (configuration, deliveries, redelivery) ----------------------------------
+
+  /** The app's webhook settings, as its owner sets them on GitHub (PATCH /app/hook/config does too). */
+  setWebhookConfig(config: {
+    url?: string | null;
+    secret?: string | null;
+    contentType?: string;
+    insecureSsl?: "0" | "1";
+  }): void {
+    Object.assign(this.core.state.hooks.config, config);
+  }
+
+  /**
+   * Delivers a webhook as GitHub does: signed with the configured secret, POSTed to the
+   * configured URL, the attempt recorded (failed when the app is unreachable, slow or not 2xx).
+   */
+  sendWebhook(
+    webhook: { id: string; name: string; payload: unknown },
+    headers?: Record<string, string>,
+  ): Promise<HookDeliveryRec> {
+    return this.core.state.hooks.send(this.core.state, webhook, headers ? { headers } : {});
+  }
+
+  /** Every delivery attempt so far, oldest first. */
+  get hookDeliveries(): readonly HookDeliveryRec[] {
+    return this.core.state.hooks.deliveries;
+  }
+
+  /** Waits for the redeliveries asked for so far to have been attempted. */
+  async settleDeliveries(): Promise<void> {
+    while (this.core.state.hooks.inFlight.size > 0) {
+      await Promise.allSettled([...this.core.state.hooks.inFlight]);
+    }
   }
 
   // ---- user actions (change state, return the webhook GitHub would send) ---------------------------
@@ -869,6 +917,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   registerPullRoutes(table);
   registerCheckRoutes(table);
   registerUserRoutes(table);
+  registerHookRoutes(table);
   const extra: ExtraHandlers = {
     oauth: (method, url, headers, rawBody) =>
       handleOAuthRequest(state, method, url, headers, rawBody),

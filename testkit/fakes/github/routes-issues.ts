@@ -63,7 +63,8 @@ export function registerIssueRoutes(r: RouteTable): void {
     const body: Record<string, unknown> = {
       token: token.token,
       expires_at: `${new Date(token.expiresAt).toISOString().slice(0, 19)}Z`,
-      permissions: ctx.body?.permissions ?? installation.app.permissions,
+      permissions:
+        ctx.body?.permissions ?? installation.granted?.permissions ?? installation.app.permissions,
       repository_selection: "selected",
     };
     const wanted: string[] | undefined = ctx.body?.repositories;

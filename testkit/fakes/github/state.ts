@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { forbidden, HttpError, notFound, unprocessable, validationFailed } from "./errors.ts";
 import { type FlatEntry, GitError, type GitIdentity, GitStore, isSha } from "./git.ts";
+import { HookState } from "./hooks.ts";
 import { OAuthState } from "./oauth-state.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -42,6 +43,8 @@ export interface InstallationRec {
   account: UserRec;
   app: AppRec;
   createdAt: string;
+  /** What the installation accepted, when it differs from what the app asks (new permissions not yet accepted). */
+  granted?: { permissions: Record<string, string>; events: string[] };
 }
 
 export interface TokenRec {
@@ -289,6 +292,8 @@ export class FakeState {
   readonly checkSuites = new Map<number, CheckSuiteRec>();
   /** Commits GitHub itself signed (createCommitOnBranch). */
   readonly verifiedCommits = new Set<string>();
+  /** The app's webhook: configuration and deliveries. */
+  readonly hooks = new HookState();
   readonly app: AppRec;
   /** Signing in with GitHub: client credentials, codes, user tokens, organisation memberships. */
   readonly oauth: OAuthState;
