@@ -6,9 +6,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { ROOT } from "../testkit/processes.ts";
+import { checkServices, serviceUrls } from "../testkit/services.ts";
 import { benchIngest, type IngestResult } from "./bench/ingest.ts";
 import { benchOrchestration, type OrchestrationResult } from "./bench/orchestration.ts";
-import { mib, ROOT } from "./bench/processes.ts";
+import { mib } from "./bench/processes.ts";
 import {
   CONTENT_CREATION_LIMIT_PER_HOUR,
   featuresPerHour,
@@ -17,7 +19,6 @@ import {
   type TokenUsage,
   table,
 } from "./demo/report.ts";
-import { checkServices, serviceUrls } from "./demo/services.ts";
 
 const say = (text = "") => process.stdout.write(`${text}\n`);
 const num = (name: string, fallback: number) => {

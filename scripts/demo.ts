@@ -11,7 +11,6 @@ import Anthropic from "@anthropic-ai/sdk";
 import { createDatabase } from "../src/adapters/store/database.ts";
 import { describeStage } from "../src/core/pipeline.ts";
 import { ConfigurationError } from "../src/errors.ts";
-import { type Runtime, start } from "../src/main/runtime.ts";
 import { DEMO_ANSWER, DEMO_ISSUE } from "../testkit/demo-feature.ts";
 import {
   driveToReadyPullRequest,
@@ -20,23 +19,21 @@ import {
   mergeAndWaitDone,
   openIssue,
   type Person,
-} from "./demo/journey.ts";
+} from "../testkit/journey.ts";
+import { checkServices, serviceUrls, waitFor } from "../testkit/services.ts";
+import {
+  MAINTAINER,
+  type ModelChoice,
+  OWNER,
+  REPO,
+  type Stack,
+  startDemoStack,
+} from "../testkit/stack.ts";
 import { JourneyPrinter } from "./demo/printer.ts";
 import { indent, issueMarkdown, pullRequestMarkdown, style, terminalBody } from "./demo/render.ts";
 import { countApiCalls, fmt, table, tokenUsage } from "./demo/report.ts";
-import { checkServices, serviceUrls } from "./demo/services.ts";
-import { HUMAN, type ModelChoice, OWNER, REPO, type Stack, startStack } from "./demo/stack.ts";
 
 const STATUS_MARKER = "<!-- practical:status";
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
 
 const OUTPUT = resolve(import.meta.dirname, "..", "demo-output");
 const say = (text = "") => process.stdout.write(`${text}\n`);
@@ -125,14 +122,12 @@ async function main(): Promise<number> {
   await mkdir(join(OUTPUT, "files"), { recursive: true });
 
   const began = Date.now();
-  const stack = await startStack({
+  const stack = await startDemoStack({
     services,
-    databasePrefix: "practical_demo",
-    queueKind: "practical-demo",
+    run: "demo",
     model,
     env: { LOG_LEVEL: process.env.DEMO_LOG_LEVEL ?? "silent", LOG_FORMAT: "pretty" },
   });
-  let app: Runtime | null = null;
   const watchDb = createDatabase(stack.db.url, { max: 2 });
   const watch = new FeatureWatch(watchDb, OWNER, REPO, 50);
   let interrupted = false;
@@ -158,8 +153,7 @@ async function main(): Promise<number> {
       ),
     );
     say();
-    app = await start({ web: true, worker: true }, stack.env);
-    if (!app) throw new Error("the app did not start");
+    await stack.startApp({ web: true, worker: true });
 
     const printer = new JourneyPrinter({
       github: stack.github,
@@ -175,7 +169,7 @@ async function main(): Promise<number> {
       watch,
       owner: OWNER,
       repo: REPO,
-      login: HUMAN,
+      login: MAINTAINER,
       stepTimeoutMs: real ? 15 * 60_000 : 30_000,
       // Time to read each step as it scrolls by; DEMO_PAUSE_MS=0 runs at full speed.
       pauseMs: Number(process.env.DEMO_PAUSE_MS ?? 300),
@@ -183,7 +177,7 @@ async function main(): Promise<number> {
 
     issue = await openIssue(person, DEMO_ISSUE);
     say(
-      `${style.cyan(`@${HUMAN}`)} ${style.dim(`opened issue #${issue} with the label "practical"`)}\n` +
+      `${style.cyan(`@${MAINTAINER}`)} ${style.dim(`opened issue #${issue} with the label "practical"`)}\n` +
         indent(`**${DEMO_ISSUE.title}**\n\n${DEMO_ISSUE.body}`),
     );
     await driveToReadyPullRequest(person, issue, {
@@ -192,6 +186,7 @@ async function main(): Promise<number> {
     await mergeAndWaitDone(person, issue);
     // The status comment is debounced: let its last edit land before showing it.
     await waitFor(
+      "the status comment's last edit",
       () =>
         stack.github
           .comments(OWNER, REPO, issue)
@@ -199,7 +194,7 @@ async function main(): Promise<number> {
             (c) => c.body.includes(STATUS_MARKER) && c.body.includes(`— ${describeStage("done")}`),
           ),
       5_000,
-    );
+    ).catch(() => {});
     await watch.poll();
     await printer.update(watch.features.get(issue), issue);
   } catch (error) {
@@ -279,9 +274,9 @@ async function main(): Promise<number> {
           )
         : style.red(`\nNot done after ${seconds} s: the pull request was not merged.`),
     );
-    await app?.stop().catch(() => {});
     await watchDb.destroy().catch(() => {});
-    await stack.stop();
+    // Stops the app's roles too.
+    await stack.stop().catch(() => {});
   }
   return ok ? 0 : 1;
 }

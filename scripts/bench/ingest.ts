@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { createDatabase } from "../../src/adapters/store/database.ts";
 import { signWebhook } from "../../testkit/fakes/github/index.ts";
-import { type Acting, openIssue } from "../demo/journey.ts";
-import type { ServiceUrls } from "../demo/services.ts";
-import { freePort, HUMAN, OWNER, REPO, startStack } from "../demo/stack.ts";
-import { spawnRole, waitListening } from "./processes.ts";
+import { type Acting, openIssue } from "../../testkit/journey.ts";
+import { waitListening } from "../../testkit/processes.ts";
+import { freePort, type ServiceUrls } from "../../testkit/services.ts";
+import { MAINTAINER, OWNER, REPO, startDemoStack } from "../../testkit/stack.ts";
 
 interface Delivery {
   body: string;
@@ -121,26 +121,20 @@ export async function benchIngest(options: {
   issues: number;
   progress: (text: string) => void;
 }): Promise<IngestResult> {
-  const stack = await startStack({
+  const stack = await startDemoStack({
     services: options.services,
-    databasePrefix: "practical_bench",
-    queueKind: "practical-bench",
+    run: "bench",
     model: { kind: "scripted" },
     env: { LOG_LEVEL: options.logLevel, LOG_FORMAT: "json" },
   });
   const barePort = await freePort();
-  const web = spawnRole(
-    "web",
-    "src/main/web.ts",
-    stack.env,
-    join(options.logDir, "ingest-web.log"),
-  );
-  const bare = spawnRole(
-    "bare Probot",
-    "scripts/bench/bare-probot.ts",
-    { ...stack.env, PORT: String(barePort) },
-    join(options.logDir, "ingest-bare-probot.log"),
-  );
+  const web = stack.spawnApp("web", { logFile: join(options.logDir, "ingest-web.log") });
+  const bare = stack.spawnApp("web", {
+    name: "bare Probot",
+    script: "scripts/bench/bare-probot.ts",
+    env: { PORT: String(barePort) },
+    logFile: join(options.logDir, "ingest-bare-probot.log"),
+  });
   const db = createDatabase(stack.db.url, { max: 1 });
   try {
     const appUrl = new URL(stack.webhookUrl);
@@ -156,7 +150,7 @@ export async function benchIngest(options: {
       send: stack.send,
       owner: OWNER,
       repo: REPO,
-      login: HUMAN,
+      login: MAINTAINER,
     };
     const issues: number[] = [];
     for (let i = 0; i < options.issues; i++) {
@@ -174,7 +168,7 @@ export async function benchIngest(options: {
           owner: OWNER,
           repo: REPO,
           number,
-          author: HUMAN,
+          author: MAINTAINER,
           body: `One more detail (${made}): the endpoint must answer within 50 ms.`,
         });
         const body = JSON.stringify(webhook.payload);
@@ -259,6 +253,6 @@ export async function benchIngest(options: {
   } finally {
     await db.destroy().catch(() => {});
     await Promise.all([web.stop(), bare.stop()]);
-    await stack.stop();
+    await stack.stop().catch(() => {});
   }
 }

@@ -14,11 +14,12 @@ import {
   mergeAndWaitDone,
   openIssue,
   type Person,
-} from "../demo/journey.ts";
+} from "../../testkit/journey.ts";
+import { waitListening, waitLog } from "../../testkit/processes.ts";
+import type { ServiceUrls } from "../../testkit/services.ts";
+import { MAINTAINER, OWNER, REPO, startDemoStack } from "../../testkit/stack.ts";
 import { type ApiCalls, countApiCalls, type TokenUsage, tokenUsage } from "../demo/report.ts";
-import type { ServiceUrls } from "../demo/services.ts";
-import { HUMAN, OWNER, REPO, startStack } from "../demo/stack.ts";
-import { procStats, sampleRss, spawnRole, waitListening, waitLog } from "./processes.ts";
+import { procStats, sampleRss } from "./processes.ts";
 
 export interface LoadResult {
   features: number;
@@ -95,10 +96,9 @@ export async function benchOrchestration(options: {
   personPauseMs: number;
   progress: (text: string) => void;
 }): Promise<OrchestrationResult> {
-  const stack = await startStack({
+  const stack = await startDemoStack({
     services: options.services,
-    databasePrefix: "practical_bench",
-    queueKind: "practical-bench",
+    run: "bench",
     model: { kind: "scripted" },
     env: {
       LOG_LEVEL: options.logLevel,
@@ -108,13 +108,8 @@ export async function benchOrchestration(options: {
   });
   const model = stack.model;
   if (!model) throw new Error("the benchmark needs the scripted model");
-  const web = spawnRole("web", "src/main/web.ts", stack.env, join(options.logDir, "web.log"));
-  const worker = spawnRole(
-    "worker",
-    "src/main/worker.ts",
-    stack.env,
-    join(options.logDir, "worker.log"),
-  );
+  const web = stack.spawnApp("web", { logFile: join(options.logDir, "web.log") });
+  const worker = stack.spawnApp("worker", { logFile: join(options.logDir, "worker.log") });
   const db = createDatabase(stack.db.url, { max: 2 });
   const watch = new FeatureWatch(db, OWNER, REPO, 20);
   try {
@@ -130,7 +125,7 @@ export async function benchOrchestration(options: {
       watch,
       owner: OWNER,
       repo: REPO,
-      login: HUMAN,
+      login: MAINTAINER,
       stepTimeoutMs: 180_000,
     };
     const journey = async (n: number): Promise<{ issue: number; times: JourneyTimes }> => {
@@ -253,6 +248,6 @@ export async function benchOrchestration(options: {
     watch.stop();
     await db.destroy().catch(() => {});
     await Promise.all([web.stop(), worker.stop()]);
-    await stack.stop();
+    await stack.stop().catch(() => {});
   }
 }

@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPath } from "../../src/project-root.ts";
 import { deliver } from "../../testkit/fakes/github/index.ts";
 import { byTool } from "../../testkit/fakes/model/index.ts";
-import { REDIS_URL, waitFor } from "../../testkit/services.ts";
+import { freePort, REDIS_URL, waitFor } from "../../testkit/services.ts";
 import {
-  freePort,
   type Harness,
   INSTALLATION_ID,
   OWNER,

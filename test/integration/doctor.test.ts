@@ -14,11 +14,11 @@ import { type ModelFake, startModelFake } from "../../testkit/fakes/model/index.
 import {
   ADMIN_DATABASE_URL,
   createTestDatabase,
+  freePort,
   REDIS_URL,
   type TestDatabase,
   waitFor,
 } from "../../testkit/services.ts";
-import { freePort } from "../../testkit/stack.ts";
 
 const INSTALLATION_ID = 77;
 const WEBHOOK_SECRET = `whsec-${randomBytes(8).toString("hex")}`;

@@ -2,14 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../src/main/runtime.ts";
-import {
-  freePort,
-  type Harness,
-  INSTALLATION_ID,
-  OWNER,
-  REPO,
-  startHarness,
-} from "../../testkit/stack.ts";
+import { freePort } from "../../testkit/services.ts";
+import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 const examples = createRequire(import.meta.url)(
   "@octokit/webhooks-examples/api.github.com/index.json",

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it, onTestFailed } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byPromptIncludes, byTool, type ModelRequest } from "../../testkit/fakes/model/index.ts";
-import { journeySteps } from "../../testkit/journey.ts";
+import { journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
@@ -80,7 +80,7 @@ async function sendTwice(webhook: { id: string; name: string; payload: unknown }
   expect(again.ok, `${webhook.name} redelivery`).toBe(true);
 }
 
-const { feature, waitStage, driveToReviews } = journeySteps(() => h, {
+const { feature, waitStage, driveToReviews } = journey(() => h, {
   send: sendTwice,
   patience: PATIENCE,
 });

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ISSUE, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byPromptIncludes } from "../../testkit/fakes/model/index.ts";
-import { journeySteps } from "../../testkit/journey.ts";
+import { journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-const { feature, say, waitStage, stepCommits, openAndApproveBrief, driveToReviews } = journeySteps(
+const { feature, say, waitStage, stepCommits, openAndApproveBrief, driveToReviews } = journey(
   () => h,
 );
 

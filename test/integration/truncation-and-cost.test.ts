@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { costOf } from "../../src/core/cost.ts";
 import { MODELS, THINKING_ROOM } from "../../src/core/models.ts";
 import { byTool } from "../../testkit/fakes/model/index.ts";
-import { type Harness, OWNER, REPO, startHarness } from "../support/harness.ts";
-import { waitFor } from "../support/services.ts";
+import { waitFor } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
 
 let h: Harness;
 /** Removes the responder that answers every BA call completely. */

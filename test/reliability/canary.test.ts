@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptModelKey } from "../../src/core/model-keys.ts";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byTool } from "../../testkit/fakes/model/index.ts";
-import { REDIS_URL, waitFor } from "../../testkit/services.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { type AppProcess, killAll, spawnApp } from "../../testkit/processes.ts";
+import { REDIS_URL, sleep, waitFor } from "../../testkit/services.ts";
 import { type Harness, INSTALLATION_ID, MODEL_KEY, OWNER } from "../../testkit/stack.ts";
 import { scanDatabase, scanGitHub, scanJobData, scanLogs } from "./support/audit.ts";
-import { type Driver, driver, sleep } from "./support/drive.ts";
-import { type AppProcess, killAll, spawnApp } from "./support/processes.ts";
 import { record } from "./support/report.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
@@ -22,7 +22,7 @@ const FILE = "canary";
 const INSTALLATION_KEY = `sk-ant-api03-canary-${randomBytes(18).toString("hex")}`;
 const CANARIES = [INSTALLATION_KEY, MODEL_KEY];
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let app: AppProcess;
 let rejectOnce = false;
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
     files: DEMO_REPO_FILES,
     modelKeys: [INSTALLATION_KEY],
   });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   await h.db.store.ensureInstallation(INSTALLATION_ID, OWNER, "Organization");
   const sealed = encryptModelKey(
     INSTALLATION_KEY,
@@ -84,7 +84,7 @@ describe("canary keys", () => {
           afterWrite: true,
         });
         rejectOnce = true;
-        const issue = await d.toSpec();
+        const issue = await d.openAndApproveBrief();
         await d.waitStage(issue, "failed", 20_000);
         await d.say(issue, "/retry");
         for (const stage of ["spec_ready", "plan_ready", "tests_ready"] as const) {

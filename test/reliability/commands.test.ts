@@ -5,23 +5,23 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
-import { waitFor } from "../../testkit/services.ts";
-import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
-import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "commands";
 const AUTHOR = "alice"; // opened the issue; has write access, but may not approve her own
 const READER = "bob"; // read access only
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let issue = 0;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({
     files: { ...DEMO_REPO_FILES, ".github/practical.yml": "allow_self_approval: false\n" },
   });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   h.github.setPermission(OWNER, REPO, AUTHOR, "write");
   h.github.addUser("renovate[bot]", { type: "Bot" });
   scriptDemoFeature(h.model);

@@ -6,19 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import type { FaultSpec } from "../../testkit/fakes/github/index.ts";
-import { waitFor } from "../../testkit/services.ts";
-import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
-import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "github-faults";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   scriptDemoFeature(h.model);
 });
 afterAll(async () => {

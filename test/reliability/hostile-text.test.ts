@@ -11,15 +11,15 @@ import {
   type Reply,
   toolsOffered,
 } from "../../testkit/fakes/model/index.ts";
-import { waitFor } from "../../testkit/services.ts";
-import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
 import { branches } from "./support/audit.ts";
-import { type Driver, driver, MAINTAINER, sleep, toolResults } from "./support/drive.ts";
-import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness, toolResults } from "./support/suite.ts";
 
 const FILE = "hostile-text";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let obey = false;
 
 const INJECTION_TITLE = "Add a health endpoint (injection)";
@@ -69,7 +69,7 @@ function obedientImplementer(request: ModelRequest): Reply {
 
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   // The implementer's prompt carries the brief, spec and plan, not the issue: switched on for
   // the injection's feature only.
   h.model.respond((r) => obey && byPromptIncludes("# Agent: implementer")(r), obedientImplementer);

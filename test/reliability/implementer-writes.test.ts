@@ -12,16 +12,16 @@ import {
   type ModelRequest,
   type Reply,
 } from "../../testkit/fakes/model/index.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, MODEL_KEY, OWNER, REPO } from "../../testkit/stack.ts";
 import { branches } from "./support/audit.ts";
-import { type Driver, driver, toolResults } from "./support/drive.ts";
 import { record } from "./support/report.ts";
-import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
+import { refused, settle, startReliabilityHarness, toolResults } from "./support/suite.ts";
 
 const FILE = "implementer-writes";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 
 const alnum = (n: number) =>
   randomBytes(n * 2)
@@ -123,7 +123,7 @@ let testsOutput: "path" | "secret" | null = null;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   h.model.respond(byPromptIncludes("# Agent: implementer"), hostileImplementer);
   h.model.respond(
     (r) => testsOutput !== null && byTool("submit_tests")(r),
@@ -158,7 +158,7 @@ const everySecret = [
 
 describe("the implementer's forbidden writes", () => {
   it("every forbidden path and every secret is refused back to the model; the commit holds only the allowed file", async () => {
-    const issue = await d.toImplementing();
+    const issue = await d.driveToReviews(undefined, { planIn: "issue" });
     const f = await d.waitStage(issue, "awaiting_merge", 40_000);
     const implementer = h.model.requests.filter((r) =>
       JSON.stringify(r.body ?? "").includes("# Agent: implementer"),
@@ -212,7 +212,7 @@ describe("the implementer's forbidden writes", () => {
       "contract tests written to forbidden paths, then with the model key",
       async () => {
         testsOutput = "path";
-        const issue = await d.toSpec("Tests that escape");
+        const issue = await d.openAndApproveBrief("Tests that escape");
         for (const stage of ["spec_ready", "plan_ready"] as const) {
           await d.waitStage(issue, stage);
           await d.say(issue, "/approve");

@@ -10,22 +10,22 @@ import { type Runtime, start } from "../../src/main/runtime.ts";
 import { parseRepoConfig } from "../../src/repo-config.ts";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { deliver } from "../../testkit/fakes/github/index.ts";
-import { waitFor } from "../../testkit/services.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { freePort, sleep, waitFor } from "../../testkit/services.ts";
 import {
-  freePort,
   type Harness,
   INSTALLATION_ID,
+  MAINTAINER,
   OWNER,
   REPO,
   WEBHOOK_SECRET,
 } from "../../testkit/stack.ts";
-import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { startTcpProxy, type TcpProxy, throughProxy } from "./support/proxies.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "ingress-outage";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let postgres: TcpProxy;
 let web: Runtime | null = null;
 let webUrl = "";
@@ -33,7 +33,7 @@ let webUrl = "";
 beforeAll(async () => {
   // The harness runs the workers; a second web process reaches Postgres through a proxy.
   h = await startReliabilityHarness({ web: false, files: DEMO_REPO_FILES });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   scriptDemoFeature(h.model);
   const db = new URL(h.db.url);
   postgres = await startTcpProxy({ host: db.hostname, port: Number(db.port || 5432) });

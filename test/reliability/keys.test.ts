@@ -7,21 +7,21 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptModelKey } from "../../src/core/model-keys.ts";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
-import { waitFor } from "../../testkit/services.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { spawnApp } from "../../testkit/processes.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
 import { type Harness, INSTALLATION_ID, OWNER, REPO } from "../../testkit/stack.ts";
-import { type Driver, driver, sleep } from "./support/drive.ts";
-import { spawnApp } from "./support/processes.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "keys";
 const INSTALLATION_KEY = `sk-ant-api03-inst-${randomBytes(16).toString("hex")}`;
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let encryptionKey: Buffer;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES, modelKeys: [INSTALLATION_KEY] });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   scriptDemoFeature(h.model);
   encryptionKey = Buffer.from(h.env.ENCRYPTION_KEY ?? "", "hex");
   await h.db.store.ensureInstallation(INSTALLATION_ID, OWNER, "Organization");

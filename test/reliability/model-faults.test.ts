@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { THINKING_ROOM } from "../../src/core/models.ts";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byPromptIncludes, byTool, type Reply } from "../../testkit/fakes/model/index.ts";
-import { waitFor } from "../../testkit/services.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
-import { type Driver, driver, sleep } from "./support/drive.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "model-faults";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 
 /** Issue titles that pick a fault for the BA's calls on that issue. */
 const STORM_429 = "Storm of 429";
@@ -29,7 +29,7 @@ let rejectSpec = false;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   const ba = (title: string) => byPromptIncludes(title);
   h.model.respond(ba(STORM_429), { status: 429 });
   h.model.respond(ba(STORM_529), { status: 529 });
@@ -142,7 +142,7 @@ describe("model faults", () => {
     injected(FILE, "model key rejected (401)", async () => {
       rejectSpec = true;
       const before = h.model.requests.filter((r) => r.response.status === 401).length;
-      const issue = await d.toSpec(KEY_REJECTED);
+      const issue = await d.openAndApproveBrief(KEY_REJECTED);
       const f = await d.waitStage(issue, "failed", 20_000);
       expect(f.checkpoint).toBe("spec_generating");
       const body = await failure(issue);

@@ -5,23 +5,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byTool, toolsOffered } from "../../testkit/fakes/model/index.ts";
-import { waitFor } from "../../testkit/services.ts";
-import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
-import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { type PrivateRedis, startPrivateRedis } from "./support/redis-server.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "redis-outage";
 let redis: PrivateRedis;
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let slowSpec = false;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES, env: { REDIS_URL: redis.url } });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   h.model.respond((request) => slowSpec && byTool("submit_spec")(request), {
     toolUse: {
       name: "submit_spec",
@@ -52,7 +52,7 @@ describe("Redis outages", () => {
       slowSpec = true;
       const calls = () =>
         h.model.requests.filter((r) => toolsOffered(r.body).includes("submit_spec")).length;
-      issue = await d.toSpec();
+      issue = await d.openAndApproveBrief();
       await waitFor("the spec job inside its model call", () => calls() === 1, 20_000);
       await redis.kill();
       await sleep(1_500);

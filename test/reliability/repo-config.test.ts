@@ -4,18 +4,18 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
-import { waitFor } from "../../testkit/services.ts";
-import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
-import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "repo-config";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   scriptDemoFeature(h.model);
 });
 afterAll(async () => {

@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Runtime, start } from "../../src/main/runtime.ts";
 import { signWebhook } from "../../testkit/fakes/github/index.ts";
-import { freePort, type Harness, OWNER, REPO, WEBHOOK_SECRET } from "../../testkit/stack.ts";
+import { freePort } from "../../testkit/services.ts";
+import { type Harness, OWNER, REPO, WEBHOOK_SECRET } from "../../testkit/stack.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "signatures";

@@ -5,24 +5,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byTool, toolsOffered } from "../../testkit/fakes/model/index.ts";
-import { waitFor } from "../../testkit/services.ts";
-import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
-import { type Driver, driver, MAINTAINER, sleep } from "./support/drive.ts";
 import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "spam";
 // Room for one spec call (its estimate reserves the thinking room of its effort), not for forty replies.
 const BUDGET_USD = 0.15;
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let failSpec = false;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({
     files: { ...DEMO_REPO_FILES, ".github/practical.yml": `budget_usd: ${BUDGET_USD}\n` },
   });
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   h.model.respond((r) => failSpec && byTool("submit_spec")(r), { status: 401 });
   scriptDemoFeature(h.model);
 });
@@ -40,7 +40,7 @@ describe("spam", () => {
     () =>
       refused(FILE, "fifty /retry in one second", async () => {
         failSpec = true;
-        const issue = await d.toSpec("Retry storm");
+        const issue = await d.openAndApproveBrief("Retry storm");
         await d.waitStage(issue, "failed", 20_000);
         failSpec = false;
         const specCalls = () =>

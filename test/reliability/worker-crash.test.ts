@@ -5,17 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import { byTool, toolsOffered } from "../../testkit/fakes/model/index.ts";
-import { waitFor } from "../../testkit/services.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { type AppProcess, killAll, logRecords, spawnApp } from "../../testkit/processes.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
 import { duplicateSideEffects } from "./support/audit.ts";
-import { type Driver, driver, sleep } from "./support/drive.ts";
-import { type AppProcess, killAll, logRecords, spawnApp } from "./support/processes.ts";
 import { type HttpHoldProxy, startHttpHoldProxy } from "./support/proxies.ts";
 import { injected, settle, startReliabilityHarness } from "./support/suite.ts";
 
 const FILE = "worker-crash";
 let h: Harness;
-let d: Driver;
+let d: Journey;
 let proxy: HttpHoldProxy;
 let hangPlan = false;
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
     env: { WORKER_LOCK_MS: "1000" },
   });
   proxy = await startHttpHoldProxy(h.github.host);
-  d = driver(h);
+  d = journey(h, { maintainer: true });
   // Registered first, so it wins over the script while switched on.
   h.model.respond((request) => hangPlan && byTool("submit_plan")(request), { hang: true });
   scriptDemoFeature(h.model);
@@ -55,7 +55,7 @@ describe("a worker killed mid-job", () => {
       current = worker();
       // The spec job's first write of its commit (the tree) is held: the model has answered.
       const held = proxy.holdNext((r) => r.method === "POST" && r.path.includes("/git/trees"));
-      issue = await d.toSpec();
+      issue = await d.openAndApproveBrief();
       await held;
       const f = await d.feature(issue);
       const runs = await h.db.db

@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitFor } from "../../../testkit/services.ts";
-import { freePort } from "../../../testkit/stack.ts";
+import { freePort, waitFor } from "../../../testkit/services.ts";
 
 export interface PrivateRedis {
   readonly url: string;

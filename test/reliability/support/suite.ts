@@ -88,3 +88,17 @@ export function startReliabilityHarness(options: Parameters<typeof startHarness>
     env: { JOB_BACKOFF_MS: "200", MODEL_TIMEOUT_MS: "1000", ...options.env },
   });
 }
+
+/** The tool results a recorded model request carries in its last user turn. */
+export function toolResults(body: unknown): { text: string; isError: boolean }[] {
+  const messages =
+    (body as { messages?: { role: string; content: unknown }[] } | undefined)?.messages ?? [];
+  const last = messages.findLast((m) => m.role === "user");
+  if (!Array.isArray(last?.content)) return [];
+  return (last.content as { type?: string; content?: unknown; is_error?: boolean }[])
+    .filter((b) => b.type === "tool_result")
+    .map((b) => ({
+      text: typeof b.content === "string" ? b.content : JSON.stringify(b.content ?? ""),
+      isError: b.is_error === true,
+    }));
+}
