@@ -161,3 +161,29 @@ export class StageOutputError extends PermanentError {
 export class SignInError extends Error {
   override name = "SignInError";
 }
+
+// ---- what people are told ------------------------------------------------------------------------
+
+/** Errors made where we know what went wrong: their messages are written for people. */
+const EXPLAINED = [
+  PermanentError,
+  ModelUnavailableError,
+  GitHubApiError,
+  ConfigurationError,
+  IngressUnavailableError,
+  VersionConflictError,
+];
+
+export function isExplained(error: unknown): boolean {
+  return EXPLAINED.some((kind) => error instanceof kind);
+}
+
+/**
+ * Why a job failed, in words for the issue and the dashboard. Our own errors say it themselves;
+ * anything else (a bug, a library's TypeError) is one plain sentence with `reference`, which
+ * finds the log line that carries its stack.
+ */
+export function reasonForPeople(error: unknown, reference: string): string {
+  if (isExplained(error)) return (error as Error).message;
+  return `something unexpected went wrong (reference ${reference}: the operator's log has the details)`;
+}

@@ -1,7 +1,9 @@
-import type { Job } from "bullmq";
+import { randomBytes } from "node:crypto";
+import { type Job, UnrecoverableError } from "bullmq";
 import type { JobProcessors } from "../adapters/queue/worker.ts";
 import { advance } from "../app/advance.ts";
 import type { AgentName } from "../core/feature.ts";
+import { reasonForPeople } from "../errors.ts";
 import type { QueueName } from "../ports/queue.ts";
 import { type AgentJobDeps, runAgentJob } from "./agent/index.ts";
 import type { JobDeps } from "./deps.ts";
@@ -32,10 +34,25 @@ export function createJobProcessors(deps: AgentJobDeps): Record<QueueName, JobPr
   };
 }
 
-/** A job that failed for good fails its feature, with the reason, so nothing fails silently. */
-export async function onFinalFailure(deps: JobDeps, job: Job, error: Error): Promise<void> {
+/**
+ * A job that failed for good fails its feature, with the reason, so nothing fails silently. An
+ * unexpected error reaches people as a plain sentence with a reference; the log line with the
+ * same reference carries the error and its stack.
+ */
+export async function onFinalFailure(deps: JobDeps, job: Job, failure: Error): Promise<void> {
   const data = job.data as Partial<AgentJobData & ReviewJobData>;
-  deps.log.error({ jobId: job.id, job: job.name, reason: error.message }, "job failed for good");
+  const error =
+    failure instanceof UnrecoverableError && failure.cause instanceof Error
+      ? failure.cause
+      : failure;
+  const reference = randomBytes(4).toString("hex");
+  const reason = /stalled/i.test(error.message)
+    ? "the worker running it stopped twice (stalled): it may have run out of memory or been restarted"
+    : reasonForPeople(error, reference);
+  deps.log.error(
+    { jobId: job.id, job: job.name, reference, reason: error.message, err: error },
+    "job failed for good",
+  );
   if (typeof data.featureId !== "number") return;
   const agent: AgentName | undefined =
     job.name === "agent"
@@ -44,6 +61,6 @@ export async function onFinalFailure(deps: JobDeps, job: Job, error: Error): Pro
         ? (data.review ?? "security_review")
         : undefined;
   if (!agent) return;
-  await advance(deps.store, data.featureId, { type: "agent_failed", agent, reason: error.message });
+  await advance(deps.store, data.featureId, { type: "agent_failed", agent, reason });
   await deps.relay.kick();
 }

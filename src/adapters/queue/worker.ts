@@ -109,7 +109,8 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
           const message = error instanceof Error ? error.message : String(error);
           log.warn({ reason: message, attempt: job.attemptsMade + 1 }, "job failed");
           if (isUnrecoverable(error) && !(error instanceof UnrecoverableError)) {
-            throw new UnrecoverableError(message);
+            // BullMQ needs its own class to stop retrying; the cause keeps what really failed.
+            throw Object.assign(new UnrecoverableError(message), { cause: error });
           }
           throw error;
         }
