@@ -45,6 +45,28 @@ export function appOctokit(throttle: boolean) {
   );
 }
 
+/** How every Probot of the app is made, in the web and the worker roles. */
+export function probotOptionsOf(
+  config: Pick<
+    Config,
+    "appId" | "privateKey" | "webhookSecret" | "githubApiUrl" | "githubThrottle" | "redisUrl"
+  >,
+  log: Logger,
+) {
+  return {
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.githubApiUrl,
+    log,
+    Octokit: appOctokit(config.githubThrottle),
+    // Probot's throttling spaces content-creating requests per installation; through Redis the
+    // spacing is shared by every process, so several workers do not add up past GitHub's
+    // secondary limits (one content-creating request a second).
+    ...(config.githubThrottle ? { redisConfig: config.redisUrl } : {}),
+  };
+}
+
 export interface Runtime {
   config: Config;
   log: Logger;
@@ -81,14 +103,7 @@ export async function start(
   relay.start();
   const metrics = new Metrics({ store, queues: Object.values(queue.queues) });
 
-  const probotOptions = {
-    appId: config.appId,
-    privateKey: config.privateKey,
-    secret: config.webhookSecret,
-    baseUrl: config.githubApiUrl,
-    log,
-    Octokit: appOctokit(config.githubThrottle),
-  };
+  const probotOptions = probotOptionsOf(config, log);
 
   let server: Server | null = null;
   if (roles.web) {
