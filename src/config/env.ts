@@ -146,6 +146,9 @@ export interface Config {
 type Env = Record<string, string | undefined>;
 
 /** True when the GitHub App has not been registered yet: Probot's setup page applies. */
+/** Where the web role receives webhooks (Probot's default path). */
+export const WEBHOOK_PATH = "/api/github/webhooks";
+
 export function needsAppRegistration(env: Env = process.env): boolean {
   return !env.APP_ID && !env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH;
 }

@@ -10,7 +10,7 @@ import { createDatabase } from "../adapters/store/database.ts";
 import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { OutboxRelay } from "../app/outbox-relay.ts";
-import { type Config, needsAppRegistration, readConfig } from "../config/env.ts";
+import { type Config, needsAppRegistration, readConfig, WEBHOOK_PATH } from "../config/env.ts";
 import { ConfigurationError } from "../errors.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -135,7 +135,7 @@ export async function start(
       }),
     );
     const httpServer = await server.start();
-    metrics.observeWebhooks(httpServer, "/api/github/webhooks");
+    metrics.observeWebhooks(httpServer, WEBHOOK_PATH);
   }
 
   let workers: ReturnType<typeof startWorkers> | null = null;

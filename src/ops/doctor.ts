@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { Probot, ProbotOctokit } from "probot";
 import { parse as parseYaml } from "yaml";
 import { createDatabase } from "../adapters/store/database.ts";
-import { type Config, needsAppRegistration, readConfig } from "../config/env.ts";
+import { type Config, needsAppRegistration, readConfig, WEBHOOK_PATH } from "../config/env.ts";
 import { ConfigurationError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { projectPath } from "../project-root.ts";
@@ -114,9 +114,6 @@ export interface HookConfig {
   insecure_ssl?: string | number;
 }
 
-/** Where Probot's server receives webhooks. */
-export const WEBHOOK_PATH = "/api/github/webhooks";
-
 /** Webhook proxies for development (Probot's WEBHOOK_PROXY_URL, https://smee.io/new). */
 const isProxyUrl = (url: URL) => url.hostname === "smee.io";
 
@@ -152,7 +149,8 @@ export function checkWebhookConfig(
   } else if (url.protocol !== "https:") {
     problems.push(`the webhook URL ${hook.url} is not https`);
     fixes.push(`serve the web role over https and set the Webhook URL to ${serverUrl}`);
-  } else if (!url.pathname.endsWith(WEBHOOK_PATH)) {
+  } else if (!url.pathname.endsWith(WEBHOOK_PATH) && url.pathname !== "/") {
+    // "/" is what Probot's setup page registers; the web role takes deliveries there too.
     problems.push(
       `GitHub delivers to ${hook.url}, but the app receives webhooks at ${WEBHOOK_PATH}`,
     );

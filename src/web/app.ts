@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
+import { WEBHOOK_PATH } from "../config/env.ts";
 import { onCheckRunRequestedAction } from "../handlers/check-run-requested-action.ts";
 import { onCheckRunRerequested } from "../handlers/check-run-rerequested.ts";
 import { onCheckSuiteCompleted } from "../handlers/check-suite-completed.ts";
@@ -53,6 +54,15 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     app.on("check_suite.rerequested", onCheckSuiteRerequested(handlerDeps));
     app.on(["installation", "installation_repositories"], onInstallation(handlerDeps));
 
+    // Probot's setup page registers the app with this server's bare address as its webhook URL
+    // (`hook_attributes.url` is `WEBHOOK_PROXY_URL` or `<address>/`: probot/lib/manifest-creation.js),
+    // so a delivery to "/" is handled as one to the webhook path.
+    const webhooks = app.getNodeMiddleware();
+    addHandler(async (req, res) => {
+      if (req.method !== "POST" || (req.url ?? "/").split("?")[0] !== "/") return false;
+      req.url = WEBHOOK_PATH;
+      return (await webhooks)(req, res);
+    });
     addHandler(async (req, res) => {
       const path = (req.url ?? "/").split("?")[0];
       if (req.method !== "GET") return false;

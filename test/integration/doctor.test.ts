@@ -159,7 +159,7 @@ describe("npm run doctor", () => {
     const form = byName(await runDoctor(env), "Webhook configuration");
     expect(form.detail).toContain("the content type is form, not json");
 
-    github.setWebhookConfig({ ...HEALTHY_HOOK, url: "https://practical.example.com/" });
+    github.setWebhookConfig({ ...HEALTHY_HOOK, url: "https://practical.example.com/hooks" });
     const barePath = byName(await runDoctor(env), "Webhook configuration");
     expect(barePath.detail).toContain("receives webhooks at /api/github/webhooks");
   });

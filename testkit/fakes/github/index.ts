@@ -17,6 +17,7 @@ import type { GitIdentity } from "./git.ts";
 import { handleGraphqlRequest } from "./graphql.ts";
 import { type HookDeliveryRec, registerHookRoutes } from "./hooks.ts";
 import type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.ts";
+import { type Manifest, registerManifestRoutes } from "./manifests.ts";
 import { handleOAuthRequest } from "./oauth.ts";
 import type { OrgRole } from "./oauth-state.ts";
 import { registerCheckRoutes } from "./routes-checks.ts";
@@ -282,6 +283,15 @@ export class GitHubFakeServer implements GitHubFake {
   }
 
   // ---- the app's webhook (configuration, deliveries, redelivery) ----------------------------------
+
+  /**
+   * The owner submits the app's manifest on GitHub ("Create GitHub App"): GitHub checks it and
+   * returns the one-time code it redirects to the manifest's `redirect_url` with. Throws with
+   * GitHub's words when it refuses the manifest.
+   */
+  submitManifest(manifest: Manifest): string {
+    return this.core.state.manifests.submit(manifest);
+  }
 
   /** The app's webhook settings, as its owner sets them on GitHub (PATCH /app/hook/config does too). */
   setWebhookConfig(config: {
@@ -918,6 +928,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   registerCheckRoutes(table);
   registerUserRoutes(table);
   registerHookRoutes(table);
+  registerManifestRoutes(table, keys.privateKey);
   const extra: ExtraHandlers = {
     oauth: (method, url, headers, rawBody) =>
       handleOAuthRequest(state, method, url, headers, rawBody),

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { forbidden, HttpError, notFound, unprocessable, validationFailed } from "./errors.ts";
 import { type FlatEntry, GitError, type GitIdentity, GitStore, isSha } from "./git.ts";
 import { HookState } from "./hooks.ts";
+import { ManifestState } from "./manifests.ts";
 import { OAuthState } from "./oauth-state.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -294,6 +295,8 @@ export class FakeState {
   readonly verifiedCommits = new Set<string>();
   /** The app's webhook: configuration and deliveries. */
   readonly hooks = new HookState();
+  /** Manifests submitted on GitHub, waiting for the app's setup to exchange their code. */
+  readonly manifests = new ManifestState();
   readonly app: AppRec;
   /** Signing in with GitHub: client credentials, codes, user tokens, organisation memberships. */
   readonly oauth: OAuthState;
