@@ -57,13 +57,16 @@ const count = async (table: "deliveries" | "outbox" | "features") =>
   );
 
 describe("webhook ingress", () => {
-  it("acknowledges a signed issues.opened fast and records one delivery, one outbox row, one job", async () => {
+  it("acknowledges a signed issues.opened within GitHub's window and records one delivery, one outbox row, one job", async () => {
     const webhook = issuesOpened();
     const started = performance.now();
     const response = await h.send(webhook);
     const elapsed = performance.now() - started;
     expect(response.status).toBe(200);
-    expect(elapsed).toBeLessThan(1_000);
+    // GitHub fails a delivery not answered within 10 seconds; how fast it really is, is the
+    // benchmark's figure (npm run bench), not a test's.
+    // https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries
+    expect(elapsed).toBeLessThan(10_000);
     expect(await count("deliveries")).toBe(1);
     expect(await count("outbox")).toBe(1);
     const queue = h.pipelineQueue();

@@ -16,6 +16,8 @@ beforeAll(async () => {
   // Neither role yet: the app's port is closed.
   h = await startHarness({ web: false, worker: false, files: DEMO_REPO_FILES });
   scriptDemoFeature(h.model);
+  // The trigger label starts a feature only for someone with write access.
+  h.github.setPermission(OWNER, REPO, "mona", "write");
   h.github.setWebhookConfig({ url: h.webhookUrl, secret: WEBHOOK_SECRET, contentType: "json" });
   maintenance = new Queue("maintenance", { connection: { url: REDIS_URL }, prefix: h.prefix });
 });
