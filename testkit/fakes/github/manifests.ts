@@ -1,13 +1,10 @@
 // Registering the app from a manifest, as GitHub does it: the owner submits the manifest form on
 // GitHub, GitHub checks the manifest, creates the app and redirects to `redirect_url?code=…`;
 // the app's setup exchanges the code at POST /app-manifests/{code}/conversions (no auth, once,
-// within an hour) for its id, key and secrets.
+// within an hour) for its id, key and secrets (routes-manifests.ts).
 // https://docs.github.com/en/apps/sharing-github-apps/registering-a-github-app-from-a-manifest
 // https://docs.github.com/en/rest/apps/apps#create-a-github-app-from-a-manifest
 import { randomBytes } from "node:crypto";
-import { notFound } from "./errors.ts";
-import { json, type RouteTable } from "./server.ts";
-import type { FakeState } from "./state.ts";
 
 /** Events every app receives without subscribing; GitHub refuses them in `default_events`. */
 const UNSUPPORTED_DEFAULT_EVENTS = new Set([
@@ -71,36 +68,4 @@ export class ManifestState {
     this.#pending.delete(code);
     return pending && pending.expires > now ? pending.manifest : null;
   }
-}
-
-export function registerManifestRoutes(r: RouteTable, privateKey: string): void {
-  r.add("POST /app-manifests/{code}/conversions", "none", (ctx) => {
-    const { state, shapes } = ctx.core;
-    const manifest = state.manifests.take(ctx.params.code ?? "");
-    if (!manifest) throw notFound();
-    applyManifest(state, manifest);
-    const webhookSecret = randomBytes(20).toString("hex");
-    state.hooks.config = {
-      url: manifest.hook_attributes?.url ?? null,
-      contentType: "json",
-      secret: webhookSecret,
-      insecureSsl: "0",
-    };
-    return json(201, {
-      ...shapes.app(state.app),
-      client_id: `Iv1.${state.app.id.toString(16).padStart(16, "0")}`,
-      client_secret: randomBytes(20).toString("hex"),
-      webhook_secret: webhookSecret,
-      pem: privateKey,
-    });
-  });
-}
-
-/** The fake has one app: registering gives it the manifest's name, permissions and events. */
-function applyManifest(state: FakeState, manifest: Manifest): void {
-  if (manifest.name) state.app.name = manifest.name;
-  if (manifest.default_permissions) {
-    state.app.permissions = { metadata: "read", ...manifest.default_permissions };
-  }
-  if (manifest.default_events) state.app.events = [...manifest.default_events];
 }
