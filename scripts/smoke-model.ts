@@ -14,7 +14,7 @@ import { buildRequest } from "../src/agents/request.ts";
 import type { AgentName } from "../src/core/feature.ts";
 import type { ModelId } from "../src/core/models.ts";
 import type { ModelReply, ModelRequest } from "../src/ports/model.ts";
-import { DEFAULT_REPO_CONFIG } from "../src/repo-config.ts";
+import { DEFAULT_REPO_CONFIG } from "../src/config/repo-config.ts";
 import { byTool, startModelFake } from "../testkit/fakes/model/index.ts";
 
 const say = (text = "") => process.stdout.write(`${text}\n`);

@@ -1,7 +1,7 @@
 import type { z } from "zod";
+import type { RepoConfig } from "../config/repo-config.ts";
 import type { AgentName } from "../core/feature.ts";
 import type { Effort, ModelId } from "../core/models.ts";
-import type { RepoConfig } from "../repo-config.ts";
 import {
   AlignmentOutput,
   BaOutput,

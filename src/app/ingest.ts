@@ -6,8 +6,8 @@ import { slugify } from "../core/slug.ts";
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
 
 import type { Store } from "../adapters/store/store.ts";
+import type { ParsedRepoConfig } from "../config/repo-config.ts";
 import { IngressUnavailableError } from "../errors.ts";
-import type { ParsedRepoConfig } from "../repo-config.ts";
 import { actorOf, effectsIntent, type IssueTarget, saveTransition } from "./advance.ts";
 import { deliveryEffectsJobId } from "./job-ids.ts";
 import type { OutboxRelay } from "./outbox-relay.ts";

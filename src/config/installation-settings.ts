@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RepoConfig } from "../repo-config.ts";
+import { RepoConfig } from "./repo-config.ts";
 
 const usd = z.number().positive().max(100_000);
 

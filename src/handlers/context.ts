@@ -3,9 +3,9 @@ import type { PermissionCache } from "../adapters/github/permissions.ts";
 import type { Store } from "../adapters/store/store.ts";
 import type { IssueTarget } from "../app/advance.ts";
 import type { Ingress, NewFeatureInfo } from "../app/ingest.ts";
+import type { ParsedRepoConfig } from "../config/repo-config.ts";
 import type { Actor } from "../core/feature.ts";
 import type { GitHubPort } from "../ports/github.ts";
-import type { ParsedRepoConfig } from "../repo-config.ts";
 
 /** What every handler may use. */
 export interface HandlerDeps extends Ingress {

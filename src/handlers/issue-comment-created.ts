@@ -1,10 +1,10 @@
 import type { Context } from "probot";
 import { targetOf } from "../app/advance.ts";
 import { ingest } from "../app/ingest.ts";
+import { readRepoConfig } from "../config/repo-config.ts";
 import { parseCommands } from "../core/commands.ts";
 import type { Effect } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
-import { readRepoConfig } from "../repo-config.ts";
 import { actorOf, type HandlerDeps, issueTarget, newFeatureInfo } from "./context.ts";
 
 /**

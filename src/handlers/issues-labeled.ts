@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { ingest } from "../app/ingest.ts";
+import { readRepoConfig } from "../config/repo-config.ts";
 import { APPROVE_LABEL } from "../core/pipeline.ts";
-import { readRepoConfig } from "../repo-config.ts";
 import { type HandlerDeps, issueTarget } from "./context.ts";
 import { startFromLabel } from "./issues-opened.ts";
 

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { ingest } from "../app/ingest.ts";
-import { type ParsedRepoConfig, readRepoConfig } from "../repo-config.ts";
+import { type ParsedRepoConfig, readRepoConfig } from "../config/repo-config.ts";
 import { type HandlerDeps, issueTarget, newFeatureInfo } from "./context.ts";
 
 /** An issue opened with the trigger label starts a feature. */

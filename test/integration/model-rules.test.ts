@@ -5,9 +5,9 @@ import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { modelSetting } from "../../src/agents/registry.ts";
 import { buildRequest } from "../../src/agents/request.ts";
+import { DEFAULT_REPO_CONFIG } from "../../src/config/repo-config.ts";
 import { AGENTS } from "../../src/core/feature.ts";
 import { MODEL_IDS } from "../../src/core/models.ts";
-import { DEFAULT_REPO_CONFIG } from "../../src/repo-config.ts";
 import { type ModelFake, startModelFake } from "../../testkit/fakes/model/index.ts";
 
 const KEY = "sk-ant-test-key-rules";

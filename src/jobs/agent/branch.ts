@@ -4,8 +4,8 @@
 import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
+import type { RepoConfig } from "../../config/repo-config.ts";
 import type { FileChange } from "../../ports/github.ts";
-import type { RepoConfig } from "../../repo-config.ts";
 import { renderMarkdown } from "../../views.ts";
 import type { JobDeps } from "../deps.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";

@@ -1,6 +1,6 @@
 import type { FeatureRecord } from "../../adapters/store/features.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
-import { type RepoConfig, readRepoConfig } from "../../repo-config.ts";
+import { type RepoConfig, readRepoConfig } from "../../config/repo-config.ts";
 import type { JobDeps } from "../deps.ts";
 
 const CONVENTION_FILES = ["AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md"];

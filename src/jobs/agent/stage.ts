@@ -3,10 +3,10 @@ import { StageOutputError } from "../../errors.ts";
 
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
+import type { RepoConfig } from "../../config/repo-config.ts";
 import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../../core/paths.ts";
 import { findSecrets } from "../../core/secrets.ts";
 import type { FileChange } from "../../ports/github.ts";
-import type { RepoConfig } from "../../repo-config.ts";
 import { contentHash } from "../deps.ts";
 import { commitStep, docsFolder } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";

@@ -6,9 +6,9 @@ import {
 } from "../../../src/agents/registry.ts";
 import { buildRequest } from "../../../src/agents/request.ts";
 import { strictSchema } from "../../../src/agents/tools.ts";
+import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../../../src/config/repo-config.ts";
 import { AGENTS } from "../../../src/core/feature.ts";
 import { MODEL_IDS, type ModelId, THINKING_ROOM } from "../../../src/core/models.ts";
-import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../../../src/repo-config.ts";
 
 const setting = (agent: (typeof AGENTS)[number], model?: ModelId): ModelSetting => ({
   ...modelSetting(agent, DEFAULT_REPO_CONFIG),

@@ -1,8 +1,8 @@
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
-import { AGENTS } from "./core/feature.ts";
-import { EFFORTS, isModelId, MODEL_IDS, type ModelId, RETIRED_MODELS } from "./core/models.ts";
-import type { GitHubPort, RepoRef } from "./ports/github.ts";
+import { AGENTS } from "../core/feature.ts";
+import { EFFORTS, isModelId, MODEL_IDS, type ModelId, RETIRED_MODELS } from "../core/models.ts";
+import type { GitHubPort, RepoRef } from "../ports/github.ts";
 
 export const REPO_CONFIG_PATH = ".github/practical.yml";
 
