@@ -16,7 +16,17 @@ import { createLogger, type Logger } from "../log.ts";
 import { Metrics } from "../ops/metrics.ts";
 import { startRetentionSweep } from "../ops/retention.ts";
 import { createApp } from "../web/app.ts";
+import { limitWebhookBodies } from "../web/body-limit.ts";
 import { createDashboard, type DashboardOptions } from "../web/dashboard/index.ts";
+
+/** Probot's default webhook path. */
+const WEBHOOK_PATH = "/api/github/webhooks";
+
+/** Addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare);
+}
 
 export interface Roles {
   web: boolean;
@@ -59,6 +69,12 @@ export async function start(
     return null;
   }
   const config = readConfig(env);
+  const servesMetrics = roles.web || (roles.worker && config.metricsPort !== undefined);
+  if (servesMetrics && !config.metricsToken && !isLoopback(config.host)) {
+    throw new ConfigurationError([
+      `METRICS_TOKEN: is required when HOST (${config.host}) is not a loopback address: /metrics would be readable by anyone who reaches the port`,
+    ]);
+  }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
 
   const db = createDatabase(config.databaseUrl);
@@ -106,12 +122,14 @@ export async function start(
         queue,
         appId: config.appId,
         permissions: new PermissionCache(),
+        countDelivery: metrics.countDelivery,
         githubFor: (app) => new OctokitGitHub(app, config.appId),
         routes: [dashboard.handle],
       }),
     );
     const httpServer = await server.start();
-    metrics.observeWebhooks(httpServer, "/api/github/webhooks");
+    limitWebhookBodies(httpServer, WEBHOOK_PATH);
+    metrics.observeWebhooks(httpServer, WEBHOOK_PATH);
   }
 
   let workers: ReturnType<typeof startWorkers> | null = null;
