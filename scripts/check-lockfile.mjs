@@ -14,4 +14,6 @@ if (missing.length > 0) {
   );
   process.exit(1);
 }
-process.stdout.write(`package-lock.json: all ${Object.keys(lock.packages).length - 1} packages carry integrity\n`);
+process.stdout.write(
+  `package-lock.json: all ${Object.keys(lock.packages).length - 1} packages carry integrity\n`,
+);
