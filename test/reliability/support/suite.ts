@@ -88,3 +88,24 @@ export function startReliabilityHarness(options: Parameters<typeof startHarness>
     env: { JOB_BACKOFF_MS: "200", MODEL_TIMEOUT_MS: "1000", ...options.env },
   });
 }
+
+/**
+ * Runs a scenario that measures a figure; its row shows the value (returned by the scenario)
+ * against the target, and whether the scenario's checks held.
+ */
+export async function measured(
+  file: string,
+  name: string,
+  target: string,
+  scenario: () => Promise<string>,
+) {
+  let value: string;
+  try {
+    value = await scenario();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.slice(0, 120) : String(error);
+    record({ kind: "measure", file, name, value: `failed: ${detail}`, target, met: false });
+    throw error;
+  }
+  record({ kind: "measure", file, name, value, target, met: true });
+}
