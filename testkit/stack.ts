@@ -23,7 +23,7 @@ import {
   type TestDatabase,
 } from "./services.ts";
 
-export const WEBHOOK_SECRET = "test-webhook-secret";
+export const WEBHOOK_SECRET = "test-webhook-secret-of-32-characters";
 export const MODEL_KEY = `sk-ant-api03-test-${randomBytes(12).toString("hex")}`;
 export const OWNER = "octo-org";
 export const REPO = "hello-app";

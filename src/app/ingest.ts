@@ -1,6 +1,7 @@
 import type { Effect } from "../core/effects.ts";
-import type { PipelineEvent } from "../core/events.ts";
-import { startFeature, transition } from "../core/pipeline.ts";
+import type { PipelineEvent, ReplyWindow } from "../core/events.ts";
+import type { Feature } from "../core/feature.ts";
+import { gateOf, personReplyKey, startFeature, transition } from "../core/pipeline.ts";
 import { slugify } from "../core/slug.ts";
 
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
@@ -81,14 +82,24 @@ export async function ingest(deps: Ingress, incoming: Incoming): Promise<IngestO
 }
 
 async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
-  const { delivery, target, event } = incoming;
+  const { delivery, target } = incoming;
   if (!(await tx.recordDelivery(delivery.id, delivery.name))) return "duplicate";
 
   const feature = await tx.findFeatureByIssue(target.owner, target.repo, target.issueNumber, {
     forUpdate: true,
   });
+  const replyWindow = await replyWindowOf(tx, target, incoming.event);
+  let event: PipelineEvent =
+    replyWindow && (incoming.event.type === "command" || incoming.event.type === "start")
+      ? { ...incoming.event, replyWindow }
+      : incoming.event;
+  const source = actedSource(event);
 
   if (feature) {
+    // The signature covers only the body: a captured delivery re-sent under a new delivery id
+    // passes the delivery dedupe, but the comment, review or press it carries acted already.
+    if (source && !(await tx.recordActedSource(feature.id, source))) return "duplicate";
+    event = await withArtifactAge(tx, feature, event);
     // The issue's own text (no comment id) is recorded once, when the feature starts: a later
     // label event (re-labelled, or labeled/unlabeled delivered out of order) must not add it
     // to the conversation again.
@@ -96,6 +107,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
       await recordMessage(tx, feature.id, incoming.message);
     }
     const result = transition(feature, event);
+    await openWindowIfUsed(tx, target, event, result.effects);
     if (result.effects.length === 0 && result.feature === feature) return "ignored";
     await saveTransition(tx, feature, result, {
       actor: actorOf(event),
@@ -109,7 +121,12 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     event.type === "start"
       ? event
       : event.type === "command" && event.command.name === "build"
-        ? { type: "start", actor: event.actor, commentId: event.commentId }
+        ? {
+            type: "start",
+            actor: event.actor,
+            commentId: event.commentId,
+            ...(event.replyWindow ? { replyWindow: event.replyWindow } : {}),
+          }
         : null;
   if (incoming.newFeature && start) {
     const info = incoming.newFeature;
@@ -121,6 +138,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     };
     const result = startFeature({ id: 0, ...init }, start);
     if (result.feature === null) {
+      await openWindowIfUsed(tx, target, start, result.effects);
       // Refused (no write access): nothing to create, only the refusal to post.
       await tx.addToOutbox([
         effectsIntent(deliveryEffectsJobId(delivery.id), {
@@ -145,6 +163,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
       allow_self_approval: config.allow_self_approval,
     });
     if (!created) return "ignored"; // a concurrent delivery created it first
+    if (source) await tx.recordActedSource(created.id, source);
     await recordMessage(tx, created.id, incoming.message);
     result.feature.id = created.id;
     if (problems.length > 0) {
@@ -165,16 +184,101 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
   }
 
   if (incoming.withoutFeature?.length) {
+    const effects = replyOncePerWindow(incoming.withoutFeature, event);
+    await openWindowIfUsed(tx, target, event, effects);
     await tx.addToOutbox([
-      effectsIntent(deliveryEffectsJobId(delivery.id), {
-        featureId: null,
-        target,
-        effects: incoming.withoutFeature,
-      }),
+      effectsIntent(deliveryEffectsJobId(delivery.id), { featureId: null, target, effects }),
     ]);
     return "applied";
   }
   return "ignored";
+}
+
+/** What an event acts on, recognised again whatever delivery carries it; null for none. */
+function actedSource(event: PipelineEvent): string | null {
+  switch (event.type) {
+    case "command":
+    case "comment":
+      return `comment-${event.commentId}`;
+    case "start":
+      return event.commentId === null ? null : `comment-${event.commentId}`;
+    case "changes_requested":
+      return `review-${event.reviewId}`;
+    // A press carries no id of its own: one per check run, button and person. A new review
+    // round makes new check runs, so a later press is on another check run.
+    case "fix_findings":
+      return `check-run-${event.checkRunId}-fix-${event.actor.login.toLowerCase()}`;
+    case "rerun_reviews":
+      return event.source.startsWith("check-run-")
+        ? `${event.source}-rerun-${event.actor.login.toLowerCase()}`
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** A command's comment's reply window: the one open for its author, or one this comment opens. */
+async function replyWindowOf(
+  tx: Store,
+  target: IssueTarget,
+  event: PipelineEvent,
+): Promise<ReplyWindow | null> {
+  if ((event.type !== "command" && event.type !== "start") || event.commentId === null) return null;
+  const opened = await tx.replyWindow(target, event.actor.login);
+  return opened === null
+    ? { commentId: event.commentId, repeated: false }
+    : { commentId: opened, repeated: true };
+}
+
+/** Records the window as opened when this comment opened it and a reply was given in it. */
+async function openWindowIfUsed(
+  tx: Store,
+  target: IssueTarget,
+  event: PipelineEvent,
+  effects: Effect[],
+): Promise<void> {
+  if (event.type !== "command" && event.type !== "start") return;
+  const window = event.replyWindow;
+  if (!window || window.repeated) return;
+  const key = personReplyKey(event.actor.login, window);
+  if (effects.some((e) => e.type === "reply" && e.key === key)) {
+    await tx.openReplyWindow(target, event.actor.login, window.commentId);
+  }
+}
+
+/** "No feature here" answered like a refusal: one reply per person per window, edited in place. */
+function replyOncePerWindow(effects: Effect[], event: PipelineEvent): Effect[] {
+  const window = event.type === "command" ? event.replyWindow : undefined;
+  if (event.type !== "command" || !window) return effects;
+  const key = personReplyKey(event.actor.login, window);
+  return effects.flatMap((effect): Effect[] => {
+    if (effect.type === "react") return window.repeated ? [] : [effect];
+    if (effect.type === "reply") return [{ ...effect, key, shared: true }];
+    return [effect];
+  });
+}
+
+/**
+ * Marks an `/approve` whose comment was written before the artifact it would approve was
+ * produced: it was meant for something else (or nothing), and is refused.
+ */
+async function withArtifactAge(
+  tx: Store,
+  feature: Feature,
+  event: PipelineEvent,
+): Promise<PipelineEvent> {
+  if (event.type !== "command" || event.command.name !== "approve" || !event.writtenAt) {
+    return event;
+  }
+  const gate = gateOf(feature.stage);
+  const version = gate ? feature.artifacts[gate] : undefined;
+  if (!gate || !version) return event;
+  const producedAt = await tx.artifactProducedAt(feature.id, gate, version);
+  const written = Date.parse(event.writtenAt);
+  if (!producedAt || Number.isNaN(written)) return event;
+  // GitHub's timestamps are whole seconds: a comment in the artifact's own second counts as after.
+  const producedSecond = Math.floor(producedAt.getTime() / 1000) * 1000;
+  return written < producedSecond ? { ...event, predatesArtifact: true } : event;
 }
 
 async function recordMessage(tx: Store, featureId: number, message: Incoming["message"]) {

@@ -39,7 +39,10 @@ const flag = (fallback: boolean) =>
 const EnvSchema = z.object({
   APP_ID: z.coerce.number().int().positive(),
   PRIVATE_KEY: z.string().min(1),
-  WEBHOOK_SECRET: z.string().min(1),
+  /** GitHub signs each delivery with it: short secrets can be guessed offline from one delivery. */
+  WEBHOOK_SECRET: z
+    .string()
+    .min(32, { message: "must be at least 32 characters (try: openssl rand -hex 32)" }),
   DATABASE_URL: urlWithProtocols(["postgres:", "postgresql:"]).default(
     "postgres://postgres@127.0.0.1:5432/postgres",
   ),

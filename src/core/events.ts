@@ -1,12 +1,32 @@
 import type { Command } from "./commands.ts";
 import type { Actor, AgentName } from "./feature.ts";
 
+/**
+ * The person's current reply window on the issue, given by ingest: refusals and /help answer
+ * in one comment per person per window, named by the comment that opened it. `repeated` when
+ * this comment did not open it (the person was answered already).
+ */
+export interface ReplyWindow {
+  commentId: number;
+  repeated: boolean;
+}
+
 /** Everything that can happen to a feature, already translated from webhooks and job results. */
 export type PipelineEvent =
   /** Trigger label, issue opened with the label, or `/build` on an issue without an active feature. */
-  | { type: "start"; actor: Actor; commentId: number | null }
+  | { type: "start"; actor: Actor; commentId: number | null; replyWindow?: ReplyWindow }
   /** A slash command in a newly created human comment (issue or PR). */
-  | { type: "command"; command: Command; actor: Actor; commentId: number }
+  | {
+      type: "command";
+      command: Command;
+      actor: Actor;
+      commentId: number;
+      /** The comment's `created_at`. */
+      writtenAt?: string;
+      /** Set by ingest: the comment was written before the artifact it would approve existed. */
+      predatesArtifact?: boolean;
+      replyWindow?: ReplyWindow;
+    }
   /** The `practical:approve` label was applied. */
   | { type: "approve_label"; actor: Actor }
   /** A human comment that is not a command: conversation for the BA agent. */

@@ -12,7 +12,7 @@
 
 import { COMMAND_NAMES, type Command, type CommandName } from "./commands.ts";
 import type { Effect, FixSource, ReplyView, TransitionResult } from "./effects.ts";
-import type { PipelineEvent } from "./events.ts";
+import type { PipelineEvent, ReplyWindow } from "./events.ts";
 import {
   type Actor,
   type AgentName,
@@ -30,6 +30,14 @@ import { slugify } from "./slug.ts";
 export const APPROVE_LABEL = "practical:approve";
 
 type ReplyData = Extract<Effect, { type: "reply" }>["data"];
+
+/**
+ * The key of a person's one reply on an issue within a reply window (refusals, "no feature
+ * here", /help): later answers in the window edit that comment in place.
+ */
+export function personReplyKey(login: string, window: ReplyWindow): string {
+  return `person-${login.toLowerCase()}-c${window.commentId}`;
+}
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
 
 export interface StartInit {
@@ -200,7 +208,13 @@ export function startFeature(init: StartInit, event: StartEvent): StartResult {
   if (!hasWriteAccess(event.actor.permission)) {
     return {
       feature: null,
-      effects: unauthorizedEffects("build", event.actor, event.commentId, startKey(event, 0)),
+      effects: unauthorizedEffects(
+        "build",
+        event.actor,
+        event.commentId,
+        startKey(event, 0),
+        event.replyWindow,
+      ),
       from: null,
       to: null,
     };
@@ -241,7 +255,7 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
     case "start":
       return onStart(feature, event);
     case "command":
-      return onCommand(feature, event.command, event.actor, event.commentId);
+      return onCommand(feature, event.command, event.actor, event.commentId, event);
     case "approve_label":
       return onApproveLabel(feature, event.actor);
     case "comment":
@@ -383,6 +397,7 @@ function unauthorizedEffects(
   actor: Actor,
   commentId: number | null,
   key: (view: ReplyView) => string,
+  window?: ReplyWindow,
 ): Effect[] {
   if (command === "build" && commentId === null) {
     // The trigger label: issue forms and templates set it for any author, so it proves nothing.
@@ -408,10 +423,28 @@ function unauthorizedEffects(
     data.reason =
       "Your permission on this repository could not be verified. Please try again in a minute.";
   }
+  if (window && commentId !== null) return personReply(actor, window, "unauthorized", data);
   return [
     { type: "react", commentId, content: "confused" },
     reply("unauthorized", key("unauthorized"), data),
   ];
+}
+
+/**
+ * The one reply a person gets per reply window: the first command reacts and posts it, later
+ * ones edit it in place (no write when it reads the same) and get no reaction.
+ */
+function personReply(
+  actor: Actor,
+  window: ReplyWindow,
+  view: ReplyView,
+  data: ReplyData,
+  content: "confused" | "eyes" = "confused",
+): Effect[] {
+  const answer = reply(view, personReplyKey(actor.login, window), data, { shared: true });
+  return window.repeated
+    ? [answer]
+    : [{ type: "react", commentId: window.commentId, content }, answer];
 }
 
 function notNowData(f: Feature, command: CommandName, extra: ReplyData = {}): ReplyData {
@@ -455,7 +488,10 @@ type KeyOf = (view: ReplyView) => string;
 function onStart(f: Feature, event: StartEvent): TransitionResult<Feature> {
   const key = startKey(event, f.version);
   if (!hasWriteAccess(event.actor.permission)) {
-    return same(f, unauthorizedEffects("build", event.actor, event.commentId, key));
+    return same(
+      f,
+      unauthorizedEffects("build", event.actor, event.commentId, key, event.replyWindow),
+    );
   }
   if (f.stage === "cancelled" || f.stage === "abandoned") {
     return restart(f, event.commentId);
@@ -492,11 +528,12 @@ function onCommand(
   command: Command,
   actor: Actor,
   commentId: number,
+  event?: Extract<PipelineEvent, { type: "command" }>,
 ): TransitionResult<Feature> {
   const name = command.name;
   const key = (view: ReplyView): string => `c${commentId}-${view}`;
   if (WRITE_COMMANDS.has(name) && !hasWriteAccess(actor.permission)) {
-    return same(f, unauthorizedEffects(name, actor, commentId, key));
+    return same(f, unauthorizedEffects(name, actor, commentId, key, event?.replyWindow));
   }
   // Every command we act on (even to say "not now") is acknowledged with 👀.
   const eyes: Effect = { type: "react", commentId, content: "eyes" };
@@ -507,16 +544,29 @@ function onCommand(
   switch (name) {
     case "status":
       return same(f, [eyes, reply("status", key("status"), statusData(f))]);
-    case "help":
-      return same(f, [
-        eyes,
-        reply("help", key("help"), {
-          stage: f.stage,
-          stageLabel: describeStage(f.stage),
-          commands: availableCommands(f),
-        }),
-      ]);
+    case "help": {
+      const data = {
+        stage: f.stage,
+        stageLabel: describeStage(f.stage),
+        commands: availableCommands(f),
+      };
+      if (event?.replyWindow)
+        return same(f, personReply(actor, event.replyWindow, "help", data, "eyes"));
+      return same(f, [eyes, reply("help", key("help"), data)]);
+    }
     case "approve":
+      if (event?.predatesArtifact && gateOf(f.stage) !== null) {
+        const gate = gateOf(f.stage) as Gate;
+        return same(f, [
+          eyes,
+          reply("stale_approval", key("stale_approval"), {
+            gate,
+            current: f.artifacts[gate] ?? "",
+            given: "",
+            writtenBefore: true,
+          }),
+        ]);
+      }
       return approve(f, command.argument, actor, key, [eyes]);
     case "revise": {
       const usage = { usage: "/revise <what to change>" };
@@ -641,7 +691,12 @@ function approve(
   if (given !== "" && !current.toLowerCase().startsWith(given.toLowerCase())) {
     return same(f, [
       ...before,
-      reply("stale_approval", key("stale_approval"), { gate, current, given }),
+      reply("stale_approval", key("stale_approval"), {
+        gate,
+        current,
+        given,
+        writtenBefore: false,
+      }),
     ]);
   }
   if (!f.allowSelfApproval && sameLogin(actor.login, f.issueAuthor)) {

@@ -58,7 +58,13 @@ export function onIssueCommentCreated(deps: HandlerDeps) {
       author,
       command.name !== "help" && command.name !== "status",
     );
-    const event: PipelineEvent = { type: "command", command, actor, commentId: comment.id };
+    const event: PipelineEvent = {
+      type: "command",
+      command,
+      actor,
+      commentId: comment.id,
+      writtenAt: comment.created_at,
+    };
     const noFeature: Effect[] = [
       { type: "react", commentId: comment.id, content: "confused" },
       { type: "reply", view: "no_feature", key: `c${comment.id}`, data: { command: command.name } },

@@ -23,7 +23,14 @@ import {
 } from "../ops/redelivery.ts";
 import { startRetentionSweep } from "../ops/retention.ts";
 import { createApp } from "../web/app.ts";
+import { limitWebhookBodies } from "../web/body-limit.ts";
 import { createDashboard, type DashboardOptions } from "../web/dashboard/index.ts";
+
+/** Addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare);
+}
 
 export interface Roles {
   web: boolean;
@@ -88,6 +95,12 @@ export async function start(
     return null;
   }
   const config = readConfig(env);
+  const servesMetrics = roles.web || (roles.worker && config.metricsPort !== undefined);
+  if (servesMetrics && !config.metricsToken && !isLoopback(config.host)) {
+    throw new ConfigurationError([
+      `METRICS_TOKEN: is required when HOST (${config.host}) is not a loopback address: /metrics would be readable by anyone who reaches the port`,
+    ]);
+  }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
 
   const db = createDatabase(config.databaseUrl);
@@ -130,11 +143,13 @@ export async function start(
         queue,
         appId: config.appId,
         permissions: new PermissionCache(),
+        countDelivery: metrics.countDelivery,
         githubFor: (app) => new OctokitGitHub(app, config.appId),
         routes: [dashboard.handle],
       }),
     );
     const httpServer = await server.start();
+    limitWebhookBodies(httpServer, WEBHOOK_PATH);
     metrics.observeWebhooks(httpServer, WEBHOOK_PATH);
   }
 

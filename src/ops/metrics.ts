@@ -12,6 +12,30 @@ export interface JobObservation {
 }
 
 /**
+ * The webhook events the app subscribes to (app.yml). A metric label takes only these values
+ * (any other name is counted as "other"), so a sender cannot add series by inventing names.
+ */
+export const WEBHOOK_EVENTS: ReadonlySet<string> = new Set([
+  "issues",
+  "issue_comment",
+  "pull_request",
+  "pull_request_review",
+  "check_run",
+  "check_suite",
+  "installation",
+  "installation_repositories",
+  "ping",
+]);
+
+/** The label for an event name: itself when the app subscribes to it, else "other". */
+export function eventLabel(name: unknown): string {
+  return typeof name === "string" && WEBHOOK_EVENTS.has(name) ? name : "other";
+}
+
+/** Between scrapes the database aggregates are reused for this long: a scrape reads no table. */
+export const AGGREGATES_TTL_MS = 30_000;
+
+/**
  * Prometheus metrics of one process. Webhook and job counters count what this process saw;
  * queue depth, model usage and features by stage are read from Redis and Postgres at scrape
  * time, so every web replica reports the same totals.
@@ -24,8 +48,14 @@ export class Metrics {
   readonly jobDuration: Histogram<"queue" | "name" | "outcome">;
   readonly deliveriesRedelivered: Counter<"event">;
 
-  constructor(options: { store: Store; queues: Queue[]; defaultMetrics?: boolean }) {
+  constructor(options: {
+    store: Store;
+    queues: Queue[];
+    defaultMetrics?: boolean;
+    aggregatesTtlMs?: number;
+  }) {
     const { store, queues } = options;
+    const ttl = options.aggregatesTtlMs ?? AGGREGATES_TTL_MS;
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry, prefix: "practical_process_" });
@@ -33,13 +63,13 @@ export class Metrics {
 
     this.webhooksReceived = new Counter({
       name: "practical_webhooks_received_total",
-      help: "Webhook deliveries received, by event.",
+      help: "Webhook deliveries received with a valid signature, by event (subscribed events, else other).",
       labelNames: ["event"],
       registers,
     });
     this.webhooksRejected = new Counter({
       name: "practical_webhooks_rejected_total",
-      help: "Webhook deliveries answered with an error (bad signature, malformed, or not recorded).",
+      help: "Webhook requests answered with an error (bad signature, malformed, too large, or not recorded), by claimed event (subscribed events, else other).",
       labelNames: ["event", "status"],
       registers,
     });
@@ -90,29 +120,23 @@ export class Metrics {
       },
     });
 
+    const featuresByStage = cachedFor(ttl, () => store.countFeaturesByStage());
     new Gauge({
       name: "practical_features",
-      help: "Features by stage.",
+      help: `Features by stage (read from PostgreSQL at most every ${ttl / 1000} s).`,
       labelNames: ["stage"],
       registers,
       async collect() {
-        const rows = await store.countFeaturesByStage();
+        const rows = await featuresByStage();
         this.reset();
         for (const row of rows) this.set({ stage: row.stage }, row.count);
       },
     });
 
     // Totals of every recorded model call, read from agent_runs: they only grow (until the
-    // retention sweep removes an uninstalled installation's runs), so they are counters.
-    let usage: ReturnType<Store["usageByAgentAndModel"]> | null = null;
-    const readUsage = () => {
-      usage ??= store.usageByAgentAndModel().finally(() => {
-        setTimeout(() => {
-          usage = null;
-        }, 0);
-      });
-      return usage;
-    };
+    // retention sweep removes an uninstalled installation's runs), so they are counters. One
+    // read serves the three counters and every scrape within the TTL.
+    const readUsage = cachedFor(ttl, () => store.usageByAgentAndModel());
     new Counter({
       name: "practical_model_tokens_total",
       help: "Model tokens by agent, model and kind (input, output, cache_read, cache_write).",
@@ -154,15 +178,20 @@ export class Metrics {
     });
   }
 
-  /** Counts every request to the webhook path when its answer is sent. */
+  /** A delivery whose signature was verified: only these are counted as received. */
+  countDelivery = (name: string): void => {
+    this.webhooksReceived.inc({ event: eventLabel(name) });
+  };
+
+  /**
+   * Counts the requests to the webhook path answered with an error, when the answer is sent.
+   * The event is only what the request claims, so it is labelled from the allow-list.
+   */
   observeWebhooks(server: Server, path: string): void {
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== "POST" || (req.url ?? "").split("?")[0] !== path) return;
-      const header = req.headers["x-github-event"];
-      const event =
-        (typeof header === "string" && /^[a-z_]{1,64}$/.test(header) && header) || "unknown";
+      const event = eventLabel(req.headers["x-github-event"]);
       res.once("finish", () => {
-        this.webhooksReceived.inc({ event });
         if (res.statusCode >= 400) {
           this.webhooksRejected.inc({ event, status: String(res.statusCode) });
         }
@@ -227,4 +256,23 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `read` at most once per `ttlMs`: callers within that time share the last answer (or the read
+ * under way). A failed read is not kept.
+ */
+function cachedFor<T>(ttlMs: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (last && now - last.at < ttlMs) return last.value;
+    const value = read();
+    const entry = { at: now, value };
+    last = entry;
+    value.catch(() => {
+      if (last === entry) last = null;
+    });
+    return value;
+  };
 }

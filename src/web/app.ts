@@ -22,6 +22,8 @@ export interface AppDeps extends Omit<HandlerDeps, "github"> {
    * that instance's installation tokens with the webhook contexts.
    */
   githubFor: (app: Probot) => HandlerDeps["github"];
+  /** Told the event name of each delivery whose signature was verified (the metrics). */
+  countDelivery?: (name: string) => void;
   /** Extra HTTP routes (the dashboard), tried after health checks. */
   routes?: ((req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>)[];
 }
@@ -32,6 +34,7 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     const handlerDeps = { ...deps, github: deps.githubFor(app) };
     // One structured line per verified delivery, carrying its id.
     app.onAny((event) => {
+      deps.countDelivery?.(event.name);
       const payload = event.payload as { action?: string; installation?: { id?: number } };
       app.log.info(
         {

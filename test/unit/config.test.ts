@@ -7,7 +7,7 @@ import { ConfigurationError } from "../../src/errors.ts";
 const VALID = {
   APP_ID: "42",
   PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----",
-  WEBHOOK_SECRET: "secret",
+  WEBHOOK_SECRET: "s".repeat(32),
   ENCRYPTION_KEY: "a".repeat(64),
 };
 
@@ -38,6 +38,13 @@ describe("readConfig", () => {
       "DATABASE_URL: must be a URL starting with postgres:// or postgresql://",
     );
     expect(problems).toContain("ENCRYPTION_KEY: must be 32 bytes");
+  });
+
+  it("refuses a WEBHOOK_SECRET shorter than 32 characters", () => {
+    expect(() => readConfig({ ...VALID, WEBHOOK_SECRET: "x" })).toThrow(
+      /WEBHOOK_SECRET: must be at least 32 characters/,
+    );
+    expect(readConfig({ ...VALID, WEBHOOK_SECRET: "x".repeat(32) }).webhookSecret).toHaveLength(32);
   });
 
   it("accepts a base64 private key on one line, as Probot does", () => {

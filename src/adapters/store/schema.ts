@@ -132,6 +132,21 @@ export interface OutboxTable {
   enqueued_at: Date | null;
 }
 
+export interface ActedSourcesTable {
+  feature_id: number;
+  source: string;
+  created_at: Timestamp;
+}
+
+export interface ReplyWindowsTable {
+  repo_owner: string;
+  repo_name: string;
+  issue_number: number;
+  login: string;
+  comment_id: number;
+  opened_at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   features: FeaturesTable;
@@ -142,6 +157,8 @@ export interface Database {
   feature_events: FeatureEventsTable;
   deliveries: DeliveriesTable;
   outbox: OutboxTable;
+  acted_sources: ActedSourcesTable;
+  reply_windows: ReplyWindowsTable;
 }
 
 export type FeatureRow = Selectable<FeaturesTable>;

@@ -25,6 +25,11 @@ export type ReportRow =
     }
   /** Places searched for the canary model keys, and what was found. */
   | { kind: "canary"; file: string; place: CanaryPlace; scanned: number; hits: number }
+  /**
+   * A figure measured by a scenario, shown as its own row of the table: `value` against
+   * `target`, and `met` whether the scenario's checks held.
+   */
+  | { kind: "measure"; file: string; name: string; value: string; target: string; met: boolean }
   /** At the end of a file: deliveries acknowledged whose work never finished, and duplicates. */
   | { kind: "settled"; file: string; unfinished: number; duplicates: number; detail?: string };
 

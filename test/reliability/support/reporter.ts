@@ -47,6 +47,7 @@ export function renderReport(rows: ReportRow[], elapsedMs: number): string {
   const inputs = rows.filter((r) => r.kind === "bad_input");
   const canary = rows.filter((r) => r.kind === "canary");
   const settled = rows.filter((r) => r.kind === "settled");
+  const measures = rows.filter((r) => r.kind === "measure");
 
   const survived = faults.filter((r) => r.survived).length;
   // Duplicates stay on GitHub: each file counts them once, in its final state.
@@ -67,6 +68,7 @@ export function renderReport(rows: ReportRow[], elapsedMs: number): string {
     ...inputs
       .filter((r) => !r.rejected || r.answer === "none")
       .map((r) => `bad input not refused clearly: ${r.name} (${r.file})`),
+    ...measures.filter((r) => !r.met).map((r) => `target missed: ${r.name} (${r.file})`),
     ...settled
       .filter((r) => r.unfinished > 0 || r.duplicates > 0)
       .map(
@@ -89,6 +91,9 @@ export function renderReport(rows: ReportRow[], elapsedMs: number): string {
       "0",
     ],
     ["Events acknowledged but never finished", String(unfinished), "0"],
+    ...measures
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((r): [string, string, string] => [r.name, r.value, r.target]),
   ];
   const widths = [0, 1, 2].map((i) =>
     Math.max(...[["Measure", "Result", "Target"], ...table].map((row) => row[i]?.length ?? 0)),

@@ -102,3 +102,24 @@ export function toolResults(body: unknown): { text: string; isError: boolean }[]
       isError: b.is_error === true,
     }));
 }
+
+/**
+ * Runs a scenario that measures a figure; its row shows the value (returned by the scenario)
+ * against the target, and whether the scenario's checks held.
+ */
+export async function measured(
+  file: string,
+  name: string,
+  target: string,
+  scenario: () => Promise<string>,
+) {
+  let value: string;
+  try {
+    value = await scenario();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.slice(0, 120) : String(error);
+    record({ kind: "measure", file, name, value: `failed: ${detail}`, target, met: false });
+    throw error;
+  }
+  record({ kind: "measure", file, name, value, target, met: true });
+}
