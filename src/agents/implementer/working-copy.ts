@@ -234,8 +234,9 @@ export class WorkingCopy {
 
   /** An edit of an existing file: written through `write`, then shown around the change and syntax-checked. */
   #edit(path: string, content: string, changed: { from: number; to: number }): ToolOutcome {
+    const unchanged = this.files.get(path) === content;
     const written = this.write(path, content);
-    if (written.isError) return written;
+    if (written.isError || unchanged) return written;
     const lines = content.split("\n");
     const from = Math.max(1, changed.from - EDIT_CONTEXT);
     const to = Math.min(lines.length, Math.max(changed.to, changed.from) + EDIT_CONTEXT);

@@ -296,7 +296,7 @@ export class RepoReader {
     }
     const skippedNote =
       skipped.size > 0
-        ? `\n[skipped: ${[...skipped].map(([why, n]) => `${n} ${why} file${n === 1 ? "" : "s"}`).join(", ")}]`
+        ? `\n[skipped: ${[...skipped].map(([why, n]) => `${n} ${why === "lockfile" ? `lockfile${n === 1 ? "" : "s"}` : `${why} file${n === 1 ? "" : "s"}`}`).join(", ")}]`
         : "";
     if (found === 0) {
       return {
