@@ -214,7 +214,8 @@ export class RepoReader {
       };
     }
     const asked = lineNumber(endInput);
-    let end = Math.min(asked === undefined || asked === -1 ? total : asked, total);
+    const wanted = Math.min(asked === undefined || asked === -1 ? total : asked, total);
+    let end = wanted;
     if (end < start) {
       return { isError: true, text: `end_line ${end} is before start_line ${start}.` };
     }
@@ -228,9 +229,10 @@ export class RepoReader {
     const header = whole
       ? `${path.path} (${total} lines)`
       : `${path.path} lines ${start}–${end} of ${total}`;
+    // A range cut short by the limits says so; a range the model chose does not need to.
     const more =
-      end < total
-        ? `\n[… lines ${end + 1}–${total} not shown; view with start_line ${end + 1} for more.]`
+      end < wanted
+        ? `\n[… lines ${end + 1}–${wanted} of the range not shown (at most ${VIEW_LINES} lines a call); view with start_line ${end + 1} for more.]`
         : "";
     return { isError: false, text: `${header}\n${numbered(chosen, start)}${more}` };
   }

@@ -19,9 +19,14 @@ export async function readRepository(job: AgentJob, ref?: string): Promise<Repos
     targetOf(feature),
     ref ?? feature.headSha ?? repoContext.defaultBranch,
   );
-  const overview = repoOverview(snapshot.files);
+  return repositoryView(snapshot.files);
+}
+
+/** The read tools and the prompt's overview over a snapshot's files. */
+export function repositoryView(files: Map<string, string>): RepositoryView {
+  const overview = repoOverview(files);
   return {
-    reader: new RepoReader(snapshot.files),
+    reader: new RepoReader(files),
     context: {
       repoMap: fenceUntrusted("repository map", overview.map, 40_000),
       repoFiles: fenceUntrusted("repository key files", overview.files, 60_000),

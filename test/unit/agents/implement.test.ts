@@ -220,7 +220,9 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     const [confirm] = resultsOf(4);
     expect(confirm?.isError).toBe(false);
     expect(confirm?.text).toContain("confirm the whole change");
-    expect(confirm?.text).toContain("--- /dev/null\n+++ b/src/csv.ts\n@@ -0,0 +1,1 @@\n+export const csv = () => '';");
+    expect(confirm?.text).toContain(
+      "--- /dev/null\n+++ b/src/csv.ts\n@@ -0,0 +1,1 @@\n+export const csv = () => '';",
+    );
     expect(confirm?.text).toContain(" export const version = 1;\n+export * from './csv.ts';");
     // Each result answers its own call, in order.
     const third = fake.requests[2]?.response.content ?? [];

@@ -278,15 +278,30 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
     optional: { brief: renderBriefMarkdown(brief), pipelineContext: "Stage: plan_ready." },
   },
   spec: {
-    required: { brief: renderBriefMarkdown(brief), repoMap: "## Folders (2 files)\nsrc/ (2)", repoFiles: "## Package manifests\nNone found." },
+    required: {
+      brief: renderBriefMarkdown(brief),
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: { revision: wrap("revise", "Also support semicolons.") },
   },
   plan: {
-    required: { brief: "# Brief", spec: "# Spec", repoMap: "## Folders (2 files)\nsrc/ (2)", repoFiles: "## Package manifests\nNone found." },
+    required: {
+      brief: "# Brief",
+      spec: "# Spec",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: {},
   },
   tests: {
-    required: { brief: "# Brief", spec: "# Spec", plan: "# Plan", repoMap: "## Folders (2 files)\nsrc/ (2)", repoFiles: "## Package manifests\nNone found." },
+    required: {
+      brief: "# Brief",
+      spec: "# Spec",
+      plan: "# Plan",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: {},
   },
   implement: {
@@ -306,7 +321,8 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
       spec: "# Spec",
       diff: wrap("diff", "+const q = 'SELECT * FROM r WHERE id = ' + id;"),
       files: "src/db.ts",
-      repoMap: "## Folders (2 files)\nsrc/ (2)", repoFiles: "## Package manifests\nNone found.",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
     },
     optional: {},
   },
@@ -317,12 +333,18 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
       plan: "# Plan",
       diff: wrap("diff", "+export const csv = () => '';"),
       files: "src/csv.ts",
-      repoMap: "## Folders (2 files)\nsrc/ (2)", repoFiles: "## Package manifests\nNone found.",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
     },
     optional: {},
   },
   "alignment-review": {
-    required: { gate: "brief", brief: "# Brief", repoMap: "## Folders (2 files)\nsrc/ (2)", repoFiles: "## Package manifests\nNone found." },
+    required: {
+      gate: "brief",
+      brief: "# Brief",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: {
       spec: "# Spec",
       plan: "# Plan",
