@@ -53,8 +53,8 @@ export async function runAgent<T>(
   ];
   let maxTokens = call.setting.maxTokens;
   let corrected = false;
-  let continuations = 0;
   let reads = 0;
+  let rounds = 0;
 
   for (;;) {
     await checkBudget(deps, call, messages, maxTokens);
@@ -70,8 +70,8 @@ export async function runAgent<T>(
       // A cut-off tool call cannot be resumed mid-JSON (and a turn ending with the assistant
       // would be a prefill, which the 5.5 models refuse): ask again with twice the room, up to
       // the model's limit.
-      continuations++;
-      if (continuations > MAX_CONTINUATIONS || maxTokens >= maxOutputTokens(call.setting)) break;
+      rounds++;
+      if (rounds >= MAX_CONTINUATIONS + 2 || maxTokens >= maxOutputTokens(call.setting)) break;
       maxTokens = Math.min(maxTokens * 2, maxOutputTokens(call.setting));
       continue;
     }
@@ -85,8 +85,9 @@ export async function runAgent<T>(
       messages.push({ role: "user", content: readResults(call, others, reads) });
       continue;
     }
+    rounds++;
     if (!toolUse) {
-      if (corrected) break;
+      if (corrected || rounds >= MAX_CONTINUATIONS + 2) break;
       corrected = true;
       const correction =
         others.length > 0 && definition.reads
