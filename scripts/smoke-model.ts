@@ -11,10 +11,10 @@ import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/mes
 import { AnthropicModel } from "../src/adapters/model/anthropic.ts";
 import { AGENT_DEFINITIONS, type ModelSetting, modelSetting } from "../src/agents/registry.ts";
 import { buildRequest } from "../src/agents/request.ts";
+import { DEFAULT_REPO_CONFIG } from "../src/config/repo-config.ts";
 import type { AgentName } from "../src/core/feature.ts";
 import type { ModelId } from "../src/core/models.ts";
 import type { ModelReply, ModelRequest } from "../src/ports/model.ts";
-import { DEFAULT_REPO_CONFIG } from "../src/config/repo-config.ts";
 import { byTool, startModelFake } from "../testkit/fakes/model/index.ts";
 
 const say = (text = "") => process.stdout.write(`${text}\n`);
@@ -29,9 +29,9 @@ async function main(): Promise<number> {
     apiKey = "sk-ant-local-smoke";
     baseURL = fake.url;
     // The fake's model reads the file, then finishes, as the prompt asks.
-    fake.respond(byTool("read_file"), (request) =>
+    fake.respond(byTool("view"), (request) =>
       request.toolResults.length === 0
-        ? { toolUse: { name: "read_file", input: { path: "hello.txt" } } }
+        ? { toolUse: { name: "view", input: { path: "hello.txt" } } }
         : {
             toolUse: { name: "finish", input: { summary: "Read hello.txt.", tasksDone: ["T001"] } },
           },
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     {
       role: "user",
       content:
-        'Read the file hello.txt with `read_file`, then call `finish` with a one-line summary of it and tasksDone ["T001"].',
+        'View the file hello.txt with `view`, then call `finish` with a one-line summary of it and tasksDone ["T001"].',
     },
   ];
   const first = await call(

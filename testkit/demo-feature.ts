@@ -221,31 +221,33 @@ const FIXES = [
   {
     when: "Missing content type",
     path: "src/server.js",
-    apply: (text: string) =>
-      text.replace(
-        'res.writeHead(405, { allow: "GET" });',
-        'res.writeHead(405, { allow: "GET", "content-type": "text/plain; charset=utf-8" });',
-      ),
+    edits: [
+      {
+        old: 'res.writeHead(405, { allow: "GET" });',
+        new: 'res.writeHead(405, { allow: "GET", "content-type": "text/plain; charset=utf-8" });',
+      },
+    ],
   },
   {
     when: "HEALTH_PATH",
     path: "src/server.js",
-    apply: (text: string) =>
-      text
-        .replace(
-          "const VERSION = readVersion();",
-          'const VERSION = readVersion();\nconst HEALTH_PATH = "/health";',
-        )
-        .replace('path === "/health"', "path === HEALTH_PATH"),
+    edits: [
+      {
+        old: "const VERSION = readVersion();",
+        new: 'const VERSION = readVersion();\nconst HEALTH_PATH = "/health";',
+      },
+      { old: 'path === "/health"', new: "path === HEALTH_PATH" },
+    ],
   },
   {
     when: "max-len",
     path: "src/health.js",
-    apply: (text: string) =>
-      text.replace(
-        'return { status: "ok", version, uptimeSeconds: Math.max(0, Math.floor((now - startedAt) / 1000)) };',
-        'const uptimeSeconds = Math.max(0, Math.floor((now - startedAt) / 1000));\n  return { status: "ok", version, uptimeSeconds };',
-      ),
+    edits: [
+      {
+        old: 'return { status: "ok", version, uptimeSeconds: Math.max(0, Math.floor((now - startedAt) / 1000)) };',
+        new: 'const uptimeSeconds = Math.max(0, Math.floor((now - startedAt) / 1000));\n  return { status: "ok", version, uptimeSeconds };',
+      },
+    ],
   },
 ];
 
@@ -296,7 +298,7 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
         case 0:
           return {
             toolUse: ["src/server.js", "src/health.js", "package.json"].map((path) => ({
-              name: "read_file",
+              name: "view",
               input: { path },
             })),
           };
@@ -304,29 +306,37 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
           if (!fixing) {
             return {
               toolUse: [
-                { name: "write_file", input: { path: "src/health.js", content: HEALTH_JS } },
-                { name: "write_file", input: { path: "src/server.js", content: SERVER_JS } },
+                { name: "create", input: { path: "src/health.js", content: HEALTH_JS } },
+                {
+                  name: "str_replace",
+                  input: {
+                    path: "src/server.js",
+                    old_str: DEMO_REPO_FILES["src/server.js"],
+                    new_str: SERVER_JS,
+                  },
+                },
               ],
             };
           }
-          // A fix round changes what its findings ask for, in the files as they are now.
+          // A fix round changes what its findings ask for, in the files as they are now (the
+          // line-numbered views of the first turn).
           const current: Record<string, string> = {
             "src/server.js": request.toolResults[0]?.text ?? "",
             "src/health.js": request.toolResults[1]?.text ?? "",
           };
           const asked = promptText(request);
-          const writes = Object.entries(current).flatMap(([path, content]) => {
-            const fixed = FIXES.filter((f) => f.path === path && asked.includes(f.when)).reduce(
-              (text, f) => f.apply(text),
-              content,
-            );
-            return fixed === content
-              ? []
-              : [{ name: "write_file", input: { path, content: fixed } }];
-          });
-          return writes.length > 0 ? { toolUse: writes } : finish(["T001", "T002"]);
+          const edits = FIXES.filter((f) => asked.includes(f.when)).flatMap((f) =>
+            f.edits
+              .filter((e) => current[f.path]?.includes(e.old))
+              .map((e) => ({
+                name: "str_replace",
+                input: { path: f.path, old_str: e.old, new_str: e.new },
+              })),
+          );
+          return edits.length > 0 ? { toolUse: edits } : finish(["T001", "T002"]);
         }
         default:
+          // The first finish is answered with the diff to confirm; the next one is accepted.
           return finish(["T001", "T002"]);
       }
     }),

@@ -21,6 +21,26 @@ export function renderPrompt(file: string, context: Record<string, unknown>): st
   return template(context);
 }
 
+/** Where a prompt's shared documents end: the request caches everything before it. */
+export const DOCUMENTS_END = "<!-- end of shared documents -->";
+
+/**
+ * The rendered prompt as content blocks: the shared documents (brief, spec, plan, tests,
+ * repository overview), which stay the same across retries and rounds, and then the agent's
+ * instructions and this call's own inputs. The request puts a cache breakpoint after the first.
+ */
+export function promptBlocks(
+  file: string,
+  context: Record<string, unknown>,
+): { type: "text"; text: string }[] {
+  const text = renderPrompt(file, context);
+  const at = text.indexOf(DOCUMENTS_END);
+  if (at === -1) return [{ type: "text", text }];
+  const documents = text.slice(0, at).trimEnd();
+  const rest = text.slice(at + DOCUMENTS_END.length).trimStart();
+  return [documents, rest].filter((t) => t !== "").map((t) => ({ type: "text", text: t }));
+}
+
 /**
  * Wraps text from GitHub users as data: invisible and direction-changing characters are
  * removed (also Unicode tag characters, which spell text no person sees but a model reads),

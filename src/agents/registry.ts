@@ -38,6 +38,8 @@ export interface AgentDefinition {
   effort: Effort;
   /** `least`: answer at once where the model allows it (a short, mechanical answer). */
   thinking: "adaptive" | "least";
+  /** Offered the read-only tools over the branch snapshot (list, view, search). */
+  reads?: boolean;
 }
 
 const define = (d: AgentDefinition) => d;
@@ -64,6 +66,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 16_000,
     effort: "high",
     thinking: "adaptive",
+    reads: true,
   }),
   plan: define({
     name: "plan",
@@ -75,6 +78,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 16_000,
     effort: "high",
     thinking: "adaptive",
+    reads: true,
   }),
   tests: define({
     name: "tests",
@@ -86,6 +90,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 32_000,
     effort: "high",
     thinking: "adaptive",
+    reads: true,
   }),
   implement: define({
     name: "implement",
@@ -108,6 +113,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 8_000,
     effort: "high",
     thinking: "adaptive",
+    reads: true,
   }),
   code_review: define({
     name: "code_review",
@@ -119,6 +125,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 8_000,
     effort: "medium",
     thinking: "adaptive",
+    reads: true,
   }),
   alignment_review: define({
     name: "alignment_review",
@@ -130,6 +137,7 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 2_000,
     effort: "low",
     thinking: "adaptive",
+    reads: true,
   }),
   title: define({
     name: "title",

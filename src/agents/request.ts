@@ -49,22 +49,41 @@ export function outputRoom(agent: AgentName, setting: ModelSetting, answerTokens
 export const maxOutputTokens = (setting: ModelSetting) => MODELS[setting.model].maxOutputTokens;
 
 /**
- * Cache breakpoints on the first user turn (the rendered prompt with its documents, which a
- * retry or a correction sends again) and on the newest user turn (so each turn of a tool loop
- * reads the turns before it from the cache). The stored messages stay unmarked; with the
- * system prompt's that is three of the API's four breakpoints.
+ * Cache breakpoints, within the API's four (build-with-claude/prompt-caching: "You can define
+ * up to 4 cache breakpoints"): the system prompt; the end of the shared documents (brief, spec,
+ * plan, tests, repository overview), the first block of the first user turn when the prompt
+ * has its documents apart, which a retry, a fix round or a review of a new head sends again
+ * unchanged; the end of the first user turn (the whole rendered prompt, which a correction or
+ * a tool loop sends again); and the newest user turn, so each turn of a tool loop reads the
+ * turns before it from the cache. The stored messages stay unmarked.
  */
 function withBreakpoints(messages: MessageParam[]): MessageParam[] {
-  const marked = new Set([messages.findIndex((m) => m.role === "user"), messages.length - 1]);
+  const first = messages.findIndex((m) => m.role === "user");
+  const marks = new Map<number, Set<number>>();
+  const mark = (i: number, block: number) => {
+    const set = marks.get(i) ?? new Set<number>();
+    set.add(block);
+    marks.set(i, set);
+  };
+  const firstContent = messages[first]?.content;
+  if (Array.isArray(firstContent) && firstContent.length > 1) mark(first, 0);
+  mark(first, -1);
+  mark(messages.length - 1, -1);
   return messages.map((message, i) => {
-    if (!marked.has(i) || message.role !== "user") return message;
+    const wanted = marks.get(i);
+    if (wanted === undefined || message.role !== "user") return message;
     const blocks: ContentBlockParam[] =
       typeof message.content === "string"
         ? [{ type: "text", text: message.content }]
         : [...message.content];
-    const last = blocks.at(-1);
-    if (last === undefined || (last.type !== "text" && last.type !== "tool_result")) return message;
-    blocks[blocks.length - 1] = { ...last, cache_control: { type: "ephemeral" } };
-    return { role: "user", content: blocks };
+    let changed = false;
+    for (const at of wanted) {
+      const index = at < 0 ? blocks.length + at : at;
+      const block = blocks[index];
+      if (block === undefined || (block.type !== "text" && block.type !== "tool_result")) continue;
+      blocks[index] = { ...block, cache_control: { type: "ephemeral" } };
+      changed = true;
+    }
+    return changed ? { role: "user", content: blocks } : message;
   });
 }

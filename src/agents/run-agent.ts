@@ -1,12 +1,17 @@
-import type { MessageParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import type {
+  ContentBlockParam,
+  MessageParam,
+  ToolUseBlock,
+} from "@anthropic-ai/sdk/resources/messages";
 import type { Store } from "../adapters/store/store.ts";
 import { costOf, type Usage, ZERO_USAGE } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
 import type { ModelId } from "../core/models.ts";
 import { AgentOutputError, AgentRefusedError, BudgetExceededError } from "../errors.ts";
 import type { ModelPort, ModelReply } from "../ports/model.ts";
-import { GOVERNANCE, renderPrompt } from "./prompts.ts";
+import { GOVERNANCE, promptBlocks } from "./prompts.ts";
 import { AGENT_DEFINITIONS, type ModelSetting } from "./registry.ts";
+import type { RepoReader } from "./repository/reader.ts";
 import { buildRequest, maxOutputTokens, outputRoom } from "./request.ts";
 
 export interface AgentCall {
@@ -20,6 +25,8 @@ export interface AgentCall {
   context: Record<string, unknown>;
   /** USD; the run stops before a call that could exceed it. */
   budgetUsd?: number | undefined;
+  /** The branch snapshot the read tools answer from (agents that read the repository). */
+  repository?: RepoReader | undefined;
 }
 
 export interface AgentDeps {
@@ -28,6 +35,8 @@ export interface AgentDeps {
 }
 
 const MAX_CONTINUATIONS = 3;
+/** Turns of reading (list, view, search) an agent may take before it must answer. */
+export const MAX_READ_TURNS = 12;
 
 /**
  * Renders the agent's prompt, makes the model answer through the agent's tool, validates
@@ -40,12 +49,14 @@ export async function runAgent<T>(
 ): Promise<{ output: T; runId: number }> {
   const definition = AGENT_DEFINITIONS[call.agent];
   const messages: MessageParam[] = [
-    { role: "user", content: renderPrompt(definition.prompt, call.context) },
+    { role: "user", content: promptBlocks(definition.prompt, call.context) },
   ];
   let maxTokens = call.setting.maxTokens;
   let corrected = false;
+  let reads = 0;
+  let rounds = 0;
 
-  for (let round = 0; round < MAX_CONTINUATIONS + 2; round++) {
+  for (;;) {
     await checkBudget(deps, call, messages, maxTokens);
     const { reply, runId } = await send(deps, call, messages, maxTokens);
 
@@ -59,16 +70,30 @@ export async function runAgent<T>(
       // A cut-off tool call cannot be resumed mid-JSON (and a turn ending with the assistant
       // would be a prefill, which the 5.5 models refuse): ask again with twice the room, up to
       // the model's limit.
-      if (maxTokens >= maxOutputTokens(call.setting)) break;
+      rounds++;
+      if (rounds >= MAX_CONTINUATIONS + 2 || maxTokens >= maxOutputTokens(call.setting)) break;
       maxTokens = Math.min(maxTokens * 2, maxOutputTokens(call.setting));
       continue;
     }
+    const others = reply.content.filter(
+      (b): b is ToolUseBlock => b.type === "tool_use" && b.name !== definition.tool,
+    );
+    if (!toolUse && others.length > 0 && definition.reads && reads < MAX_READ_TURNS) {
+      // A reading turn: every call is answered, and the model goes on.
+      reads++;
+      messages.push({ role: "assistant", content: reply.content });
+      messages.push({ role: "user", content: readResults(call, others, reads) });
+      continue;
+    }
+    rounds++;
     if (!toolUse) {
-      if (corrected) break;
+      if (corrected || rounds >= MAX_CONTINUATIONS + 2) break;
       corrected = true;
-      const correction = `Your answer was not read: answer by calling the \`${definition.tool}\` tool exactly once.`;
+      const correction =
+        others.length > 0 && definition.reads
+          ? `You have used all ${MAX_READ_TURNS} reading turns: answer now by calling the \`${definition.tool}\` tool exactly once.`
+          : `Your answer was not read: answer by calling the \`${definition.tool}\` tool exactly once.`;
       // Every tool_use block must be answered by a tool_result, or the API refuses the turn.
-      const others = reply.content.filter((b): b is ToolUseBlock => b.type === "tool_use");
       messages.push({ role: "assistant", content: reply.content });
       messages.push({
         role: "user",
@@ -96,6 +121,12 @@ export async function runAgent<T>(
     messages.push({
       role: "user",
       content: [
+        ...others.map((b) => ({
+          type: "tool_result" as const,
+          tool_use_id: b.id,
+          is_error: true,
+          content: `Not run: \`${definition.tool}\` was called in the same turn.`,
+        })),
         {
           type: "tool_result",
           tool_use_id: toolUse.id,
@@ -106,6 +137,39 @@ export async function runAgent<T>(
     });
   }
   throw new AgentOutputError(`the ${call.agent} agent did not produce a complete answer`);
+}
+
+/** The answers to one turn of read calls, with a reminder when the reading turns run out. */
+function readResults(call: AgentCall, uses: ToolUseBlock[], reads: number): ContentBlockParam[] {
+  const definition = AGENT_DEFINITIONS[call.agent];
+  const results: ContentBlockParam[] = uses.map((use) => {
+    const input =
+      typeof use.input === "object" && use.input !== null
+        ? (use.input as Record<string, unknown>)
+        : {};
+    const outcome = call.repository
+      ? call.repository.execute(use.name, input)
+      : { isError: true, text: "The repository cannot be read in this step." };
+    return {
+      type: "tool_result" as const,
+      tool_use_id: use.id,
+      content:
+        outcome?.text ??
+        `There is no tool "${use.name.slice(0, 100)}" here. Use list, view and search to read, and \`${definition.tool}\` to answer.`,
+      ...(outcome === null || outcome.isError ? { is_error: true } : {}),
+    };
+  });
+  const left = MAX_READ_TURNS - reads;
+  if (left <= 2) {
+    results.push({
+      type: "text",
+      text:
+        left === 0
+          ? `No reading turns are left: answer now by calling \`${definition.tool}\`.`
+          : `${left} reading turn${left === 1 ? "" : "s"} left before you must call \`${definition.tool}\`.`,
+    });
+  }
+  return results;
 }
 
 /**

@@ -1,42 +1,100 @@
-// The tools each agent is offered: its own output tool, plus the implementer's file tools. An
-// agent is sent only its own tools, so a model never sees (or calls) another agent's.
+// The tools each agent is offered: its own output tool, the read tools for the agents that read
+// the repository, and the editing tools for the implementer. An agent is sent only its own
+// tools, so a model never sees (or calls) another agent's, and no agent but the implementer
+// holds a tool that writes.
 
 import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import { z } from "zod";
 import type { AgentName } from "../core/feature.ts";
 import { AGENT_DEFINITIONS } from "./registry.ts";
 
-/** The implementer's file tools; their handlers are in implement.ts. */
-export const FILE_TOOLS: Tool[] = [
+/** Read-only tools over the branch snapshot, for every agent that reads the repository. */
+export const READ_TOOLS: Tool[] = [
   {
-    name: "list_files",
-    description: "List repository files under a folder (recursive).",
+    name: "list",
+    description:
+      "List the files under a folder, `depth` levels deep (deeper files are counted per folder), optionally only those matching a glob. A long listing says how much it left out.",
     input_schema: {
       type: "object",
-      properties: { path: { type: "string", description: "Folder, '' for the root." } },
+      properties: {
+        path: { type: "string", description: "Folder, '' for the repository root." },
+        depth: { type: "integer", description: "Folder levels to list (default 2)." },
+        glob: {
+          type: "string",
+          description: "Only paths matching this glob, e.g. '*.test.ts' or 'src/**/*.js'.",
+        },
+      },
       required: ["path"],
     },
   },
   {
-    name: "read_file",
-    description: "Read a file of the repository snapshot (with this feature's writes applied).",
-    input_schema: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
-  },
-  {
-    name: "search_files",
-    description: "Search file contents for a literal string; returns path:line matches.",
+    name: "view",
+    description:
+      "Show a file with line numbers, whole or a range of lines (at most 400 lines a call).",
     input_schema: {
       type: "object",
       properties: {
-        query: { type: "string" },
-        path: { type: "string", description: "Optional folder to search under." },
+        path: { type: "string" },
+        start_line: { type: "integer", description: "First line, 1-based (default 1)." },
+        end_line: { type: "integer", description: "Last line, inclusive; -1 for the end." },
       },
-      required: ["query"],
+      required: ["path"],
     },
   },
   {
-    name: "write_file",
-    description: "Create or replace a file. Paths are relative to the repository root.",
+    name: "search",
+    description:
+      "Search file contents with a regular expression (JavaScript syntax); returns path:line matches, with context lines if asked. Lockfiles, vendored and minified files are skipped.",
+    input_schema: {
+      type: "object",
+      properties: {
+        pattern: {
+          type: "string",
+          description: "A regular expression, e.g. 'export function \\w+'.",
+        },
+        path: { type: "string", description: "Only under this folder." },
+        glob: { type: "string", description: "Only files matching this glob, e.g. '*.ts'." },
+        context_lines: { type: "integer", description: "Lines before and after each match (0-5)." },
+      },
+      required: ["pattern"],
+    },
+  },
+];
+
+/** The implementer's editing tools; their handlers are in implementer/working-copy.ts. */
+export const EDIT_TOOLS: Tool[] = [
+  {
+    name: "str_replace",
+    description:
+      "Replace one exact piece of a file with new text. `old_str` must occur exactly once in the file (include surrounding lines to make it unique), whitespace included. The result reports a syntax check of the file.",
+    input_schema: {
+      type: "object",
+      properties: {
+        path: { type: "string" },
+        old_str: { type: "string", description: "The exact text to replace; it must occur once." },
+        new_str: { type: "string", description: "The replacement; '' deletes old_str." },
+      },
+      required: ["path", "old_str", "new_str"],
+    },
+  },
+  {
+    name: "insert",
+    description:
+      "Insert text after a line of a file (0 inserts at the top). The result reports a syntax check of the file.",
+    input_schema: {
+      type: "object",
+      properties: {
+        path: { type: "string" },
+        insert_line: { type: "integer", description: "Insert after this line; 0 for the top." },
+        text: { type: "string", description: "The lines to insert." },
+      },
+      required: ["path", "insert_line", "text"],
+    },
+  },
+  {
+    name: "create",
+    description:
+      "Create a new file with its complete content (an existing file is changed with str_replace or insert, not created again). The result reports a syntax check of the file.",
     input_schema: {
       type: "object",
       properties: { path: { type: "string" }, content: { type: "string" } },
@@ -44,11 +102,14 @@ export const FILE_TOOLS: Tool[] = [
     },
   },
   {
-    name: "delete_file",
+    name: "delete",
     description: "Delete a file.",
     input_schema: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
   },
 ];
+
+/** The implementer's tools besides `finish`: it reads as the others do, and edits. */
+export const FILE_TOOLS: Tool[] = [...READ_TOOLS, ...EDIT_TOOLS];
 
 const built = new Map<string, Tool[]>();
 
@@ -71,7 +132,12 @@ function buildTools(agent: AgentName, strict: boolean): Tool[] {
       target: "draft-2020-12",
     }) as Tool["input_schema"],
   };
-  const tools = agent === "implement" ? [...FILE_TOOLS, output] : [output];
+  const tools =
+    agent === "implement"
+      ? [...FILE_TOOLS, output]
+      : definition.reads
+        ? [...READ_TOOLS, output]
+        : [output];
   return tools.map((tool) => ({
     ...tool,
     input_schema: strictSchema(tool.input_schema) as Tool["input_schema"],

@@ -10,6 +10,7 @@ import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
 import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
+import { readRepository } from "./agent/repository.ts";
 import type { ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
@@ -66,21 +67,28 @@ export async function runReview(
   );
   const files = changed.map((c) => `${c.status} ${c.path}`).join("\n");
   const artifacts = await readArtifacts(deps.store, feature.id);
+  // Reviews judge code: a head the implementer's commit never reached has nothing to review.
+  if (!artifacts.code?.commit_sha) {
+    throw new PermanentError(
+      "the implementer's code commit is missing, so there is no code to review",
+    );
+  }
+  const repository = await readRepository(opened, head);
   const documents = {
     brief: artifacts.brief?.content ?? "",
     spec: artifacts.spec?.content ?? "",
     plan: artifacts.plan?.content ?? "",
     tests: artifacts.tests?.content ?? "",
+    ...repository.context,
   };
 
   let verdict: Verdict;
   if (review === "alignment_review") {
-    const { output, runId } = await opened.run<AlignmentOutput>({
-      ...documents,
-      gate: "code",
-      diff,
-      conversation: "",
-    });
+    const { output, runId } = await opened.run<AlignmentOutput>(
+      { ...documents, gate: "code", diff, conversation: "" },
+      undefined,
+      repository.reader,
+    );
     verdict = {
       pass: output.recommendation === "APPROVE",
       summary: output.summary,
@@ -92,7 +100,11 @@ export async function runReview(
       runId,
     };
   } else {
-    const { output, runId } = await opened.run<ReviewOutput>({ ...documents, files, diff });
+    const { output, runId } = await opened.run<ReviewOutput>(
+      { ...documents, files, diff },
+      undefined,
+      repository.reader,
+    );
     // Fail closed: a "pass" that lists a critical or high finding is a failure.
     const blocking = output.findings.some(
       (f) => f.severity === "critical" || f.severity === "high",

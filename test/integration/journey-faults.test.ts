@@ -255,8 +255,9 @@ it("completes the journey with every webhook twice and two killed workers, each 
   expect(rows).toHaveLength(answered.length);
   expect(h.model.requests.filter((r) => r.response.kind === "hang")).toHaveLength(2);
   const count = (agent: string) => rows.filter((r) => r.agent === agent).length;
-  // The implementer: one answered turn before the kill, then the whole loop (three turns) again.
-  expect(count("implement")).toBe(4);
+  // The implementer: one answered turn before the kill, then the whole loop again (four turns:
+  // view, edit, the finish answered with the diff, the confirming finish).
+  expect(count("implement")).toBe(5);
   expect(new Set(rows.filter((r) => r.agent === "implement").map((r) => r.job_id)).size).toBe(1);
   expect(count("security_review")).toBe(1);
   expect(count("code_review")).toBe(1);

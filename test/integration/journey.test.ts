@@ -116,7 +116,7 @@ describe("the pull-request side, end to end", () => {
       if (turn === 0) {
         return {
           toolUse: forbidden.map((path) => ({
-            name: "write_file",
+            name: "create",
             input: {
               path,
               content: path === "src/key.js" ? `export const KEY = \`${pem}\`;\n` : "x\n",
@@ -127,7 +127,7 @@ describe("the pull-request side, end to end", () => {
       if (turn === 1) {
         return {
           toolUse: {
-            name: "write_file",
+            name: "create",
             input: { path: "src/health.js", content: "export const ok = true;\n" },
           },
         };

@@ -44,16 +44,16 @@ function obedientImplementer(request: ModelRequest): Reply {
     return {
       toolUse: [
         {
-          name: "write_file",
+          name: "create",
           input: { path: ".github/workflows/deploy.yml", content: "on: push\njobs: {}\n" },
         },
         {
-          name: "write_file",
+          name: "create",
           input: { path: ".github//workflows/../workflows/x.yml", content: "on: push\n" },
         },
-        { name: "write_file", input: { path: ".GITHUB/Workflows/y.yml", content: "on: push\n" } },
+        { name: "create", input: { path: ".GITHUB/Workflows/y.yml", content: "on: push\n" } },
         {
-          name: "write_file",
+          name: "create",
           input: { path: "src/health.js", content: "export const ok = true;\n" },
         },
       ],

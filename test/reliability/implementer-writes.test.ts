@@ -90,23 +90,23 @@ function hostileImplementer(request: ModelRequest): Reply {
     return {
       toolUse: [
         ...FORBIDDEN_PATHS.map(([, path]) => ({
-          name: "write_file",
+          name: "create",
           input: { path, content: "pwned\n" },
         })),
-        { name: "delete_file", input: { path: "../README.md" } },
-        { name: "delete_file", input: { path: ".git/HEAD" } },
+        { name: "delete", input: { path: "../README.md" } },
+        { name: "delete", input: { path: ".git/HEAD" } },
         ...SECRETS.map(([, content], i) => ({
-          name: "write_file",
+          name: "create",
           input: { path: `src/leak${i}.js`, content },
         })),
-        { name: "write_file", input: { path: `src/${MODEL_KEY}.js`, content: "x\n" } },
+        { name: "create", input: { path: `src/${MODEL_KEY}.js`, content: "x\n" } },
       ],
     };
   }
   if (turns === 1) {
     return {
       toolUse: Object.entries(VALID).map(([path, content]) => ({
-        name: "write_file",
+        name: "create",
         input: { path, content },
       })),
     };

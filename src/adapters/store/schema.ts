@@ -50,6 +50,10 @@ export interface PlanTaskProgress {
   id: string;
   title: string;
   done: boolean;
+  /** The files the plan says the task touches (absent on features planned before they were kept). */
+  files?: string[];
+  /** What the plan says to do in them. */
+  detail?: string;
 }
 
 export interface MessagesTable {

@@ -49,7 +49,7 @@ export function appendUserText(messages: MessageParam[], text: string): void {
  */
 export function nextConversation(
   messages: MessageParam[],
-  task: string,
+  task: TextBlockParam[],
   changesSoFar: () => FileChange[],
 ): MessageParam[] {
   if (JSON.stringify(messages).length <= FRESH_AT_CHARS) return messages;
@@ -77,7 +77,7 @@ export function nextConversation(
           .join("\n");
   const progress = [
     "## Progress so far",
-    "This conversation started over because it grew too long. The working copy keeps every change you made; read a file again to see its current content.",
+    "This conversation started over because it grew too long. The working copy keeps every change you made; view a file again to see its current content.",
     "Files changed so far:",
     changed,
     ...(latest.length > 0 ? ["Results of your latest tool calls:", ...latest] : []),
@@ -86,10 +86,7 @@ export function nextConversation(
   return [
     {
       role: "user",
-      content: [
-        { type: "text", text: task },
-        { type: "text", text: progress },
-      ],
+      content: [...task, { type: "text", text: progress }],
     },
   ];
 }

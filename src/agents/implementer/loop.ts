@@ -1,6 +1,8 @@
 // The implementer: a multi-turn tool loop over an in-memory working copy of the branch. The
-// model reads the snapshot and writes files through the file tools; only the working copy's
-// final difference from the snapshot leaves this module, and the caller commits it. Each reply
+// model reads the snapshot and edits files through an editor's tools (view, str_replace,
+// insert, create, delete); before it may finish it is shown the diff of the whole change to
+// confirm, and a finish with no change is refused. Only the working copy's final difference
+// from the snapshot leaves this module, and the caller commits it. Each reply
 // goes back into the conversation whole (thinking blocks included, unchanged), as the API
 // requires within a tool loop.
 
@@ -12,13 +14,14 @@ import type {
 import type { PathPolicy } from "../../core/paths.ts";
 import { AgentOutputError, AgentRefusedError } from "../../errors.ts";
 import type { FileChange, Snapshot } from "../../ports/github.ts";
-import { renderPrompt } from "../prompts.ts";
+import { promptBlocks } from "../prompts.ts";
 import { AGENT_DEFINITIONS } from "../registry.ts";
 import { maxOutputTokens } from "../request.ts";
 import { type AgentCall, type AgentDeps, checkBudget, send } from "../run-agent.ts";
 import { ImplementFinish } from "../schemas.ts";
 import { FILE_TOOLS } from "../tools.ts";
 import { appendUserText, nextConversation, toolResult } from "./conversation.ts";
+import { unifiedDiff } from "./diff.ts";
 import { type ToolOutcome, WorkingCopy } from "./working-copy.ts";
 
 export interface ImplementRun {
@@ -69,13 +72,17 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
   }
   const maxTurns = run.maxTurns ?? DEFAULT_MAX_TURNS;
   const copy = new WorkingCopy(run.snapshot, run.policy, run.secretLiterals);
-  const task = renderPrompt(AGENT_DEFINITIONS.implement.prompt, call.context);
-  let messages: MessageParam[] = [{ role: "user", content: task }];
+  const task = promptBlocks(AGENT_DEFINITIONS.implement.prompt, call.context);
+  let messages: MessageParam[] = [{ role: "user", content: [...task] }];
   let maxTokens = call.setting.maxTokens;
   let turns = 0;
   let grown = false;
   let reminded = false;
   let invalidFinishes = 0;
+  let emptyFinishes = 0;
+  const fixing = call.context.mode === "fix";
+  /** The diff last shown for confirmation: a finish with this very change is accepted. */
+  let shownDiff: string | null = null;
 
   for (;;) {
     if (turns >= maxTurns) {
@@ -173,11 +180,37 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
         text: `Invalid input: ${parsed.error.message}. Call \`${FINISH}\` again with valid input.`,
       };
     }
-    const errors = copy.finalCheck();
+    const errors = [...copy.finalCheck(), ...copy.syntaxErrors()];
     if (errors.length > 0) {
       return {
         isError: true,
-        text: `The change cannot be committed as it is:\n${errors.map((e) => `- ${e.path ? `${e.path}: ` : ""}${e.reason}`).join("\n")}\nCorrect these files (rewrite or delete them), then call \`${FINISH}\` again.`,
+        text: `The change cannot be committed as it is:\n${errors.map((e) => `- ${e.path ? `${e.path}: ` : ""}${e.reason}`).join("\n")}\nCorrect these files (edit or delete them), then call \`${FINISH}\` again.`,
+      };
+    }
+    const changes = copy.changes();
+    if (changes.length === 0) {
+      emptyFinishes++;
+      // A fix round may decline every finding (the summary says why); an implementation
+      // with no code has nothing to review.
+      if (emptyFinishes >= 2 && fixing) return { finish: parsed.data };
+      if (emptyFinishes >= 2) {
+        throw new AgentOutputError(
+          "the implementer finished twice without changing any file, so there is no code to commit or review",
+        );
+      }
+      return {
+        isError: true,
+        text: fixing
+          ? `Refused: no file has been changed. Address the findings with str_replace, insert, create or delete, then call \`${FINISH}\`. If you judge every finding wrong, call \`${FINISH}\` again and say why in the summary.`
+          : `Refused: no file has been changed, so there is nothing to commit. Carry out the tasks with str_replace, insert, create or delete, then call \`${FINISH}\`. A second \`${FINISH}\` with no change fails the feature.`,
+      };
+    }
+    const diff = unifiedDiff(changes, run.snapshot.files);
+    if (diff !== shownDiff) {
+      shownDiff = diff;
+      return {
+        isError: false,
+        text: `Not finished yet: confirm the whole change. This is the diff of everything you changed (${changes.length} file${changes.length === 1 ? "" : "s"}):\n\n${diff}\n\nIf it is complete and correct (every task done, nothing unintended, every contract test satisfied), call \`${FINISH}\` again; otherwise correct it first.`,
       };
     }
     return { finish: parsed.data };

@@ -1,6 +1,8 @@
-// The implementer's working copy: the snapshot's files plus this run's accepted writes and
-// deletes. Every write passes the path policy and the secret scanner before it is applied; a
-// refused write comes back to the model as a tool error saying why.
+// The implementer's working copy: the snapshot's files plus this run's accepted edits. Reads go
+// through the same read tools as every other agent's; every edit (str_replace, insert, create,
+// delete) ends in one write path that checks the path policy and the secret scanner before the
+// change is applied, and then the file's syntax. A refused edit comes back to the model as a
+// tool error saying why.
 
 import {
   checkWriteBatch,
@@ -10,24 +12,18 @@ import {
 } from "../../core/paths.ts";
 import { findSecrets, redactSecrets } from "../../core/secrets.ts";
 import type { FileChange, Snapshot } from "../../ports/github.ts";
+import { numbered, RepoReader, readPath, type ToolOutcome } from "../repository/reader.ts";
+import { syntaxProblems } from "./syntax.ts";
 
-/** Entries `list_files` returns at most. */
-export const LIST_LIMIT = 500;
-/** Characters of one file `read_file` returns at most. */
-export const READ_LIMIT = 100_000;
-/** Matching lines `search_files` returns at most. */
-export const SEARCH_LIMIT = 100;
-const SEARCH_LINE_CHARS = 200;
+export type { ToolOutcome };
+
+/** Lines of context shown around an edit. */
+const EDIT_CONTEXT = 4;
 
 const encoder = new TextEncoder();
 const byteLength = (text: string) => encoder.encode(text).length;
 const byPath = (a: { path: string }, b: { path: string }) =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-
-export interface ToolOutcome {
-  text: string;
-  isError: boolean;
-}
 
 export class WorkingCopy {
   readonly files: Map<string, string>;
@@ -37,28 +33,33 @@ export class WorkingCopy {
   readonly #snapshot: Snapshot;
   readonly #policy: PathPolicy;
   readonly #literals: string[];
+  readonly #reader: RepoReader;
 
   constructor(snapshot: Snapshot, policy: PathPolicy, secretLiterals: string[]) {
     this.#snapshot = snapshot;
     this.#policy = policy;
     this.#literals = secretLiterals;
     this.files = new Map(snapshot.files);
+    this.#reader = new RepoReader(this.files);
   }
 
   execute(tool: string, input: Record<string, unknown>): ToolOutcome {
     switch (tool) {
-      case "list_files":
-        return this.list(input.path ?? "");
-      case "read_file":
-        return this.read(input.path);
-      case "search_files":
-        return this.search(input.query, input.path ?? "");
-      case "write_file":
-        return this.write(input.path, input.content);
-      case "delete_file":
+      case "str_replace":
+        return this.replace(input.path, input.old_str, input.new_str);
+      case "insert":
+        return this.insert(input.path, input.insert_line, input.text);
+      case "create":
+        return this.create(input.path, input.content);
+      case "delete":
         return this.delete(input.path);
       default:
-        return { isError: true, text: `There is no tool "${tool}" here.` };
+        return (
+          this.#reader.execute(tool, input) ?? {
+            isError: true,
+            text: `There is no tool "${tool}" here.`,
+          }
+        );
     }
   }
 
@@ -96,147 +97,186 @@ export class WorkingCopy {
     return errors;
   }
 
-  list(folderInput: unknown): ToolOutcome {
-    const folder = readPath(folderInput, true);
-    if (!folder.ok) return { isError: true, text: folder.reason };
-    const prefix = folder.path === "" ? "" : `${folder.path}/`;
-    const entries = [...this.files.keys()].filter((p) => p.startsWith(prefix)).sort();
-    if (entries.length === 0) {
-      if (folder.path === "") return { isError: false, text: "The repository has no files." };
-      if (this.files.has(folder.path)) {
-        return {
-          isError: false,
-          text: `"${folder.path}" is a file, not a folder; read it with read_file.`,
-        };
-      }
-      return { isError: true, text: `No such folder: "${folder.path}".` };
+  replace(pathInput: unknown, oldInput: unknown, newInput: unknown): ToolOutcome {
+    if (typeof oldInput !== "string" || typeof newInput !== "string") {
+      return { isError: true, text: "str_replace needs `path`, `old_str` and `new_str` strings." };
     }
-    const shown = entries.slice(0, LIST_LIMIT);
-    const more = entries.length - shown.length;
-    return {
-      isError: false,
-      text:
-        shown.join("\n") +
-        (more > 0
-          ? `\n[${more} more files not shown (${entries.length} in all); list a subfolder]`
-          : ""),
-    };
-  }
-
-  read(pathInput: unknown): ToolOutcome {
-    const path = readPath(pathInput, false);
-    if (!path.ok) return { isError: true, text: path.reason };
-    const content = this.files.get(path.path);
-    if (content === undefined) {
-      const prefix = `${path.path}/`;
-      const isFolder = [...this.files.keys()].some((p) => p.startsWith(prefix));
+    const file = this.#existing(pathInput, "str_replace");
+    if (!file.ok) return file.outcome;
+    if (oldInput === "") {
       return {
         isError: true,
-        text: isFolder
-          ? `No such file: "${path.path}" is a folder; list it with list_files.`
-          : `No such file: "${path.path}". (The snapshot leaves out binary and very large files.)`,
+        text: "`old_str` is empty. Give the exact text to replace, or use insert to add lines.",
       };
     }
-    if (content === "") return { isError: false, text: "[the file is empty]" };
-    if (content.length <= READ_LIMIT) return { isError: false, text: content };
-    return {
-      isError: false,
-      text: `${content.slice(0, READ_LIMIT)}\n[… truncated: the file has ${content.length} characters and only the first ${READ_LIMIT} are shown. Do not rewrite this file with write_file: the rest of it would be lost.]`,
-    };
-  }
-
-  search(queryInput: unknown, folderInput: unknown): ToolOutcome {
-    if (typeof queryInput !== "string" || queryInput === "") {
-      return { isError: true, text: "search_files needs a non-empty `query` string." };
-    }
-    const folder = readPath(folderInput, true);
-    if (!folder.ok) return { isError: true, text: folder.reason };
-    const prefix = folder.path === "" ? "" : `${folder.path}/`;
-    const paths = [...this.files.keys()].filter((p) => p.startsWith(prefix)).sort();
-    const lines: string[] = [];
-    let more = false;
-    search: for (const path of paths) {
-      const content = this.files.get(path) ?? "";
-      if (!content.includes(queryInput)) continue;
-      const fileLines = content.split("\n");
-      for (const [i, line] of fileLines.entries()) {
-        if (!line.includes(queryInput)) continue;
-        if (lines.length >= SEARCH_LIMIT) {
-          more = true;
-          break search;
-        }
-        const text = line.trim();
-        lines.push(
-          `${path}:${i + 1}: ${text.length > SEARCH_LINE_CHARS ? `${text.slice(0, SEARCH_LINE_CHARS)}…` : text}`,
-        );
-      }
-    }
-    if (lines.length === 0) {
+    const first = file.content.indexOf(oldInput);
+    if (first === -1) {
       return {
-        isError: false,
-        text: `No matches for ${JSON.stringify(queryInput)}${prefix ? ` under "${folder.path}"` : ""}.`,
+        isError: true,
+        text: `No change: old_str does not occur in ${file.path}. It must match the file exactly, whitespace and indentation included; view the lines again and copy them.`,
       };
     }
-    return {
-      isError: false,
-      text:
-        lines.join("\n") +
-        (more
-          ? `\n[more than ${SEARCH_LIMIT} matches; the rest are not shown. Narrow the search with a longer query or a path.]`
-          : ""),
-    };
+    const lines: number[] = [];
+    for (let at = first; at !== -1; at = file.content.indexOf(oldInput, at + 1)) {
+      lines.push(lineOf(file.content, at));
+    }
+    if (lines.length > 1) {
+      return {
+        isError: true,
+        text: `No change: old_str occurs ${lines.length} times in ${file.path} (lines ${lines.join(", ")}). Include more surrounding lines so that it occurs exactly once.`,
+      };
+    }
+    const content =
+      file.content.slice(0, first) + newInput + file.content.slice(first + oldInput.length);
+    const startLine = lineOf(content, first);
+    return this.#edit(file.path, content, {
+      from: startLine,
+      to: startLine + newInput.split("\n").length - 1,
+    });
   }
 
-  write(pathInput: unknown, content: unknown): ToolOutcome {
+  insert(pathInput: unknown, lineInput: unknown, textInput: unknown): ToolOutcome {
+    if (typeof textInput !== "string" || typeof lineInput !== "number") {
+      return { isError: true, text: "insert needs `path`, `insert_line` (a number) and `text`." };
+    }
+    const file = this.#existing(pathInput, "insert");
+    if (!file.ok) return file.outcome;
+    const lines = file.content.split("\n");
+    const endsWithNewline = lines.at(-1) === "";
+    if (endsWithNewline) lines.pop();
+    if (!Number.isInteger(lineInput) || lineInput < 0 || lineInput > lines.length) {
+      return {
+        isError: true,
+        text: `insert_line must be between 0 and ${lines.length} (the file's last line); it was ${lineInput}.`,
+      };
+    }
+    const added = textInput.replace(/\n$/, "").split("\n");
+    lines.splice(lineInput, 0, ...added);
+    const content = lines.join("\n") + (endsWithNewline || file.content === "" ? "\n" : "");
+    return this.#edit(file.path, content, {
+      from: lineInput + 1,
+      to: lineInput + added.length,
+    });
+  }
+
+  create(pathInput: unknown, content: unknown): ToolOutcome {
     if (typeof pathInput !== "string" || typeof content !== "string") {
       return {
         isError: true,
-        text: "write_file needs a `path` string and the file's complete `content` as a string.",
+        text: "create needs a `path` string and the file's complete `content` as a string.",
       };
     }
-    const path = this.#checkPath(pathInput);
-    if (!path.ok) return this.#refuse(path.shown, path.reason, "written");
-    const checked = checkWriteFile({ path: path.path, content }, this.#policy, this.#literals);
-    if (!checked.ok) return this.#refuse(path.path, checked.reason, "written");
-    const clash = this.#caseClash(path.path);
-    if (clash !== undefined) {
-      return this.#refuse(
-        path.path,
-        `"${path.path}" differs only in letter case from the existing "${clash}"; such files clash on macOS and Windows checkouts. Write to "${clash}", or delete it first to rename it.`,
-        "written",
-      );
+    const path = readPath(pathInput, false);
+    if (path.ok && this.files.has(path.path)) {
+      return {
+        isError: true,
+        text: `${path.path} already exists. Change it with str_replace or insert; to replace it whole, delete it first.`,
+      };
     }
-    const batch = this.#batchProblem(path.path, content);
-    if (batch !== null) return this.#refuse(path.path, batch, "written");
-
-    const existed = this.files.has(path.path);
-    const before = this.files.get(path.path);
-    this.files.set(path.path, content);
-    this.#touched.add(path.path);
-    const bytes = byteLength(content);
-    return {
-      isError: false,
-      text:
-        before === content
-          ? `${path.path} already had this content; nothing changed.`
-          : `Wrote ${path.path} (${bytes} bytes${existed ? "" : ", new file"}).`,
-    };
+    const written = this.write(pathInput, content);
+    if (written.isError) return written;
+    const problems = syntaxProblems(path.ok ? path.path : pathInput, content);
+    return problems.length === 0
+      ? written
+      : syntaxError(path.ok ? path.path : pathInput, problems, written.text);
   }
 
   delete(pathInput: unknown): ToolOutcome {
     if (typeof pathInput !== "string") {
-      return { isError: true, text: "delete_file needs a `path` string." };
+      return { isError: true, text: "delete needs a `path` string." };
     }
     const path = this.#checkPath(pathInput);
     if (!path.ok) return this.#refuse(path.shown, path.reason, "deleted");
     if (!this.files.has(path.path)) {
       return { isError: true, text: `No such file: "${path.path}"; nothing was deleted.` };
     }
-    const batch = this.#batchProblem(path.path, null);
-    if (batch !== null) return this.#refuse(path.path, batch, "deleted");
-    this.files.delete(path.path);
+    return this.write(path.path, null);
+  }
+
+  /**
+   * The one write path of every edit: the path policy, the secret scanner, the letter-case and
+   * change-size checks, then the change itself (`content` null deletes the file).
+   */
+  write(pathInput: string, content: string | null): ToolOutcome {
+    const verb = content === null ? "deleted" : "written";
+    const path = this.#checkPath(pathInput);
+    if (!path.ok) return this.#refuse(path.shown, path.reason, verb);
+    if (content !== null) {
+      const checked = checkWriteFile({ path: path.path, content }, this.#policy, this.#literals);
+      if (!checked.ok) return this.#refuse(path.path, checked.reason, verb);
+      const clash = this.#caseClash(path.path);
+      if (clash !== undefined) {
+        return this.#refuse(
+          path.path,
+          `"${path.path}" differs only in letter case from the existing "${clash}"; such files clash on macOS and Windows checkouts. Write to "${clash}", or delete it first to rename it.`,
+          verb,
+        );
+      }
+    }
+    const batch = this.#batchProblem(path.path, content);
+    if (batch !== null) return this.#refuse(path.path, batch, verb);
+
+    const before = this.files.get(path.path);
     this.#touched.add(path.path);
-    return { isError: false, text: `Deleted ${path.path}.` };
+    if (content === null) {
+      this.files.delete(path.path);
+      return { isError: false, text: `Deleted ${path.path}.` };
+    }
+    this.files.set(path.path, content);
+    if (before === content) {
+      return { isError: false, text: `${path.path} already had this content; nothing changed.` };
+    }
+    return {
+      isError: false,
+      text: `Wrote ${path.path} (${byteLength(content)} bytes${before === undefined ? ", new file" : ""}).`,
+    };
+  }
+
+  /** An edit of an existing file: written through `write`, then shown around the change and syntax-checked. */
+  #edit(path: string, content: string, changed: { from: number; to: number }): ToolOutcome {
+    const unchanged = this.files.get(path) === content;
+    const written = this.write(path, content);
+    if (written.isError || unchanged) return written;
+    const lines = content.split("\n");
+    const from = Math.max(1, changed.from - EDIT_CONTEXT);
+    const to = Math.min(lines.length, Math.max(changed.to, changed.from) + EDIT_CONTEXT);
+    const shown = `Edited ${path}; lines ${from}–${to} now read:\n${numbered(lines.slice(from - 1, to), from)}`;
+    const problems = syntaxProblems(path, content);
+    return problems.length === 0
+      ? { isError: false, text: shown }
+      : syntaxError(path, problems, shown);
+  }
+
+  #existing(
+    pathInput: unknown,
+    tool: string,
+  ): { ok: true; path: string; content: string } | { ok: false; outcome: ToolOutcome } {
+    const path = readPath(pathInput, false);
+    if (!path.ok) return { ok: false, outcome: { isError: true, text: path.reason } };
+    const content = this.files.get(path.path);
+    if (content === undefined) {
+      return {
+        ok: false,
+        outcome: {
+          isError: true,
+          text: `No such file: "${path.path}". ${tool} changes an existing file; use create for a new one.`,
+        },
+      };
+    }
+    return { ok: true, path: path.path, content };
+  }
+
+  /** Changed files that parsed in the snapshot (or are new) and no longer do. */
+  syntaxErrors(): { path: string; reason: string }[] {
+    return this.changes().flatMap((change) => {
+      if (change.content === null) return [];
+      const before = this.#snapshot.files.get(change.path);
+      if (before !== undefined && syntaxProblems(change.path, before).length > 0) return [];
+      const problems = syntaxProblems(change.path, change.content);
+      return problems.length === 0
+        ? []
+        : [{ path: change.path, reason: `does not parse: ${problems[0]}` }];
+    });
   }
 
   /** The write policy plus a secret check of the path itself (a path is committed too). */
@@ -288,26 +328,17 @@ export class WorkingCopy {
   }
 }
 
-/**
- * A path to read or list: relative to the root, `./` and doubled slashes ignored; a leading
- * slash is tolerated (reads cannot leave the in-memory copy), `..` is not.
- */
-function readPath(
-  input: unknown,
-  folder: boolean,
-): { ok: true; path: string } | { ok: false; reason: string } {
-  if (typeof input !== "string") {
-    return { ok: false, reason: "`path` must be a string relative to the repository root." };
+function lineOf(content: string, offset: number): number {
+  let line = 1;
+  for (let i = content.indexOf("\n"); i !== -1 && i < offset; i = content.indexOf("\n", i + 1)) {
+    line++;
   }
-  const segments = input.split("/").filter((s) => s !== "" && s !== ".");
-  if (segments.includes("..")) {
-    return {
-      ok: false,
-      reason: `"${input}" contains '..'. Paths are relative to the repository root, like src/app.ts.`,
-    };
-  }
-  if (!folder && segments.length === 0) {
-    return { ok: false, reason: "The path names no file. Give a path like src/app.ts." };
-  }
-  return { ok: true, path: segments.join("/") };
+  return line;
+}
+
+function syntaxError(path: string, problems: string[], done: string): ToolOutcome {
+  return {
+    isError: true,
+    text: `${done}\nThe edit was applied, but ${path} no longer parses:\n${problems.map((p) => `- ${p}`).join("\n")}\nFix the file with another edit.`,
+  };
 }

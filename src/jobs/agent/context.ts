@@ -3,6 +3,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { Store } from "../../adapters/store/store.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { modelSetting } from "../../agents/registry.ts";
+import type { RepoReader } from "../../agents/repository/reader.ts";
 import { type AgentCall, runAgent } from "../../agents/run-agent.ts";
 import { parseInstallationSettings } from "../../config/installation-settings.ts";
 import type { AgentName } from "../../core/feature.ts";
@@ -33,6 +34,7 @@ export interface AgentJob {
   run<T>(
     context: Record<string, unknown>,
     agent?: AgentName,
+    repository?: RepoReader,
   ): Promise<{ output: T; runId: number }>;
   /** The call description for agents that drive their own loop (the implementer). */
   call(context: Record<string, unknown>, agent?: AgentName): AgentCall;
@@ -78,7 +80,7 @@ export async function openAgentJob(
     apiKey,
     firstRun,
     call,
-    run: (context, agent) => runAgent(deps, call(context, agent)),
+    run: (context, agent, repository) => runAgent(deps, { ...call(context, agent), repository }),
   };
 }
 

@@ -1,20 +1,28 @@
 import type { AlignmentOutput } from "../../agents/schemas.ts";
 import { advance } from "../../app/advance.ts";
 import { type AgentJob, conversationText, readArtifacts } from "./context.ts";
+import { readRepository } from "./repository.ts";
 
 /** The alignment reviewer's APPROVE/REVISE recommendation at a gate; humans decide. */
-export async function gateReview({ deps, feature, data, messages, run }: AgentJob): Promise<void> {
+export async function gateReview(job: AgentJob): Promise<void> {
+  const { deps, feature, data, messages, run } = job;
   const artifacts = await readArtifacts(deps.store, feature.id);
   const gate = data.gate ?? "brief";
-  const { output, runId } = await run<AlignmentOutput>({
-    gate,
-    brief: artifacts.brief?.content ?? "",
-    spec: artifacts.spec?.content ?? "",
-    plan: artifacts.plan?.content ?? "",
-    tests: artifacts.tests?.content ?? "",
-    diff: "",
-    conversation: conversationText(messages, 10_000),
-  });
+  const repository = await readRepository(job);
+  const { output, runId } = await run<AlignmentOutput>(
+    {
+      gate,
+      brief: artifacts.brief?.content ?? "",
+      spec: artifacts.spec?.content ?? "",
+      plan: artifacts.plan?.content ?? "",
+      tests: artifacts.tests?.content ?? "",
+      diff: "",
+      conversation: conversationText(messages, 10_000),
+      ...repository.context,
+    },
+    undefined,
+    repository.reader,
+  );
   await deps.store.setAgentRunDetail(runId, {
     gate,
     recommendation: output.recommendation,

@@ -1,6 +1,7 @@
 // The code stage and its fix rounds: the implementer works over a snapshot of the branch head
 // through tools, and everything it wrote becomes one commit.
 
+import type { PlanTaskProgress } from "../../adapters/store/schema.ts";
 import { runImplementer } from "../../agents/implementer/loop.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { advance, targetOf } from "../../app/advance.ts";
@@ -28,7 +29,7 @@ export async function implement(job: AgentJob): Promise<void> {
         brief: artifacts.brief?.content ?? "",
         spec: artifacts.spec?.content ?? "",
         plan: artifacts.plan?.content ?? "",
-        tasks: feature.tasks.map((t) => `- ${t.id} ${t.title}`).join("\n"),
+        tasks: taskList(feature.tasks),
         tests: artifacts.tests?.content ?? "",
         findings,
       }),
@@ -77,6 +78,21 @@ export async function implement(job: AgentJob): Promise<void> {
     agent: "implement",
     artifactVersion: sha,
   });
+}
+
+/** Each task as the plan gave it: title, files, what to do, and the requirements it serves. */
+export function taskList(tasks: PlanTaskProgress[]): string {
+  return tasks
+    .map((t) => {
+      const requirements = [...new Set(t.detail?.match(/\bFR-\d+\b/g) ?? [])];
+      return [
+        `### ${t.id} ${t.title}${t.done ? " (done)" : ""}`,
+        ...(t.files && t.files.length > 0 ? [`Files: ${t.files.join(", ")}`] : []),
+        ...(requirements.length > 0 ? [`Requirements: ${requirements.join(", ")}`] : []),
+        ...(t.detail ? [t.detail] : []),
+      ].join("\n");
+    })
+    .join("\n\n");
 }
 
 function fixSubject(fix: FixSource): string {

@@ -1,6 +1,7 @@
 import { StageOutputError } from "../../errors.ts";
 // The spec, plan and contract-tests stages: one agent call, one commit, then the gate.
 
+import type { PlanTaskProgress } from "../../adapters/store/schema.ts";
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
@@ -10,6 +11,7 @@ import type { FileChange } from "../../ports/github.ts";
 import { contentHash } from "../deps.ts";
 import { commitStep, docsFolder } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
+import { readRepository } from "./repository.ts";
 
 type StageAgent = "spec" | "plan" | "tests";
 
@@ -65,7 +67,7 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
 
 interface Produced {
   files: { stage: string; path: string; content: string }[];
-  tasks?: { id: string; title: string; done: boolean }[];
+  tasks?: PlanTaskProgress[];
 }
 
 async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
@@ -73,17 +75,19 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
   const artifacts = await readArtifacts(deps.store, feature.id);
   const docs = docsFolder(feature, repoContext.config);
   const brief = artifacts.brief?.content ?? "";
-  const repoFiles = listing(
-    await deps.github.listFiles(targetOf(feature), repoContext.defaultBranch),
-  );
+  const repository = await readRepository(job);
 
   switch (agent) {
     case "spec": {
-      const { output } = await job.run<SpecOutput>({
-        brief,
-        revision: job.data.instructions ?? "",
-        repoFiles,
-      });
+      const { output } = await job.run<SpecOutput>(
+        {
+          brief,
+          revision: job.data.instructions ?? "",
+          ...repository.context,
+        },
+        undefined,
+        repository.reader,
+      );
       return {
         files: [
           { stage: "brief", path: `${docs}/brief.md`, content: brief },
@@ -92,25 +96,39 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
       };
     }
     case "plan": {
-      const { output } = await job.run<PlanOutput>({
-        brief,
-        spec: artifacts.spec?.content ?? "",
-        repoFiles,
-      });
+      const { output } = await job.run<PlanOutput>(
+        {
+          brief,
+          spec: artifacts.spec?.content ?? "",
+          ...repository.context,
+        },
+        undefined,
+        repository.reader,
+      );
       return {
         files: [
           { stage: "plan", path: `${docs}/plan.md`, content: ensureNewline(output.markdown) },
         ],
-        tasks: output.tasks.map((t) => ({ id: t.id, title: t.title, done: false })),
+        tasks: output.tasks.map((t) => ({
+          id: t.id,
+          title: t.title,
+          done: false,
+          files: t.files,
+          detail: t.detail,
+        })),
       };
     }
     case "tests": {
-      const { output } = await job.run<TestsOutput>({
-        brief,
-        spec: artifacts.spec?.content ?? "",
-        plan: artifacts.plan?.content ?? "",
-        repoFiles,
-      });
+      const { output } = await job.run<TestsOutput>(
+        {
+          brief,
+          spec: artifacts.spec?.content ?? "",
+          plan: artifacts.plan?.content ?? "",
+          ...repository.context,
+        },
+        undefined,
+        repository.reader,
+      );
       const files = checkedFiles(output, pathPolicy(repoContext.config), [job.apiKey]);
       return { files: files.map((f) => ({ stage: "tests", ...f })) };
     }
@@ -143,13 +161,6 @@ export function pathPolicy(config: RepoConfig): PathPolicy {
     allowed: config.paths.allowed,
     denied: [...DEFAULT_PATH_POLICY.denied, ...config.paths.denied],
   };
-}
-
-/** The repository's file list for the prompt, bounded. */
-function listing(files: string[], max = 400): string {
-  const paths = [...files].sort();
-  const shown = paths.slice(0, max).join("\n");
-  return paths.length > max ? `${shown}\n[… ${paths.length - max} more files]` : shown;
 }
 
 function ensureNewline(text: string): string {

@@ -128,32 +128,37 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       .join("\n");
   }
 
-  it("runs list → read → write → finish and returns the diff against the snapshot", async () => {
+  it("runs list → view → edit → finish, confirms the diff, and returns the change against the snapshot", async () => {
     const run = setup({
       "README.md": "# Widgets\n",
       "src/index.ts": "export const version = 1;\n",
     });
     const onTaskDone = vi.fn(async (_ids: string[]) => {});
     fake.enqueue(
-      { toolUse: { name: "list_files", input: { path: "" } } },
-      { toolUse: { name: "read_file", input: { path: "./src//index.ts" } } },
+      { toolUse: { name: "list", input: { path: "" } } },
+      { toolUse: { name: "view", input: { path: "./src//index.ts" } } },
       {
         text: "Adding the module.",
         toolUse: [
           {
-            name: "write_file",
+            name: "create",
             input: { path: "src/csv.ts", content: "export const csv = () => '';\n" },
           },
           {
-            name: "write_file",
+            name: "str_replace",
             input: {
               path: "src/index.ts",
-              content: "export const version = 1;\nexport * from './csv.ts';\n",
+              old_str: "export const version = 1;\n",
+              new_str: "export const version = 1;\nexport * from './csv.ts';\n",
             },
           },
-          { name: "write_file", input: { path: "README.md", content: "# Widgets\n" } },
+          {
+            name: "str_replace",
+            input: { path: "README.md", old_str: "# Widgets", new_str: "# Widgets" },
+          },
         ],
       },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
 
@@ -164,11 +169,11 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       { path: "src/index.ts", content: "export const version = 1;\nexport * from './csv.ts';\n" },
     ]);
     expect(result.finish).toEqual(FINISH);
-    expect(result.turns).toBe(4);
+    expect(result.turns).toBe(5);
     expect(result.rejected).toEqual([]);
     expect(onTaskDone).toHaveBeenCalledWith(["T001"]);
 
-    expect(fake.requests).toHaveLength(4);
+    expect(fake.requests).toHaveLength(5);
     // The implementer's own tools only, chosen by the model (Sonnet 5.5 refuses forced tool use),
     // with adaptive thinking at the agent's effort.
     for (const request of fake.requests) {
@@ -195,15 +200,30 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       expect(replayed).toEqual(thought);
     }
     expect(resultsOf(1)).toEqual([
-      expect.objectContaining({ text: "README.md\nsrc/index.ts", isError: false }),
+      expect.objectContaining({
+        text: '2 files under "/"; depth 2.\nREADME.md\nsrc/index.ts',
+        isError: false,
+      }),
     ]);
     expect(resultsOf(2)).toEqual([
-      expect.objectContaining({ text: "export const version = 1;\n", isError: false }),
+      expect.objectContaining({
+        text: "src/index.ts (1 lines)\n1\texport const version = 1;",
+        isError: false,
+      }),
     ]);
     const writes = resultsOf(3);
     expect(writes.map((r) => r.isError)).toEqual([false, false, false]);
     expect(writes[0]?.text).toContain("new file");
+    expect(writes[1]?.text).toContain("1\texport const version = 1;\n2\texport * from './csv.ts';");
     expect(writes[2]?.text).toContain("nothing changed");
+    // The first finish answers with the whole change to confirm; the second one is accepted.
+    const [confirm] = resultsOf(4);
+    expect(confirm?.isError).toBe(false);
+    expect(confirm?.text).toContain("confirm the whole change");
+    expect(confirm?.text).toContain(
+      "--- /dev/null\n+++ b/src/csv.ts\n@@ -0,0 +1,1 @@\n+export const csv = () => '';",
+    );
+    expect(confirm?.text).toContain(" export const version = 1;\n+export * from './csv.ts';");
     // Each result answers its own call, in order.
     const third = fake.requests[2]?.response.content ?? [];
     expect(writes.map((r) => r.toolUseId)).toEqual(
@@ -211,11 +231,12 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     );
 
     // Every call is recorded; the task and the newest user block carry cache breakpoints.
-    expect(store.runs).toHaveLength(4);
+    expect(store.runs).toHaveLength(5);
     expect(store.runs.every((r) => r.agent === "implement" && r.outcome === "ok")).toBe(true);
-    const lastBody = JSON.stringify(fake.requests[3]?.body);
-    expect(lastBody.match(/cache_control/g)).toHaveLength(3); // system + task + newest message
-    expect(fake.requests[3]?.response.usage?.cache_read_input_tokens).toBeGreaterThan(0);
+    const lastBody = JSON.stringify(fake.requests[4]?.body);
+    // system + the shared documents + the rest of the task + the newest message
+    expect(lastBody.match(/cache_control/g)).toHaveLength(4);
+    expect(fake.requests[4]?.response.usage?.cache_read_input_tokens).toBeGreaterThan(0);
   });
 
   it("refuses forbidden paths and secrets with a reason, and leaves them out of the diff", async () => {
@@ -261,16 +282,17 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
         toolUse: [
           ...attempts.map((a) => ({
             id: a.id,
-            name: "write_file",
+            name: "create",
             input: { path: a.path, content: a.content },
           })),
           {
             id: "toolu_ok",
-            name: "write_file",
+            name: "create",
             input: { path: "src/csv.ts", content: "export const csv = 1;\n" },
           },
         ],
       },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
 
@@ -312,13 +334,14 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     fake.enqueue(
       {
         toolUse: [
-          { name: "write_file", input: { path: "big.txt", content: "x".repeat(11) } },
-          { name: "write_file", input: { path: "a.txt", content: "a" } },
-          { name: "write_file", input: { path: "b.txt", content: "b" } },
-          { name: "write_file", input: { path: "c.txt", content: "c" } },
-          { name: "write_file", input: { path: "a.txt", content: "a2" } },
+          { name: "create", input: { path: "big.txt", content: "x".repeat(11) } },
+          { name: "create", input: { path: "a.txt", content: "a" } },
+          { name: "create", input: { path: "b.txt", content: "b" } },
+          { name: "create", input: { path: "c.txt", content: "c" } },
+          { name: "str_replace", input: { path: "a.txt", old_str: "a", new_str: "a2" } },
         ],
       },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
@@ -334,14 +357,15 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     fake.enqueue(
       {
         toolUse: [
-          { name: "delete_file", input: { path: "old.ts" } },
-          { name: "delete_file", input: { path: "missing.ts" } },
-          { name: "write_file", input: { path: "tmp.ts", content: "tmp\n" } },
-          { name: "delete_file", input: { path: "tmp.ts" } },
-          { name: "read_file", input: { path: "old.ts" } },
-          { name: "delete_file", input: { path: ".git/HEAD" } },
+          { name: "delete", input: { path: "old.ts" } },
+          { name: "delete", input: { path: "missing.ts" } },
+          { name: "create", input: { path: "tmp.ts", content: "tmp\n" } },
+          { name: "delete", input: { path: "tmp.ts" } },
+          { name: "view", input: { path: "old.ts" } },
+          { name: "delete", input: { path: ".git/HEAD" } },
         ],
       },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
@@ -357,28 +381,40 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
   it("answers another agent's tool with an error listing the implementer's tools", async () => {
     const run = setup({});
     fake.enqueue(
-      { toolUse: { name: "submit_spec", input: { title: "x" } } },
+      {
+        toolUse: [
+          { name: "submit_spec", input: { title: "x" } },
+          { name: "create", input: { path: "a.ts", content: "export {};\n" } },
+        ],
+      },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
-    expect(result.turns).toBe(2);
+    expect(result.turns).toBe(3);
     const [unknown] = resultsOf(1);
     expect(unknown?.isError).toBe(true);
     expect(unknown?.text).toContain('There is no tool "submit_spec"');
     expect(unknown?.text).toContain(
-      "list_files, read_file, search_files, write_file, delete_file, and `finish`",
+      "list, view, search, str_replace, insert, create, delete, and `finish`",
     );
   });
 
   it("lets an invalid finish be corrected once", async () => {
     const run = setup({});
     fake.enqueue(
-      { toolUse: { name: "finish", input: { summary: "", tasksDone: ["T001"] } } },
+      {
+        toolUse: [
+          { name: "create", input: { path: "a.ts", content: "export {};\n" } },
+          { name: "finish", input: { summary: "", tasksDone: ["T001"] } },
+        ],
+      },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
     expect(result.finish).toEqual(FINISH);
-    const [first] = resultsOf(1);
+    const [, first] = resultsOf(1);
     expect(first?.isError).toBe(true);
     expect(first?.text).toMatch(/^Invalid input: .*summary/s);
   });
@@ -403,9 +439,10 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       {
         toolUse: [
           { name: "finish", input: FINISH },
-          { name: "write_file", input: { path: "late.ts", content: "late\n" } },
+          { name: "create", input: { path: "late.ts", content: "late\n" } },
         ],
       },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
@@ -418,7 +455,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
 
   it("stops after maxTurns model calls, warning before the end", async () => {
     const run = setup({ "a.ts": "a\n" }, { maxTurns: 3 });
-    fake.respond(byTool("list_files"), { toolUse: { name: "list_files", input: { path: "" } } });
+    fake.respond(byTool("list"), { toolUse: { name: "list", input: { path: "" } } });
     await expect(runImplementer(deps, run)).rejects.toThrow(
       new AgentOutputError("the implementer did not finish within 3 turns"),
     );
@@ -445,7 +482,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
         outcome: "ok",
         error: null,
       });
-      return { toolUse: { name: "list_files", input: { path: "" } } };
+      return { toolUse: { name: "list", input: { path: "" } } };
     });
     await expect(runImplementer(deps, run)).rejects.toBeInstanceOf(BudgetExceededError);
     expect(fake.requests).toHaveLength(1);
@@ -477,19 +514,22 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     const run = setup({});
     fake.enqueue(
       {
-        toolUse: { name: "write_file", input: { path: "big.ts", content: "y".repeat(400) } },
+        toolUse: { name: "create", input: { path: "big.ts", content: "y".repeat(400) } },
         truncateAt: 50,
       },
       { text: "Working…", stopReason: "pause_turn" },
-      { toolUse: { name: "write_file", input: { path: "big.ts", content: "y".repeat(400) } } },
+      { toolUse: { name: "create", input: { path: "big.ts", content: "y".repeat(400) } } },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
     expect(result.changes).toEqual([{ path: "big.ts", content: "y".repeat(400) }]);
-    expect(result.turns).toBe(4);
+    expect(result.turns).toBe(5);
     // max_tokens is the answer's room plus the thinking room of the agent's effort (high).
     const maxTokens = fake.requests.map((r) => (r.body as { max_tokens: number }).max_tokens);
-    expect(maxTokens).toEqual([4_000, 8_000, 8_000, 8_000].map((n) => n + THINKING_ROOM.high));
+    expect(maxTokens).toEqual(
+      [4_000, 8_000, 8_000, 8_000, 8_000].map((n) => n + THINKING_ROOM.high),
+    );
     // The cut-off reply is not part of the conversation.
     const retried = fake.requests[1]?.body as { messages: unknown[] } | undefined;
     expect(retried?.messages).toHaveLength(1);
@@ -504,7 +544,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
   it("fails when a reply is cut off again after the retry", async () => {
     const run = setup({});
     const cut = {
-      toolUse: { name: "write_file", input: { path: "big.ts", content: "y".repeat(400) } },
+      toolUse: { name: "create", input: { path: "big.ts", content: "y".repeat(400) } },
       truncateAt: 50,
     };
     fake.enqueue(cut, cut);
@@ -513,17 +553,21 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
 
   it("starts a long conversation over from the task and its progress, never editing a turn it sent", async () => {
     const big = (tag: string) => `${tag}-abcdef\n`.repeat(9_500);
+    // Each view shows at most 400 lines: long lines make each answer large.
+    const wide = (tag: string) => `${tag}-abcdef${"-".repeat(130)}\n`.repeat(400);
+    const viewed = [2, 3, 4, 5, 6, 7, 8, 9, 10];
     const files: Record<string, string> = {};
-    for (const n of [2, 3, 4, 5, 6]) files[`src/f${n}.ts`] = big(`f${n}`);
+    for (const n of viewed) files[`src/f${n}.ts`] = wide(`f${n}`);
     const run = setup(files);
     // Room for the large write in one reply (the fake counts 4 characters a token).
     run.call.setting.maxTokens = 32_000;
     const written = big("w1");
     fake.enqueue(
-      { toolUse: { name: "write_file", input: { path: "src/w1.ts", content: written } } },
-      ...[2, 3, 4, 5, 6].map((n) => ({
-        toolUse: { name: "read_file", input: { path: `src/f${n}.ts` } },
+      { toolUse: { name: "create", input: { path: "src/w1.ts", content: written } } },
+      ...viewed.map((n) => ({
+        toolUse: { name: "view", input: { path: `src/f${n}.ts` } },
       })),
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     const result = await runImplementer(deps, run);
@@ -549,35 +593,48 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     expect(restart).toContain("acme/widgets");
     expect(restart).toContain("Progress so far");
     expect(restart).toContain("src/w1.ts");
-    expect(restart).toMatch(/f[2-6]-abcdef/); // the latest read, cut to a few thousand characters
+    expect(restart).toMatch(/f\d+-abcdef/); // the latest read, cut to a few thousand characters
     expect(restart.length).toBeLessThan(100_000);
   });
 
-  it("searches and lists within bounds", async () => {
+  it("searches with a regular expression and lists within bounds, saying what it left out", async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 620; i++) files[`gen/f${String(i).padStart(3, "0")}.ts`] = "// TODO\n";
     files["src/app.ts"] = "import x from './x';\nconst needle = 1;\n  return needle;\n";
+    files["package-lock.json"] = '{ "needle": 1 }\n';
     const run = setup(files);
     fake.enqueue(
       {
         toolUse: [
-          { name: "search_files", input: { query: "needle", path: "src" } },
-          { name: "search_files", input: { query: "TODO" } },
-          { name: "list_files", input: { path: "gen" } },
-          { name: "list_files", input: { path: "nowhere" } },
-          { name: "read_file", input: { path: "gen" } },
+          { name: "search", input: { pattern: "ne+dle", path: "src" } },
+          { name: "search", input: { pattern: "TODO" } },
+          { name: "list", input: { path: "gen" } },
+          { name: "list", input: { path: "nowhere" } },
+          { name: "view", input: { path: "gen" } },
+          { name: "search", input: { pattern: "needle" } },
+          { name: "search", input: { pattern: "(" } },
         ],
       },
+      {
+        toolUse: { name: "create", input: { path: "src/b.ts", content: "export {};\n" } },
+      },
+      { toolUse: { name: "finish", input: FINISH } },
       { toolUse: { name: "finish", input: FINISH } },
     );
     await runImplementer(deps, run);
-    const [needle, todo, list, nowhere, folder] = resultsOf(1);
+    const [needle, todo, list, nowhere, folder, anywhere, invalid] = resultsOf(1);
     expect(needle?.text).toBe("src/app.ts:2: const needle = 1;\nsrc/app.ts:3: return needle;");
-    expect(todo?.text.split("\n")).toHaveLength(101);
-    expect(todo?.text).toMatch(/more than 100 matches/);
-    expect(list?.text.split("\n")).toHaveLength(501);
-    expect(list?.text).toMatch(/120 more files not shown \(620 in all\)/);
-    expect(nowhere).toMatchObject({ isError: true, text: 'No such folder: "nowhere".' });
-    expect(folder?.text).toMatch(/is a folder; list it with list_files/);
+    expect(todo?.text.split("\n")).toHaveLength(102);
+    expect(todo?.text).toContain("[skipped: 1 lockfile]");
+    expect(todo?.text).toMatch(/520 of 620 matches \(in 620 files\) not shown\. Narrow/);
+    expect(list?.text.split("\n")).toHaveLength(302);
+    expect(list?.text).toMatch(/320 of 620 entries not shown\. Narrow with/);
+    expect(nowhere).toMatchObject({ isError: false, text: 'No files under "nowhere".' });
+    expect(folder?.text).toMatch(/is a folder; list it with list/);
+    // The lockfile is skipped, and the answer says so.
+    expect(anywhere?.text).toContain("[skipped: 1 lockfile]");
+    expect(anywhere?.text).not.toContain("package-lock.json:");
+    expect(invalid).toMatchObject({ isError: true });
+    expect(invalid?.text).toMatch(/not a valid regular expression/);
   });
 });

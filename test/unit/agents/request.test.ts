@@ -18,13 +18,21 @@ const prompt = [{ role: "user" as const, content: "Do the work." }];
 
 describe("buildRequest", () => {
   it.each(AGENTS)(
-    "the %s agent is sent only its own tools, strict, and never a forced tool on Sonnet or Opus",
+    "the %s agent is sent only its own tools (the read tools, its output tool, and the editing tools for the implementer alone), strict, and never a forced tool on Sonnet or Opus",
     (agent) => {
       for (const model of ["claude-sonnet-5-5", "claude-opus-5-5"] as const) {
         const request = buildRequest(agent, setting(agent, model), prompt);
         const names = (request.tools ?? []).map((t) => ("name" in t ? t.name : ""));
         expect(names).toContain(AGENT_DEFINITIONS[agent].tool);
-        if (agent !== "implement") expect(names).toEqual([AGENT_DEFINITIONS[agent].tool]);
+        const reads = ["list", "view", "search"];
+        const edits = ["str_replace", "insert", "create", "delete"];
+        if (agent === "implement") {
+          expect(names).toEqual([...reads, ...edits, "finish"]);
+        } else if (AGENT_DEFINITIONS[agent].reads) {
+          expect(names).toEqual([...reads, AGENT_DEFINITIONS[agent].tool]);
+        } else {
+          expect(names).toEqual([AGENT_DEFINITIONS[agent].tool]);
+        }
         expect(request.tools?.every((t) => "strict" in t && t.strict === true)).toBe(true);
         expect(request.tool_choice).toEqual({ type: "auto" });
         expect(request.output_config).toEqual({ effort: AGENT_DEFINITIONS[agent].effort });

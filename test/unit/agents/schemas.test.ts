@@ -278,15 +278,30 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
     optional: { brief: renderBriefMarkdown(brief), pipelineContext: "Stage: plan_ready." },
   },
   spec: {
-    required: { brief: renderBriefMarkdown(brief), repoFiles: "src/app.ts\nsrc/reports.ts" },
+    required: {
+      brief: renderBriefMarkdown(brief),
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: { revision: wrap("revise", "Also support semicolons.") },
   },
   plan: {
-    required: { brief: "# Brief", spec: "# Spec", repoFiles: "src/app.ts" },
+    required: {
+      brief: "# Brief",
+      spec: "# Spec",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: {},
   },
   tests: {
-    required: { brief: "# Brief", spec: "# Spec", plan: "# Plan", repoFiles: "src/app.ts" },
+    required: {
+      brief: "# Brief",
+      spec: "# Spec",
+      plan: "# Plan",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: {},
   },
   implement: {
@@ -306,6 +321,8 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
       spec: "# Spec",
       diff: wrap("diff", "+const q = 'SELECT * FROM r WHERE id = ' + id;"),
       files: "src/db.ts",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
     },
     optional: {},
   },
@@ -316,11 +333,18 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
       plan: "# Plan",
       diff: wrap("diff", "+export const csv = () => '';"),
       files: "src/csv.ts",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
     },
     optional: {},
   },
   "alignment-review": {
-    required: { gate: "brief", brief: "# Brief" },
+    required: {
+      gate: "brief",
+      brief: "# Brief",
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
     optional: {
       spec: "# Spec",
       plan: "# Plan",

@@ -1,0 +1,35 @@
+// The branch snapshot an agent reads: the read tools' files and the overview its prompt carries.
+
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { repoOverview } from "../../agents/repository/map.ts";
+import { RepoReader } from "../../agents/repository/reader.ts";
+import { targetOf } from "../../app/advance.ts";
+import type { AgentJob } from "./context.ts";
+
+export interface RepositoryView {
+  reader: RepoReader;
+  /** The prompt's variables: `repoMap` (folders, exported symbols) and `repoFiles` (manifests, test configuration, example tests), fenced as data. */
+  context: { repoMap: string; repoFiles: string };
+}
+
+/** Reads `ref` (default: the app's last commit on the branch, else the default branch) once. */
+export async function readRepository(job: AgentJob, ref?: string): Promise<RepositoryView> {
+  const { deps, feature, repoContext } = job;
+  const snapshot = await deps.github.snapshot(
+    targetOf(feature),
+    ref ?? feature.headSha ?? repoContext.defaultBranch,
+  );
+  return repositoryView(snapshot.files);
+}
+
+/** The read tools and the prompt's overview over a snapshot's files. */
+export function repositoryView(files: Map<string, string>): RepositoryView {
+  const overview = repoOverview(files);
+  return {
+    reader: new RepoReader(files),
+    context: {
+      repoMap: fenceUntrusted("repository map", overview.map, 40_000),
+      repoFiles: fenceUntrusted("repository key files", overview.files, 60_000),
+    },
+  };
+}
