@@ -3,7 +3,7 @@ import { StageOutputError } from "../../errors.ts";
 
 import type { PlanTaskProgress } from "../../adapters/store/schema.ts";
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
-import { advance, targetOf } from "../../app/advance.ts";
+import { advance } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
 import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../../core/paths.ts";
 import { findSecrets } from "../../core/secrets.ts";
