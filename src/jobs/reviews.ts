@@ -63,6 +63,7 @@ export async function runReview(
     "pull request diff",
     changed.map((c) => `--- ${c.path} (${c.status})\n${c.patch}`).join("\n\n"),
     150_000,
+    "code",
   );
   const files = changed.map((c) => `${c.status} ${c.path}`).join("\n");
   const artifacts = await readArtifacts(deps.store, feature.id);

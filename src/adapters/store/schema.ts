@@ -50,6 +50,10 @@ export interface PlanTaskProgress {
   id: string;
   title: string;
   done: boolean;
+  /** The plan's trace (absent for plans written before tasks carried it). */
+  files?: string[];
+  requirements?: string[];
+  dependsOn?: string[];
 }
 
 export interface MessagesTable {
@@ -59,6 +63,8 @@ export interface MessagesTable {
   in_reply_to: number | null;
   role: "user" | "assistant";
   author: string;
+  /** The author's repository permission when the comment arrived; null when unknown. */
+  author_permission: string | null;
   body: string;
   created_at: Timestamp;
 }

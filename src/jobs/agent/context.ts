@@ -6,6 +6,7 @@ import { modelSetting } from "../../agents/registry.ts";
 import { type AgentCall, runAgent } from "../../agents/run-agent.ts";
 import { parseInstallationSettings } from "../../config/installation-settings.ts";
 import type { AgentName } from "../../core/feature.ts";
+import { isHeard } from "../../core/pipeline.ts";
 import { BudgetExceededError } from "../../errors.ts";
 import type { ModelPort } from "../../ports/model.ts";
 import type { JobDeps } from "../deps.ts";
@@ -33,6 +34,7 @@ export interface AgentJob {
   run<T>(
     context: Record<string, unknown>,
     agent?: AgentName,
+    check?: (output: T) => string[],
   ): Promise<{ output: T; runId: number }>;
   /** The call description for agents that drive their own loop (the implementer). */
   call(context: Record<string, unknown>, agent?: AgentName): AgentCall;
@@ -52,7 +54,7 @@ export async function openAgentJob(
   const installation = parseInstallationSettings(installationRow?.settings);
   await checkMonthlyBudget(deps, feature.installationId, installation.budget_monthly_usd);
   const apiKey = resolveModelKey(deps, feature.installationId, installationRow);
-  const messages = await deps.store.listMessages(feature.id);
+  const messages = heardMessages(await deps.store.listMessages(feature.id), feature.issueAuthor);
   const base = baseContext(feature, repoContext, messages);
   const call = (context: Record<string, unknown>, agent: AgentName = data.agent): AgentCall => ({
     agent,
@@ -78,7 +80,8 @@ export async function openAgentJob(
     apiKey,
     firstRun,
     call,
-    run: (context, agent) => runAgent(deps, call(context, agent)),
+    run: (context, agent, check) =>
+      runAgent(deps, { ...call(context, agent), check: check as AgentCall["check"] }),
   };
 }
 
@@ -96,6 +99,20 @@ async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget?
 }
 
 export type Message = Awaited<ReturnType<JobDeps["store"]["listMessages"]>>[number];
+
+/**
+ * The conversation the agents read: the issue itself, the app's replies, and the comments of
+ * the issue author and collaborators. On a public repository anyone can comment; a passer-by's
+ * comments would crowd the author's own answers out of the bounded conversation.
+ */
+export function heardMessages(messages: Message[], issueAuthor: string): Message[] {
+  return messages.filter(
+    (m) =>
+      m.role === "assistant" ||
+      m.github_comment_id === null ||
+      isHeard(m.author, m.author_permission, issueAuthor),
+  );
+}
 
 function baseContext(feature: FeatureRecord, repoContext: RepoContext, messages: Message[]) {
   const opening = messages.find((m) => m.github_comment_id === null && m.role === "user");
