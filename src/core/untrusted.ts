@@ -19,6 +19,9 @@ const INLINE_TITLE = /\]\(\s*(<[^>\n]*>|[^\s)]+)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))
 const HIDDEN_ATTRIBUTE =
   /\s(?:title|alt|aria-label|data-[\w-]+)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi;
 const HTML_TAG = /<[A-Za-z][^<>]*>/g;
+/** Stands for a code span while the markup around it is cleaned (a private-use character). */
+const SPAN = "\uE000";
+const SPAN_MARK = /\uE000(\d+)\uE000/g;
 /** Tags whose content GitHub does not show. */
 const HIDDEN_ELEMENT = /<(template|style|script)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi;
 
@@ -55,9 +58,9 @@ export function visibleMarkdown(markdown: string): string {
 function visibleProse(text: string, whole: string): string {
   // Code spans are shown literally: set them aside while the markup around them is cleaned.
   const spans: string[] = [];
-  let clean = text.replace(/(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, (span) => {
+  let clean = text.replaceAll(SPAN, "").replace(/(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, (span) => {
     spans.push(span);
-    return `\u0000${spans.length - 1}\u0000`;
+    return `${SPAN}${spans.length - 1}${SPAN}`;
   });
   // An unclosed comment hides everything after it.
   clean = clean.replace(/<!--[\s\S]*?(?:-->|$)/g, "");
@@ -74,7 +77,7 @@ function visibleProse(text: string, whole: string): string {
       return referenced(whole, label) ? [`[${definition[1]}]: ${definition[2]}`] : [];
     })
     .join("\n");
-  return clean.replace(/\u0000(\d+)\u0000/g, (_, i: string) => spans[Number(i)] ?? "");
+  return clean.replace(SPAN_MARK, (_, i: string) => spans[Number(i)] ?? "");
 }
 
 /** Whether `[label]` is used as a link or image reference outside its own definition. */

@@ -124,7 +124,7 @@ function coverageData(feature: FeatureRecord, artifacts: LatestArtifacts) {
       criterion: r.criterion,
       requirements: list(r.requirements),
       tasks: table.has.plan ? list(r.tasks) : "…",
-      tests: table.has.tests ? list(r.tests.map((t) => `\`${t}\``)) : "…",
+      tests: table.has.tests ? list(r.tests.map((t) => `\`${t.replace(/[`|\r\n]/g, "")}\``)) : "…",
       gap: r.gap ?? "",
     })),
     untested: table.untested.join(", "),
