@@ -26,7 +26,7 @@ export function lineDiff(before: string, after: string, context = 2): string {
       j++;
     } else if (
       j < b.length &&
-      (i >= a.length || (lcs[i * cols + j + 1] ?? 0) >= (lcs[(i + 1) * cols + j] ?? 0))
+      (i >= a.length || (lcs[i * cols + j + 1] ?? 0) > (lcs[(i + 1) * cols + j] ?? 0))
     ) {
       lines.push({ mark: "+", text: b[j++] ?? "" });
     } else {
