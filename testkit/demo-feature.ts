@@ -69,9 +69,15 @@ export const BRIEF = {
   ],
   outOfScope: ["Checking downstream dependencies", "Authentication for /health"],
   acceptanceCriteria: [
-    'GET /health returns 200, content-type application/json, and a body with status "ok".',
-    "The body's version equals package.json's version; uptimeSeconds is a non-negative integer.",
-    "POST /health returns 405 with `allow: GET`.",
+    {
+      id: "AC-1",
+      text: 'GET /health returns 200, content-type application/json, and a body with status "ok".',
+    },
+    {
+      id: "AC-2",
+      text: "The body's version equals package.json's version; uptimeSeconds is a non-negative integer.",
+    },
+    { id: "AC-3", text: "POST /health returns 405 with `allow: GET`." },
   ],
   constraints: ["No new dependencies", "Answer within 50 ms: no I/O on the request path"],
   openQuestions: [],
@@ -84,11 +90,11 @@ const SPEC = `# Specification: health endpoint
 - **US2 (P2)** As an operator, I curl \`/health\` to see which version runs and for how long.
 
 ## Functional requirements
-- **FR-001** \`GET /health\` MUST answer \`200\` with \`content-type: application/json\`.
-- **FR-002** The body MUST be \`{ "status": "ok", "version": <package.json version>, "uptimeSeconds": <integer ≥ 0> }\`.
-- **FR-003** The response MUST carry \`cache-control: no-store\`.
-- **FR-004** Any other method on \`/health\` MUST answer \`405\` with \`allow: GET\`.
-- **FR-005** The handler MUST NOT perform I/O per request (the version is read once at start).
+- **FR-001** \`GET /health\` MUST answer \`200\` with \`content-type: application/json\` (AC-1).
+- **FR-002** The body MUST be \`{ "status": "ok", "version": <package.json version>, "uptimeSeconds": <integer ≥ 0> }\` (AC-1, AC-2).
+- **FR-003** The response MUST carry \`cache-control: no-store\` (AC-1).
+- **FR-004** Any other method on \`/health\` MUST answer \`405\` with \`allow: GET\` (AC-3).
+- **FR-005** The handler MUST NOT perform I/O per request (the version is read once at start) (AC-1).
 
 ## Edge cases
 - \`/health?x=1\` is the same resource (query ignored).
@@ -118,23 +124,45 @@ The version is read from package.json once, when the module loads (FR-005).
 None significant: no new dependencies, no I/O on the request path.
 `;
 
+/** The spec's requirements and the criteria they serve, as the spec agent returns them. */
+const REQUIREMENTS = [
+  {
+    id: "FR-001",
+    text: "GET /health MUST answer 200 with content-type application/json.",
+    criteria: ["AC-1"],
+  },
+  {
+    id: "FR-002",
+    text: "The body MUST carry status, version and uptimeSeconds.",
+    criteria: ["AC-1", "AC-2"],
+  },
+  { id: "FR-003", text: "The response MUST carry cache-control: no-store.", criteria: ["AC-1"] },
+  { id: "FR-004", text: "Any other method MUST answer 405 with allow: GET.", criteria: ["AC-3"] },
+  { id: "FR-005", text: "The handler MUST NOT perform I/O per request.", criteria: ["AC-1"] },
+];
+
 const TASKS = [
   {
     id: "T001",
     title: "Create src/health.js",
+    requirements: ["FR-002", "FR-005"],
+    dependsOn: [],
     files: ["src/health.js"],
     detail: "Export healthReport(version, startedAt, now) and readVersion() (FR-002, FR-005).",
   },
   {
     id: "T002",
     title: "Route /health in src/server.js",
+    requirements: ["FR-001", "FR-003", "FR-004"],
+    dependsOn: ["T001"],
     files: ["src/server.js"],
     detail:
       "GET /health → 200 JSON with no-store; other methods → 405 allow: GET (FR-001, FR-003, FR-004).",
   },
 ];
 
-const CONTRACT_TEST = `import assert from "node:assert/strict";
+const CONTRACT_TEST = `// covers: AC-1, AC-2, AC-3, FR-001, FR-002, FR-003, FR-004
+import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { createApp } from "../src/server.js";
@@ -361,6 +389,7 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
     ),
     model.respond(byTool("submit_spec"), () =>
       tool("submit_spec", {
+        requirements: REQUIREMENTS,
         markdown: SPEC,
         summary: "Two stories, five requirements, no open questions.",
       }),
@@ -374,7 +403,13 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
     ),
     model.respond(byTool("submit_tests"), () =>
       tool("submit_tests", {
-        files: [{ path: "test/health.test.js", content: CONTRACT_TEST }],
+        files: [
+          {
+            path: "test/health.test.js",
+            covers: ["AC-1", "AC-2", "AC-3", "FR-001", "FR-002", "FR-003", "FR-004"],
+            content: CONTRACT_TEST,
+          },
+        ],
         summary: "FR-001..FR-004 and every acceptance criterion; FR-005 is checked by review.",
       }),
     ),
@@ -400,7 +435,8 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
                   "The version is public by design (brief, US2); keep it free of build secrets.",
                 path: "src/health.js",
                 line: 10,
-                category: "ASVS V14.3.3",
+                category: "V14 Data protection",
+                requirements: ["FR-002"],
               },
             ],
           })
@@ -411,10 +447,12 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
               {
                 severity: "high",
                 title: "Missing content type on 405",
-                detail: "Set `content-type` on every response (ASVS V14.4.1).",
+                detail: "Set `content-type` on every response (ASVS v5.0.0-4.1.1).",
                 path: "src/server.js",
                 line: 12,
-                category: "ASVS V14.4.1",
+                category: "V4 API and web service",
+                asvs: ["v5.0.0-4.1.1"],
+                requirements: ["FR-004"],
               },
             ],
           });

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { stripInvisible } from "../core/commands.ts";
 import { projectPath } from "../project-root.ts";
 
 const handlebars = Handlebars.create();
@@ -41,15 +40,5 @@ export function promptBlocks(
   return [documents, rest].filter((t) => t !== "").map((t) => ({ type: "text", text: t }));
 }
 
-/**
- * Wraps text from GitHub users as data: invisible and direction-changing characters are
- * removed (also Unicode tag characters, which spell text no person sees but a model reads),
- * a closing tag inside cannot end the fence early, and the length is bounded.
- */
-export function fenceUntrusted(source: string, text: string, maxChars = 20_000): string {
-  let clean = stripInvisible(text).replace(/<\/?untrusted/gi, "<\u2024untrusted");
-  if (clean.length > maxChars) {
-    clean = `${clean.slice(0, maxChars)}\n[… ${clean.length - maxChars} more characters not shown]`;
-  }
-  return `<untrusted source="${source}">\n${clean}\n</untrusted>`;
-}
+/** Untrusted text is fenced and cleaned in one place; re-exported for the prompt builders. */
+export { fenceUntrusted } from "../core/untrusted.ts";

@@ -27,6 +27,11 @@ export interface AgentCall {
   budgetUsd?: number | undefined;
   /** The branch snapshot the read tools answer from (agents that read the repository). */
   repository?: RepoReader | undefined;
+  /**
+   * Checks that a schema cannot express (ids that must exist in an earlier artifact): the
+   * problems found, told to the model once like a schema error; empty when the answer holds.
+   */
+  check?: ((output: unknown) => string[]) | undefined;
 }
 
 export interface AgentDeps {
@@ -110,10 +115,16 @@ export async function runAgent<T>(
       continue;
     }
     const parsed = definition.schema.safeParse(toolUse.input);
-    if (parsed.success) return { output: parsed.data as T, runId };
+    const problems = parsed.success ? (call.check?.(parsed.data) ?? []) : [];
+    if (parsed.success && problems.length === 0) return { output: parsed.data as T, runId };
+    const complaint = parsed.success
+      ? `Invalid input: ${problems.join("; ")}.`
+      : `Invalid input: ${parsed.error.message}.`;
     if (corrected) {
       throw new AgentOutputError(
-        `the ${call.agent} agent's output did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        parsed.success
+          ? `the ${call.agent} agent's output did not hold together: ${problems.join("; ")}`
+          : `the ${call.agent} agent's output did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
       );
     }
     corrected = true;
@@ -131,7 +142,7 @@ export async function runAgent<T>(
           type: "tool_result",
           tool_use_id: toolUse.id,
           is_error: true,
-          content: `Invalid input: ${parsed.error.message}. Call \`${definition.tool}\` again with valid input.`,
+          content: `${complaint} Call \`${definition.tool}\` again with valid input.`,
         },
       ],
     });

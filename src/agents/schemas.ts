@@ -11,6 +11,34 @@ const item = (description: string, max = 500) => z.string().min(1).max(max).desc
 /** A repository-relative file path, as the implementer's tools and the commit use it. */
 const repoPath = (description: string) => z.string().min(1).max(300).describe(description);
 
+/** Traceable ids: acceptance criteria of the brief, requirements of the spec, plan tasks. */
+export const CRITERION_ID = /^AC-[1-9][0-9]{0,2}$/;
+export const REQUIREMENT_ID = /^FR-[0-9]{1,3}$/;
+export const TASK_ID = /^T[0-9]{3}$/;
+/**
+ * An ASVS 5.0 requirement in the versioned form the standard asks tools to use,
+ * `v<version>-<chapter>.<section>.<requirement>` ("Using the ASVS", github.com/OWASP/ASVS/tree/v5.0.0).
+ */
+export const ASVS_ID = /^v5\.0\.0-[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}$/;
+
+const criterionId = z
+  .string()
+  .regex(CRITERION_ID)
+  .describe("An acceptance criterion id: AC-1, AC-2, …");
+const requirementId = z
+  .string()
+  .regex(REQUIREMENT_ID)
+  .describe("A requirement id of the spec: FR-1, FR-2, …");
+const taskId = z.string().regex(TASK_ID).describe("A task id of the plan: T001, T002, …");
+
+export const AcceptanceCriterion = z.object({
+  id: criterionId.describe(
+    "AC-n. Stable across revisions: a criterion keeps its id; a new one takes the next unused number; a removed id is never reused.",
+  ),
+  text: item("A testable statement: a situation and its observable expected result."),
+});
+export type AcceptanceCriterion = z.infer<typeof AcceptanceCriterion>;
+
 export const Brief = z
   .object({
     title: z
@@ -38,7 +66,7 @@ export const Brief = z
       .max(30)
       .describe("What was discussed or could be assumed but will not be done; may be empty."),
     acceptanceCriteria: z
-      .array(item("A testable statement: a situation and its observable expected result."))
+      .array(AcceptanceCriterion)
       .min(1)
       .max(30)
       .describe("Observable, testable conditions of done, one per item."),
@@ -68,7 +96,22 @@ export const BaOutput = z.object({
 });
 export type BaOutput = z.infer<typeof BaOutput>;
 
+export const Requirement = z.object({
+  id: requirementId,
+  text: item("The requirement as written in the spec (MUST/SHOULD …).", 1000),
+  criteria: z
+    .array(criterionId)
+    .max(30)
+    .describe("The acceptance criteria (AC-n) of the brief this requirement serves."),
+});
+export type Requirement = z.infer<typeof Requirement>;
+
 export const SpecOutput = z.object({
+  requirements: z
+    .array(Requirement)
+    .min(1)
+    .max(60)
+    .describe("Every functional requirement of the spec, with the acceptance criteria it serves."),
   markdown: z
     .string()
     .min(1)
@@ -85,11 +128,16 @@ export const SpecOutput = z.object({
 export type SpecOutput = z.infer<typeof SpecOutput>;
 
 export const PlanTask = z.object({
-  id: z
-    .string()
-    .regex(/^T[0-9]{3}$/)
-    .describe("The task id, T001, T002, … in execution order."),
+  id: z.string().regex(TASK_ID).describe("The task id, T001, T002, … in execution order."),
   title: z.string().min(1).max(200).describe("A short imperative title."),
+  requirements: z
+    .array(requirementId)
+    .max(30)
+    .describe("The spec's requirements (FR-n) this task implements."),
+  dependsOn: z
+    .array(taskId)
+    .max(30)
+    .describe("Tasks that must be done before this one; empty when none."),
   files: z
     .array(repoPath("A repository-relative path the task creates, changes or deletes."))
     .min(1)
@@ -122,6 +170,13 @@ export type PlanOutput = z.infer<typeof PlanOutput>;
 
 export const TestFile = z.object({
   path: repoPath("The repository-relative path of a new test file."),
+  covers: z
+    .array(z.string().regex(/^(AC|FR)-[0-9]{1,3}$/))
+    .min(1)
+    .max(60)
+    .describe(
+      "The acceptance criteria (AC-n) and requirements (FR-n) this file tests; the file also declares them in a `covers:` comment line.",
+    ),
   content: z.string().min(1).max(100000).describe("The complete content of the file."),
 });
 export type TestFile = z.infer<typeof TestFile>;
@@ -182,7 +237,17 @@ export const Finding = z.object({
     .string()
     .min(1)
     .max(100)
-    .describe("The checklist item, such as ASVS V5.3.4, or a category such as correctness.")
+    .describe("A category such as correctness, maintainability or injection.")
+    .optional(),
+  requirements: z
+    .array(requirementId)
+    .max(20)
+    .describe("The spec's requirements (FR-n) the finding concerns.")
+    .optional(),
+  asvs: z
+    .array(z.string().regex(ASVS_ID))
+    .max(10)
+    .describe("For security findings: ASVS 5.0 requirements in versioned form, e.g. v5.0.0-1.2.5.")
     .optional(),
 });
 export type Finding = z.infer<typeof Finding>;
@@ -250,7 +315,10 @@ export function renderBriefMarkdown(brief: Brief): string {
     "## Out of scope",
     list(brief.outOfScope, "- "),
     "## Acceptance criteria",
-    list(brief.acceptanceCriteria, "- [ ] "),
+    list(
+      brief.acceptanceCriteria.map((c) => `**${c.id}** ${c.text}`),
+      "- [ ] ",
+    ),
     "## Constraints",
     list(brief.constraints, "- "),
     "## Open questions",

@@ -104,7 +104,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     // label event (re-labelled, or labeled/unlabeled delivered out of order) must not add it
     // to the conversation again.
     if (incoming.message?.commentId !== null) {
-      await recordMessage(tx, feature.id, incoming.message);
+      await recordMessage(tx, feature.id, incoming.message, event);
     }
     const result = transition(feature, event);
     await openWindowIfUsed(tx, target, event, result.effects);
@@ -164,7 +164,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     });
     if (!created) return "ignored"; // a concurrent delivery created it first
     if (source) await tx.recordActedSource(created.id, source);
-    await recordMessage(tx, created.id, incoming.message);
+    await recordMessage(tx, created.id, incoming.message, event);
     result.feature.id = created.id;
     if (problems.length > 0) {
       // First, so the person reads why the defaults apply before the BA's first question.
@@ -281,13 +281,21 @@ async function withArtifactAge(
   return written < producedSecond ? { ...event, predatesArtifact: true } : event;
 }
 
-async function recordMessage(tx: Store, featureId: number, message: Incoming["message"]) {
+async function recordMessage(
+  tx: Store,
+  featureId: number,
+  message: Incoming["message"],
+  event: PipelineEvent,
+) {
   if (!message) return;
+  // The permission the event's actor was checked with, kept so the BA can tell who it hears.
+  const actor = "actor" in event && event.actor.login === message.author ? event.actor : null;
   await tx.recordMessage({
     featureId,
     githubCommentId: message.commentId,
     role: "user",
     author: message.author,
+    authorPermission: actor?.permission ?? null,
     body: message.body.slice(0, MAX_MESSAGE_CHARS),
   });
 }

@@ -166,6 +166,14 @@ export function hasWriteAccess(permission: Permission): boolean {
   return WRITE_PERMISSIONS.has(permission);
 }
 
+/** Whom the BA converses with: the issue author and collaborators with triage or more. */
+export function isHeard(login: string, permission: string | null, issueAuthor: string): boolean {
+  return (
+    sameLogin(login, issueAuthor) ||
+    (permission !== null && CONVERSE_PERMISSIONS.has(permission as Permission))
+  );
+}
+
 /** Commands that do something in the feature's current state, in `COMMAND_NAMES` order. */
 export function availableCommands(feature: Feature): CommandName[] {
   const now = new Set<CommandName>(["status", "help"]);

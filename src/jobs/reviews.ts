@@ -64,6 +64,7 @@ export async function runReview(
     "pull request diff",
     changed.map((c) => `--- ${c.path} (${c.status})\n${c.patch}`).join("\n\n"),
     150_000,
+    "code",
   );
   const files = changed.map((c) => `${c.status} ${c.path}`).join("\n");
   const artifacts = await readArtifacts(deps.store, feature.id);
@@ -87,7 +88,7 @@ export async function runReview(
     const { output, runId } = await opened.run<AlignmentOutput>(
       { ...documents, gate: "code", diff, conversation: "" },
       undefined,
-      repository.reader,
+      { repository: repository.reader },
     );
     verdict = {
       pass: output.recommendation === "APPROVE",
@@ -103,7 +104,7 @@ export async function runReview(
     const { output, runId } = await opened.run<ReviewOutput>(
       { ...documents, files, diff },
       undefined,
-      repository.reader,
+      { repository: repository.reader },
     );
     // Fail closed: a "pass" that lists a critical or high finding is a failure.
     const blocking = output.findings.some(

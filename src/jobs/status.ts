@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
+import type { LatestArtifacts } from "../adapters/store/artifacts.ts";
 import type { FeatureRecord } from "../adapters/store/features.ts";
 import { targetOf } from "../app/advance.ts";
 import { statusJobId } from "../app/job-ids.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
+import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import type { JobDeps } from "./deps.ts";
@@ -41,10 +43,11 @@ export function statusIntent(featureId: number): JobIntent {
 
 /** Everything the status comment shows, read fresh so that the last sync always wins. */
 export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
-  const [approvals, usage, alignment] = await Promise.all([
+  const [approvals, usage, alignment, artifacts] = await Promise.all([
     deps.store.listApprovals(feature.id),
     deps.store.usageTotals(feature.id),
     deps.store.latestAgentRun(feature.id, "alignment_review"),
+    deps.store.latestArtifacts(feature.id),
   ]);
   const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
   const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
@@ -94,6 +97,37 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
+    coverage: coverageData(feature, artifacts),
+  };
+}
+
+/**
+ * Criterion → requirements → tasks → tests, from the artifacts of the stages the feature has
+ * now (after /revise the older spec, plan and tests no longer count); null before the spec.
+ */
+function coverageData(feature: FeatureRecord, artifacts: LatestArtifacts) {
+  const current = (gate: "spec" | "plan" | "tests") =>
+    feature.artifacts[gate] !== undefined ? artifacts[gate] : undefined;
+  const brief = artifacts.brief?.content;
+  const spec = current("spec");
+  if (brief === undefined || spec === undefined) return null;
+  const table = coverage({
+    brief,
+    spec: spec.content,
+    plan: current("plan")?.content,
+    tests: current("tests")?.files,
+  });
+  if (table.rows.length === 0) return null;
+  const list = (values: string[]) => (values.length > 0 ? values.join(", ") : "—");
+  return {
+    rows: table.rows.map((r) => ({
+      criterion: r.criterion,
+      requirements: list(r.requirements),
+      tasks: table.has.plan ? list(r.tasks) : "…",
+      tests: table.has.tests ? list(r.tests.map((t) => `\`${t.replace(/[`|\r\n]/g, "")}\``)) : "…",
+      gap: r.gap ?? "",
+    })),
+    untested: table.untested.join(", "),
   };
 }
 

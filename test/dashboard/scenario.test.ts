@@ -37,7 +37,7 @@ const BRIEF = {
   users: "Operators and load balancers.",
   scope: ["GET /health answers 200 with {status:'ok'}"],
   outOfScope: ["Deep dependency checks"],
-  acceptanceCriteria: ['GET /health returns 200 and JSON {"status":"ok"}'],
+  acceptanceCriteria: [{ id: "AC-1", text: 'GET /health returns 200 and JSON {"status":"ok"}' }],
   constraints: ["No new dependencies"],
   openQuestions: [],
 };

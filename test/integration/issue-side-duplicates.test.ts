@@ -29,7 +29,7 @@ const BRIEF = {
   users: "Operators and load balancers.",
   scope: ["GET /health answers 200 with a JSON status"],
   outOfScope: ["Deep dependency checks"],
-  acceptanceCriteria: ['GET /health returns 200 and {"status":"ok"}'],
+  acceptanceCriteria: [{ id: "AC-1", text: 'GET /health returns 200 and {"status":"ok"}' }],
   constraints: ["No new dependencies"],
   openQuestions: [],
 };

@@ -10,6 +10,7 @@ export function messageRepository(db: Kysely<Database>) {
       inReplyTo?: number | null;
       role: "user" | "assistant";
       author: string;
+      authorPermission?: string | null;
       body: string;
     }) {
       await db
@@ -20,6 +21,7 @@ export function messageRepository(db: Kysely<Database>) {
           in_reply_to: message.inReplyTo ?? null,
           role: message.role,
           author: message.author,
+          author_permission: message.authorPermission ?? null,
           body: message.body,
         })
         .onConflict((oc) => oc.doNothing())

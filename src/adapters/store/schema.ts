@@ -54,6 +54,9 @@ export interface PlanTaskProgress {
   files?: string[];
   /** What the plan says to do in them. */
   detail?: string;
+  /** The plan's trace: the requirements it serves and the tasks it builds on. */
+  requirements?: string[];
+  dependsOn?: string[];
 }
 
 export interface MessagesTable {
@@ -63,6 +66,8 @@ export interface MessagesTable {
   in_reply_to: number | null;
   role: "user" | "assistant";
   author: string;
+  /** The author's repository permission when the comment arrived; null when unknown. */
+  author_permission: string | null;
   body: string;
   created_at: Timestamp;
 }

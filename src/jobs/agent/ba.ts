@@ -1,6 +1,10 @@
-import { type BaOutput, renderBriefMarkdown } from "../../agents/schemas.ts";
+import { fenceUntrusted } from "../../agents/prompts.ts";
+import { type BaOutput, type Brief, renderBriefMarkdown } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
+import { fenceFor, lineDiff } from "../../core/line-diff.ts";
 import { describeStage } from "../../core/pipeline.ts";
+import { criteriaOf, stableCriteria } from "../../core/trace.ts";
+import { StageOutputError } from "../../errors.ts";
 import { fitComment, renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { replyMarker } from "../effects.ts";
@@ -23,6 +27,7 @@ export async function baReply({
     mode: drafting ? "clarify" : "answer",
     conversation: conversationText(messages),
     brief: artifacts.brief?.content ?? "",
+    revision: revisionText(data.instructions),
     pipelineContext: drafting
       ? ""
       : `Stage: ${describeStage(feature.stage)}. Changes to the brief go through \`/revise <text>\`.`,
@@ -31,7 +36,7 @@ export async function baReply({
   let briefVersion: string | null = null;
   let brief = "";
   if (output.brief && drafting) {
-    brief = renderBriefMarkdown(output.brief);
+    brief = renderBrief(artifacts.brief?.content ?? "", output.brief);
     briefVersion = contentHash(brief);
     if (artifacts.brief?.content_hash !== briefVersion) {
       await deps.store.saveArtifact({
@@ -47,6 +52,7 @@ export async function baReply({
     reply: output.reply,
     brief,
     briefVersion: briefVersion ?? "",
+    diff: "",
   });
   const comment = await deps.github.ensureComment(
     targetOf(feature),
@@ -68,4 +74,76 @@ export async function baReply({
     agent: "ba",
     artifactVersion: briefVersion,
   });
+}
+
+/** The `/revise` text as the BA reads it: data from a person, fenced like every comment. */
+function revisionText(instructions: string | undefined): string {
+  return instructions ? fenceUntrusted("/revise request", instructions, 8_000) : "";
+}
+
+/** The brief as markdown, its criteria keeping the ids they had in the previous version. */
+function renderBrief(previous: string, brief: Brief): string {
+  const acceptanceCriteria = stableCriteria(criteriaOf(previous), brief.acceptanceCriteria);
+  return renderBriefMarkdown({ ...brief, acceptanceCriteria });
+}
+
+/**
+ * `/revise` at a gate: the BA amends the approved brief with the requested change, the
+ * difference is posted in the issue, and the amended brief is what the spec is written from.
+ * The amendment is saved under its own step, so a retried job reuses it instead of amending
+ * the amended brief again.
+ */
+export async function reviseBrief(job: AgentJob, instructions: string): Promise<string> {
+  const { deps, feature, data, messages } = job;
+  const step = `${data.key}-brief`;
+  const [saved] = await deps.store.stepArtifacts(feature.id, step);
+  if (saved) return saved.content;
+
+  const artifacts = await readArtifacts(deps.store, feature.id);
+  const before = artifacts.brief?.content ?? "";
+  const { output } = await job.run<BaOutput>(
+    {
+      mode: "revise",
+      conversation: conversationText(messages),
+      brief: before,
+      revision: revisionText(instructions),
+      pipelineContext: `A person with write access asked for a change with \`/revise\` at the ${describeStage(feature.stage).toLowerCase()} stage. Apply it to the brief; the specification is then written again from the amended brief.`,
+    },
+    "ba",
+  );
+  if (!output.brief) {
+    throw new StageOutputError("the BA agent did not return the amended brief for /revise");
+  }
+  const after = renderBrief(before, output.brief);
+  await deps.store.saveArtifact({
+    featureId: feature.id,
+    stage: "brief",
+    path: "brief.md",
+    content: after,
+    contentHash: contentHash(after),
+    step,
+  });
+  const diff = lineDiff(before, after);
+  const marker = replyMarker(feature.id, `revise-${data.key}`);
+  const body = renderMarkdown("comments/ba-reply", {
+    reply: output.reply,
+    brief: "",
+    briefVersion: "",
+    diff: before === after ? "" : `${fenceFor(diff)}diff\n${diff}\n${fenceFor(diff)}`,
+  });
+  const comment = await deps.github.ensureComment(
+    targetOf(feature),
+    feature.issueNumber,
+    marker,
+    fitComment(body, marker),
+    { firstRun: job.firstRun },
+  );
+  await deps.store.recordMessage({
+    featureId: feature.id,
+    githubCommentId: comment.id,
+    role: "assistant",
+    author: "BA agent",
+    body: output.reply,
+  });
+  return after;
 }

@@ -7,6 +7,7 @@ import type { RepoReader } from "../../agents/repository/reader.ts";
 import { type AgentCall, runAgent } from "../../agents/run-agent.ts";
 import { parseInstallationSettings } from "../../config/installation-settings.ts";
 import type { AgentName } from "../../core/feature.ts";
+import { isHeard } from "../../core/pipeline.ts";
 import { BudgetExceededError } from "../../errors.ts";
 import type { ModelPort } from "../../ports/model.ts";
 import type { JobDeps } from "../deps.ts";
@@ -34,7 +35,12 @@ export interface AgentJob {
   run<T>(
     context: Record<string, unknown>,
     agent?: AgentName,
-    repository?: RepoReader,
+    extras?: {
+      /** The branch snapshot its read tools answer from. */
+      repository?: RepoReader | undefined;
+      /** Checks the schema cannot express (ids that must exist), told to the model once. */
+      check?: ((output: T) => string[]) | undefined;
+    },
   ): Promise<{ output: T; runId: number }>;
   /** The call description for agents that drive their own loop (the implementer). */
   call(context: Record<string, unknown>, agent?: AgentName): AgentCall;
@@ -54,7 +60,7 @@ export async function openAgentJob(
   const installation = parseInstallationSettings(installationRow?.settings);
   await checkMonthlyBudget(deps, feature.installationId, installation.budget_monthly_usd);
   const apiKey = resolveModelKey(deps, feature.installationId, installationRow);
-  const messages = await deps.store.listMessages(feature.id);
+  const messages = heardMessages(await deps.store.listMessages(feature.id), feature.issueAuthor);
   const base = baseContext(feature, repoContext, messages);
   const call = (context: Record<string, unknown>, agent: AgentName = data.agent): AgentCall => ({
     agent,
@@ -80,7 +86,12 @@ export async function openAgentJob(
     apiKey,
     firstRun,
     call,
-    run: (context, agent, repository) => runAgent(deps, { ...call(context, agent), repository }),
+    run: (context, agent, extras = {}) =>
+      runAgent(deps, {
+        ...call(context, agent),
+        repository: extras.repository,
+        check: extras.check as AgentCall["check"],
+      }),
   };
 }
 
@@ -98,6 +109,20 @@ async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget?
 }
 
 export type Message = Awaited<ReturnType<JobDeps["store"]["listMessages"]>>[number];
+
+/**
+ * The conversation the agents read: the issue itself, the app's replies, and the comments of
+ * the issue author and collaborators. On a public repository anyone can comment; a passer-by's
+ * comments would crowd the author's own answers out of the bounded conversation.
+ */
+export function heardMessages(messages: Message[], issueAuthor: string): Message[] {
+  return messages.filter(
+    (m) =>
+      m.role === "assistant" ||
+      m.github_comment_id === null ||
+      isHeard(m.author, m.author_permission, issueAuthor),
+  );
+}
 
 function baseContext(feature: FeatureRecord, repoContext: RepoContext, messages: Message[]) {
   const opening = messages.find((m) => m.github_comment_id === null && m.role === "user");

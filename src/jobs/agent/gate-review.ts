@@ -21,7 +21,7 @@ export async function gateReview(job: AgentJob): Promise<void> {
       ...repository.context,
     },
     undefined,
-    repository.reader,
+    { repository: repository.reader },
   );
   await deps.store.setAgentRunDetail(runId, {
     gate,

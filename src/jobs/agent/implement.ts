@@ -6,6 +6,7 @@ import { runImplementer } from "../../agents/implementer/loop.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { advance, targetOf } from "../../app/advance.ts";
 import type { FixSource } from "../../core/effects.ts";
+import { checkTasksDone } from "../../core/trace.ts";
 import type { RepoRef } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
@@ -37,10 +38,20 @@ export async function implement(job: AgentJob): Promise<void> {
       policy: pathPolicy(repoContext.config),
       secretLiterals: [job.apiKey],
     });
+    // A task is done when the change touches what the plan said it would.
+    const checked = checkTasksDone(
+      feature.tasks,
+      result.finish.tasksDone,
+      result.changes.map((c) => c.path),
+    );
+    const notDone = checked.notDone.map(
+      (t) =>
+        `${t.id} was reported done, but none of its planned files changed (${t.files.join(", ")}).`,
+    );
     const code: CodeChanges = {
       changes: result.changes,
-      summary: result.finish.summary,
-      tasksDone: result.finish.tasksDone,
+      summary: [result.finish.summary, ...notDone].join("\n\n"),
+      tasksDone: checked.done,
       basedOn: snapshot.sha,
     };
     const content = JSON.stringify(code);
@@ -84,7 +95,7 @@ export async function implement(job: AgentJob): Promise<void> {
 export function taskList(tasks: PlanTaskProgress[]): string {
   return tasks
     .map((t) => {
-      const requirements = [...new Set(t.detail?.match(/\bFR-\d+\b/g) ?? [])];
+      const requirements = t.requirements ?? [...new Set(t.detail?.match(/\bFR-\d+\b/g) ?? [])];
       return [
         `### ${t.id} ${t.title}${t.done ? " (done)" : ""}`,
         ...(t.files && t.files.length > 0 ? [`Files: ${t.files.join(", ")}`] : []),

@@ -1,14 +1,28 @@
-import { StageOutputError } from "../../errors.ts";
 // The spec, plan and contract-tests stages: one agent call, one commit, then the gate.
 
 import type { PlanTaskProgress } from "../../adapters/store/schema.ts";
+
+import { fenceUntrusted } from "../../agents/prompts.ts";
+
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
 import { advance } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
 import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../../core/paths.ts";
 import { findSecrets } from "../../core/secrets.ts";
+import {
+  criteriaOf,
+  PLAN_TRACE_HEADING,
+  renderRequirementsTrace,
+  renderTaskTrace,
+  requirementsOf,
+  SPEC_TRACE_HEADING,
+  withCoversLine,
+  withTrace,
+} from "../../core/trace.ts";
+import { StageOutputError } from "../../errors.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { contentHash } from "../deps.ts";
+import { reviseBrief } from "./ba.ts";
 import { commitStep, docsFolder } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
 import { readRepository } from "./repository.ts";
@@ -74,65 +88,128 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
   const { deps, feature, repoContext } = job;
   const artifacts = await readArtifacts(deps.store, feature.id);
   const docs = docsFolder(feature, repoContext.config);
-  const brief = artifacts.brief?.content ?? "";
   const repository = await readRepository(job);
 
   switch (agent) {
     case "spec": {
+      const revision = job.data.instructions ?? "";
+      // After /revise the brief is amended first, and the spec is written from the amendment.
+      const brief = revision ? await reviseBrief(job, revision) : (artifacts.brief?.content ?? "");
+      const criteria = new Set(criteriaOf(brief).map((c) => c.id));
       const { output } = await job.run<SpecOutput>(
         {
           brief,
-          revision: job.data.instructions ?? "",
+          revision: revision ? fenceUntrusted("/revise request", revision, 8_000) : "",
           ...repository.context,
         },
         undefined,
-        repository.reader,
+        { repository: repository.reader, check: (out) => checkSpec(out, criteria) },
+      );
+      const markdown = withTrace(
+        output.markdown,
+        SPEC_TRACE_HEADING,
+        renderRequirementsTrace(output.requirements),
       );
       return {
         files: [
           { stage: "brief", path: `${docs}/brief.md`, content: brief },
-          { stage: "spec", path: `${docs}/spec.md`, content: ensureNewline(output.markdown) },
+          { stage: "spec", path: `${docs}/spec.md`, content: ensureNewline(markdown) },
         ],
       };
     }
     case "plan": {
+      const spec = artifacts.spec?.content ?? "";
+      const requirements = new Set(requirementsOf(spec).map((r) => r.id));
       const { output } = await job.run<PlanOutput>(
-        {
-          brief,
-          spec: artifacts.spec?.content ?? "",
-          ...repository.context,
-        },
+        { brief: artifacts.brief?.content ?? "", spec, ...repository.context },
         undefined,
-        repository.reader,
+        { repository: repository.reader, check: (out) => checkPlan(out, requirements) },
+      );
+      const markdown = withTrace(
+        output.markdown,
+        PLAN_TRACE_HEADING,
+        renderTaskTrace(output.tasks),
       );
       return {
-        files: [
-          { stage: "plan", path: `${docs}/plan.md`, content: ensureNewline(output.markdown) },
-        ],
+        files: [{ stage: "plan", path: `${docs}/plan.md`, content: ensureNewline(markdown) }],
         tasks: output.tasks.map((t) => ({
           id: t.id,
           title: t.title,
           done: false,
           files: t.files,
           detail: t.detail,
+          requirements: t.requirements,
+          dependsOn: t.dependsOn,
         })),
       };
     }
     case "tests": {
+      const brief = artifacts.brief?.content ?? "";
+      const spec = artifacts.spec?.content ?? "";
+      const known = new Set([
+        ...criteriaOf(brief).map((c) => c.id),
+        ...requirementsOf(spec).map((r) => r.id),
+      ]);
       const { output } = await job.run<TestsOutput>(
-        {
-          brief,
-          spec: artifacts.spec?.content ?? "",
-          plan: artifacts.plan?.content ?? "",
-          ...repository.context,
-        },
+        { brief, spec, plan: artifacts.plan?.content ?? "", ...repository.context },
         undefined,
-        repository.reader,
+        { repository: repository.reader, check: (out) => checkTests(out, known) },
       );
-      const files = checkedFiles(output, pathPolicy(repoContext.config), [job.apiKey]);
+      const declared: TestsOutput = {
+        ...output,
+        files: output.files.map((f) => ({
+          ...f,
+          content: withCoversLine(f.path, f.content, f.covers),
+        })),
+      };
+      const files = checkedFiles(declared, pathPolicy(repoContext.config), [job.apiKey]);
       return { files: files.map((f) => ({ stage: "tests", ...f })) };
     }
   }
+}
+
+const unknownIds = (ids: string[], known: Set<string>) => ids.filter((id) => !known.has(id));
+const duplicates = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== i);
+
+/** Every requirement cites criteria of the brief, and each id is given once. */
+export function checkSpec(output: SpecOutput, criteria: Set<string>): string[] {
+  const problems = output.requirements.flatMap((r) =>
+    unknownIds(r.criteria, criteria).map(
+      (id) => `${r.id} cites ${id}, which is not an acceptance criterion of the brief`,
+    ),
+  );
+  for (const id of duplicates(output.requirements.map((r) => r.id))) {
+    problems.push(`requirement id ${id} is used twice`);
+  }
+  return problems;
+}
+
+/** Every task implements requirements of the spec and depends only on earlier tasks. */
+export function checkPlan(output: PlanOutput, requirements: Set<string>): string[] {
+  const problems: string[] = [];
+  const earlier = new Set<string>();
+  for (const task of output.tasks) {
+    for (const id of unknownIds(task.requirements, requirements)) {
+      problems.push(`${task.id} names ${id}, which is not a requirement of the spec`);
+    }
+    for (const id of unknownIds(task.dependsOn, earlier)) {
+      problems.push(`${task.id} depends on ${id}, which is not an earlier task`);
+    }
+    earlier.add(task.id);
+  }
+  for (const id of duplicates(output.tasks.map((t) => t.id))) {
+    problems.push(`task id ${id} is used twice`);
+  }
+  return problems;
+}
+
+/** Every test file covers ids that exist in the brief or the spec. */
+export function checkTests(output: TestsOutput, known: Set<string>): string[] {
+  return output.files.flatMap((f) =>
+    unknownIds(f.covers, known).map(
+      (id) => `${f.path} covers ${id}, which is neither a criterion nor a requirement`,
+    ),
+  );
 }
 
 /** The contract tests go through the same path policy and secret scan as the implementer. */

@@ -83,7 +83,14 @@ const common = {
 const PLAN = {
   markdown: "# Plan",
   tasks: [
-    { id: "T001", title: "CSV", files: ["src/reports.ts"], detail: "Add exportCsv (FR-001)." },
+    {
+      id: "T001",
+      title: "CSV",
+      files: ["src/reports.ts"],
+      detail: "Add exportCsv (FR-001).",
+      requirements: ["FR-001"],
+      dependsOn: [],
+    },
   ],
   summary: "One task.",
 };
@@ -142,7 +149,7 @@ describe("agents that see the repository (model fake)", () => {
       toolUse: {
         name: "submit_tests",
         input: {
-          files: [{ path: "test/csv.test.ts", content: "test" }],
+          files: [{ path: "test/csv.test.ts", content: "test", covers: ["FR-001"] }],
           summary: "FR-001.",
         },
       },
@@ -195,7 +202,14 @@ describe("agents that see the repository (model fake)", () => {
 
   it("the spec agent's request holds no write tool; the implementer's offers ranged view and str_replace", async () => {
     fake.respond(byTool("submit_spec"), {
-      toolUse: { name: "submit_spec", input: { markdown: "# Spec", summary: "One story." } },
+      toolUse: {
+        name: "submit_spec",
+        input: {
+          markdown: "# Spec",
+          requirements: [{ id: "FR-001", text: "Export CSV.", criteria: ["AC-1"] }],
+          summary: "One story.",
+        },
+      },
     });
     await runAgent(deps, call("spec", { revision: "" }));
     const specTools = toolNamesOf(fake.requests[0]?.body).sort();

@@ -25,8 +25,8 @@ const brief: Brief = {
   scope: ["Add an Export CSV button to the report page.", "Export the filtered rows only."],
   outOfScope: ["Excel and PDF formats."],
   acceptanceCriteria: [
-    "When a report has 3 rows, the CSV has a header line and 3 data lines.",
-    "When a report has no rows, the CSV contains only the header line.",
+    { id: "AC-1", text: "When a report has 3 rows, the CSV has a header line and 3 data lines." },
+    { id: "AC-2", text: "When a report has no rows, the CSV contains only the header line." },
   ],
   constraints: ["Values containing commas or quotes are escaped per RFC 4180."],
   openQuestions: ["Should dates use ISO 8601? Assumed yes."],
@@ -45,7 +45,11 @@ const samples = {
   },
   SpecOutput: {
     schema: SpecOutput,
-    valid: { markdown: "# Feature specification: CSV export\n", summary: "One story, 4 FRs." },
+    valid: {
+      requirements: [{ id: "FR-001", text: "The system MUST export CSV.", criteria: ["AC-1"] }],
+      markdown: "# Feature specification: CSV export\n",
+      summary: "One story, 4 FRs.",
+    },
     invalid: { markdown: "# Spec", summary: "x".repeat(1001) },
   },
   PlanOutput: {
@@ -53,10 +57,19 @@ const samples = {
     valid: {
       markdown: "# Implementation plan: CSV export\n",
       tasks: [
-        { id: "T001", title: "Add CSV serialiser", files: ["src/csv.ts"], detail: "FR-001." },
+        {
+          id: "T001",
+          title: "Add CSV serialiser",
+          requirements: ["FR-001"],
+          dependsOn: [],
+          files: ["src/csv.ts"],
+          detail: "FR-001.",
+        },
         {
           id: "T002",
           title: "Add export route",
+          requirements: ["FR-002", "FR-003"],
+          dependsOn: ["T001"],
           files: ["src/routes/reports.ts", "src/app.ts"],
           detail: "FR-002, FR-003.",
         },
@@ -73,7 +86,16 @@ const samples = {
     schema: PlanOutput,
     valid: {
       markdown: "# Plan",
-      tasks: [{ id: "T001", title: "Do it", files: ["a.ts"], detail: "FR-001." }],
+      tasks: [
+        {
+          id: "T001",
+          title: "Do it",
+          requirements: [],
+          dependsOn: [],
+          files: ["a.ts"],
+          detail: "FR-001.",
+        },
+      ],
       summary: "One task.",
     },
     invalid: { markdown: "# Plan", tasks: [], summary: "No tasks." },
@@ -81,7 +103,13 @@ const samples = {
   TestsOutput: {
     schema: TestsOutput,
     valid: {
-      files: [{ path: "test/csv.test.ts", content: "import { test } from 'vitest';\n" }],
+      files: [
+        {
+          path: "test/csv.test.ts",
+          covers: ["AC-1", "FR-001"],
+          content: "import { test } from 'vitest';\n",
+        },
+      ],
       summary: "test/csv.test.ts covers FR-001 to FR-003.",
     },
     invalid: { files: [], summary: "Nothing." },
@@ -104,7 +132,9 @@ const samples = {
           path: "src/routes/reports.ts",
           line: 42,
           endLine: 44,
-          category: "ASVS V5.3.4",
+          category: "V1 Encoding and sanitisation",
+          asvs: ["v5.0.0-1.2.4"],
+          requirements: ["FR-002"],
         },
         { severity: "info", title: "No CSV size limit", detail: "Consider a row cap." },
       ],
@@ -112,7 +142,7 @@ const samples = {
     invalid: {
       verdict: "pass",
       summary: "Fine.",
-      findings: [{ severity: "blocker", title: "x", detail: "y", line: 0 }],
+      findings: [{ severity: "info", title: "x", detail: "y", asvs: ["V5.3.4"] }],
     },
   },
   AlignmentOutput: {
@@ -213,8 +243,8 @@ describe("renderBriefMarkdown", () => {
         "",
         "## Acceptance criteria",
         "",
-        "- [ ] When a report has 3 rows, the CSV has a header line and 3 data lines.",
-        "- [ ] When a report has no rows, the CSV contains only the header line.",
+        "- [ ] **AC-1** When a report has 3 rows, the CSV has a header line and 3 data lines.",
+        "- [ ] **AC-2** When a report has no rows, the CSV contains only the header line.",
         "",
         "## Constraints",
         "",
