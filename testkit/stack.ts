@@ -112,6 +112,8 @@ export async function startHarness(
     GITHUB_CLIENT_SECRET: github.clientSecret,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     GITHUB_THROTTLE: "false",
+    // A repository without CI is said so at once rather than after 20 minutes.
+    CI_WAIT_MINUTES: "0",
     ...options.env,
   };
   const app = await start(
@@ -122,6 +124,10 @@ export async function startHarness(
   if (!app) throw new Error("the app did not start");
   const appUrl = `http://127.0.0.1:${port}`;
   const webhookUrl = `${appUrl}/api/github/webhooks`;
+  // Webhooks GitHub sends on its own (a CI the fake plays) reach the app like any other.
+  github.setWebhookSink((webhook) =>
+    deliver(webhook, { url: webhookUrl, secret: WEBHOOK_SECRET }).catch(() => undefined),
+  );
   const queues: Queue[] = [];
   return {
     github,

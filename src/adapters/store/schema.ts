@@ -36,6 +36,7 @@ export interface FeaturesTable {
   fix_rounds: Generated<number>;
   ci_fix_rounds: Generated<number>;
   max_fix_rounds: Generated<number>;
+  max_ci_fix_rounds: Generated<number>;
   allow_self_approval: Generated<boolean>;
   artifacts: Json<Record<string, string>>;
   approvals: Json<Record<string, string>>;
@@ -132,6 +133,28 @@ export interface OutboxTable {
   enqueued_at: Date | null;
 }
 
+/** One check of the repository's CI on a commit, as last reported. */
+export interface CiCheck {
+  name: string;
+  /** `check_run` (id is the check run id; for GitHub Actions also the job id) or `status`. */
+  kind: "check_run" | "status";
+  id: number;
+  app: string;
+  state: "pending" | "success" | "failure";
+  conclusion: string | null;
+  url: string | null;
+}
+
+export interface CiResultsTable {
+  feature_id: number;
+  sha: string;
+  stage: string;
+  state: Generated<string>;
+  checks: Json<CiCheck[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   features: FeaturesTable;
@@ -142,6 +165,7 @@ export interface Database {
   feature_events: FeatureEventsTable;
   deliveries: DeliveriesTable;
   outbox: OutboxTable;
+  ci_results: CiResultsTable;
 }
 
 export type FeatureRow = Selectable<FeaturesTable>;
@@ -150,3 +174,4 @@ export type MessageRow = Selectable<MessagesTable>;
 export type AgentRunRow = Selectable<AgentRunsTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type CiResultRow = Selectable<CiResultsTable>;

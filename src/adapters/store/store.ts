@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { agentRunRepository } from "./agent-runs.ts";
 import { artifactRepository } from "./artifacts.ts";
+import { ciResultRepository } from "./ci-results.ts";
 import { dashboardQueries } from "./dashboard-queries.ts";
 import { deliveryRepository } from "./deliveries.ts";
 import { featureRepository } from "./features.ts";
@@ -20,6 +21,7 @@ function repositories(db: Kysely<Database>) {
     ...messageRepository(db),
     ...agentRunRepository(db),
     ...artifactRepository(db),
+    ...ciResultRepository(db),
   };
 }
 
