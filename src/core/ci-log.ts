@@ -12,7 +12,7 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?/;
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 /** Lines that say what failed. */
 const FAILURE =
-  /(##\[error\]|\bFAIL(?:ED|URE)?\b|\bfail(?:ed|ing|ure)?\b|✗|✕|×|\bnot ok\b|\bError\b|Error:|AssertionError|\bassert|\bexpected\b|\bExpected\b|\bReceived\b|\bactual\b|Traceback|panicked|exit code [1-9])/;
+  /(##\[error\]|\bfail(?:s|ed|ing|ure)?\b|✗|✕|✖|×|\bnot ok\b|\berrors?\b|AssertionError|\bassert|\bexpected\b|\breceived\b|\bactual\b|traceback|panicked|exit code [1-9])/i;
 /** Stack frames and noise that are not the repository's own code. */
 const FOREIGN_FRAME = /(node_modules\/|node:internal|\(internal\/|<anonymous>|site-packages\/)/;
 const FRAME = /^\s*(at |File ")/;

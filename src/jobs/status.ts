@@ -6,6 +6,7 @@ import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { ciRows, testsGateNote } from "./ci-view.ts";
 import type { JobDeps } from "./deps.ts";
 
 /** The stages a person follows, in order, for the checklist. */
@@ -41,11 +42,13 @@ export function statusIntent(featureId: number): JobIntent {
 
 /** Everything the status comment shows, read fresh so that the last sync always wins. */
 export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
-  const [approvals, usage, alignment] = await Promise.all([
+  const [approvals, usage, alignment, ci] = await Promise.all([
     deps.store.listApprovals(feature.id),
     deps.store.usageTotals(feature.id),
     deps.store.latestAgentRun(feature.id, "alignment_review"),
+    deps.store.ciResults(feature.id),
   ]);
+  const testsCi = ci.findLast((r) => r.stage === "tests" && r.sha === feature.artifacts.tests);
   const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
   const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
   const stale = GATES.filter(
@@ -94,6 +97,9 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
+    ci: ciRows(ci, deps.config.ciWaitMinutes),
+    testsGateNote:
+      feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : "",
   };
 }
 
