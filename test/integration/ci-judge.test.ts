@@ -123,8 +123,8 @@ describe("the repository's CI is the judge", () => {
         .filter((b) => b.includes("# Agent: implementer") && b.includes("Mode: `fix`"));
       expect(fixRequests.join("\n")).toContain("max-len: line too long");
       expect(fixRequests.join("\n")).not.toContain("added package 150");
+      await waitFor("the PR ready", () => !h.github.pull(OWNER, REPO, f?.prNumber ?? 0).draft);
       const pull = h.github.pull(OWNER, REPO, f?.prNumber ?? 0);
-      expect(pull.draft).toBe(false);
       expect(
         h.github
           .checkRuns(OWNER, REPO, pull.head.sha)
@@ -155,7 +155,8 @@ describe("the repository's CI is the judge", () => {
       await say(issue, "/approve");
       await waitStage(issue, "awaiting_merge");
       const f = await feature(issue);
-      expect(h.github.pull(OWNER, REPO, f?.prNumber ?? 0).draft).toBe(false);
+      // The PR is marked ready by the effect that follows the stage.
+      await waitFor("the PR ready", () => !h.github.pull(OWNER, REPO, f?.prNumber ?? 0).draft);
       await waitFor("the status saying no CI", () =>
         statusComment(issue).includes("ready on the reviews alone"),
       );
