@@ -400,7 +400,7 @@ export class GitHubFakeServer implements GitHubFake {
       creator?: string;
     },
   ): FakeWebhook<"status"> {
-    const { state, shapes } = this.core;
+    const { state } = this.core;
     const repo = this.repo(input.owner, input.repo);
     const creator = state.user(input.creator ?? "ci-bot");
     const now = state.now();
