@@ -187,12 +187,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // Octokit's throttling spaces writes a second apart, which GitHub asks of integrations;
       // the local fake does not need it.
       GITHUB_THROTTLE: "false",
+      // A repository without CI is said so at once rather than after 20 minutes.
+      CI_WAIT_MINUTES: "0",
       LOG_LEVEL: "silent",
       ...(options.oauth
         ? { GITHUB_CLIENT_ID: github.clientId, GITHUB_CLIENT_SECRET: github.clientSecret }
         : {}),
       ...options.env,
     };
+
+    // The app's webhook as registered on GitHub: what GitHub sends on its own (a played CI)
+    // is delivered there.
+    github.setWebhookConfig({ url: webhookUrl, secret: WEBHOOK_SECRET, contentType: "json" });
 
     const queues: Queue[] = [];
     cleanups.push(() => Promise.all(queues.map((queue) => queue.close())));

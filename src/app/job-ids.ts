@@ -23,3 +23,7 @@ export const reviewFlowId = (featureId: number, key: string) =>
 
 /** `d-<delivery>`: the effects of a webhook that concern no feature yet (or a new one). */
 export const deliveryEffectsJobId = (deliveryId: string) => `d-${deliveryId}`;
+
+/** `f<feature>-ci-<sha>`: reading the CI on one commit (`-deadline`: when the wait is over). */
+export const ciJobId = (featureId: number, sha: string, deadline: boolean) =>
+  `${featureJobPrefix(featureId)}ci-${sha.slice(0, 40)}${deadline ? "-deadline" : ""}`;

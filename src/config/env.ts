@@ -90,6 +90,11 @@ const EnvSchema = z.object({
   GITHUB_THROTTLE: flag(true),
   /** A feature in a working stage longer than this is failed by the sweep. */
   STUCK_AFTER_MINUTES: positiveInt(60),
+  /**
+   * How long after a commit the app waits for a repository's CI before saying none reported,
+   * unless `.github/practical.yml` sets `ci.wait_minutes`. Fractions are allowed.
+   */
+  CI_WAIT_MINUTES: z.coerce.number().min(0).max(1_440).default(20),
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -134,6 +139,7 @@ export interface Config {
   migrateOnStart: boolean;
   githubThrottle: boolean;
   stuckAfterMinutes: number;
+  ciWaitMinutes: number;
   githubClientId: string | undefined;
   githubClientSecret: string | undefined;
   metricsToken: string | undefined;
@@ -210,6 +216,7 @@ export function readConfig(env: Env = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     githubThrottle: e.GITHUB_THROTTLE,
     stuckAfterMinutes: e.STUCK_AFTER_MINUTES,
+    ciWaitMinutes: e.CI_WAIT_MINUTES,
     githubClientId: e.GITHUB_CLIENT_ID,
     githubClientSecret: e.GITHUB_CLIENT_SECRET,
     metricsToken: e.METRICS_TOKEN,

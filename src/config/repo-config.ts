@@ -43,6 +43,18 @@ export const RepoConfig = z.strictObject({
     .default("practical/"),
   models: z.partialRecord(z.enum(AGENTS), ModelSetting).default({}),
   fix_rounds: z.number().int().min(0).max(10).default(2),
+  /** Automatic fix rounds started by a red CI on the head. */
+  ci_fix_rounds: z.number().int().min(0).max(10).default(3),
+  /**
+   * The repository's CI: check names to leave out, and how long to wait after a commit before
+   * saying that no CI reported (the operator's `CI_WAIT_MINUTES`, 20, when unset).
+   */
+  ci: z
+    .strictObject({
+      ignore: z.array(z.string().min(1).max(200)).max(100).default([]),
+      wait_minutes: z.number().min(0).max(1_440).optional(),
+    })
+    .default({ ignore: [] }),
   allow_self_approval: z.boolean().default(true),
   paths: z
     .strictObject({

@@ -30,8 +30,8 @@ export type FixSource =
   | { kind: "fix_command"; commentId: number; by: string }
   /** The "Fix findings" button of a check run. */
   | { kind: "fix_findings"; checkRunId: number; by: string }
-  /** The repository's own CI failed on the PR head. */
-  | { kind: "ci"; checkSuiteId: number }
+  /** The repository's own CI failed on the PR head (`sha`: read the failures recorded for it). */
+  | { kind: "ci"; checkSuiteId: number; sha?: string }
   /** `/retry` of a feature that failed while fixing; `reason` is the failure being retried. */
   | { kind: "retry"; reason: string };
 
@@ -73,6 +73,8 @@ export type Effect =
   | { type: "remove_label"; name: string }
   | { type: "record_approval"; gate: Gate; approver: string; artifactVersion: string }
   | { type: "mark_pr_ready" }
+  /** Read the repository's CI on one of the feature's commits again (a CI webhook came in). */
+  | { type: "check_ci"; sha: string }
   | { type: "close_issue"; reason: "completed" | "not_planned" };
 
 export type EffectType = Effect["type"];

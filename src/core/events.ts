@@ -35,8 +35,13 @@ export type PipelineEvent =
   | { type: "agent_finished"; agent: AgentName; artifactVersion: string | null }
   /** An agent failed for good (retries exhausted, bad output, budget, rejected key…). */
   | { type: "agent_failed"; agent: AgentName; reason: string }
-  /** The three PR reviews finished; `failed` names the reviews that did not pass. */
-  | { type: "review_verdict"; pass: boolean; failed: string[] }
+  /**
+   * The three PR reviews finished; `failed` names the reviews that did not pass. `ci` is the
+   * head's CI as recorded when they finished (absent: not followed, the reviews alone decide).
+   */
+  | { type: "review_verdict"; pass: boolean; failed: string[]; ci?: CiReport }
+  /** The repository's CI reached a result on the feature branch's head (the app's last commit). */
+  | ({ type: "ci_reported" } & CiReport)
   /** A submitted PR review requested changes. */
   | { type: "changes_requested"; actor: Actor; reviewId: number }
   /** The repository's own CI completed with failure on the PR head. */
@@ -52,5 +57,16 @@ export type PipelineEvent =
   | { type: "pr_closed"; actor: Actor }
   /** The maintenance sweep found the feature in a working stage for too long. */
   | { type: "stuck"; minutes: number };
+
+/** The repository's CI on one commit: every other app's check runs and the commit statuses. */
+export interface CiReport {
+  sha: string;
+  /** `none`: nothing reported within the wait; `pending`: something still runs (or may yet). */
+  state: "success" | "failure" | "pending" | "none";
+  /** Names of the failing checks. */
+  failing: string[];
+  /** One line on the failure, quoted when the feature stops. */
+  detail?: string;
+}
 
 export type PipelineEventType = PipelineEvent["type"];

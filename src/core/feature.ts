@@ -11,6 +11,7 @@ export const STAGES = [
   "implementing",
   "reviewing",
   "fixing",
+  "awaiting_ci",
   "awaiting_merge",
   "done",
   "failed",
@@ -85,6 +86,8 @@ export interface Feature {
    * passing: otherwise a CI that always fails would loop fix → review → ready → fix forever.
    */
   ciFixRounds: number;
+  /** Bound of `ciFixRounds` (`ci_fix_rounds`); 3 when absent. */
+  maxCiFixRounds?: number;
   /** Current version (content hash or commit SHA) of each gate's artifact. */
   artifacts: Partial<Record<Gate, string>>;
   /** The artifact version each gate was approved at. */

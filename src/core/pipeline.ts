@@ -12,7 +12,7 @@
 
 import { COMMAND_NAMES, type Command, type CommandName } from "./commands.ts";
 import type { Effect, FixSource, ReplyView, TransitionResult } from "./effects.ts";
-import type { PipelineEvent, ReplyWindow } from "./events.ts";
+import type { CiReport, PipelineEvent, ReplyWindow } from "./events.ts";
 import {
   type Actor,
   type AgentName,
@@ -83,6 +83,7 @@ const NEXT: Record<Stage, Stage | null> = {
   implementing: "reviewing",
   reviewing: "awaiting_merge",
   fixing: "reviewing",
+  awaiting_ci: "awaiting_merge",
   awaiting_merge: "done",
   done: null,
   failed: null,
@@ -124,6 +125,7 @@ const STAGE_LABELS: Record<Stage, string> = {
   implementing: "Implementing",
   reviewing: "Reviewing the pull request",
   fixing: "Fixing review findings",
+  awaiting_ci: "Reviews passed; waiting for CI",
   awaiting_merge: "Ready for review and merge",
   done: "Done (merged)",
   failed: "Failed",
@@ -190,7 +192,7 @@ export function availableCommands(feature: Feature): CommandName[] {
     now.add("cancel");
   } else if (isWorkingStage(stage)) {
     now.add("cancel");
-  } else if (stage === "awaiting_merge") {
+  } else if (stage === "awaiting_merge" || stage === "awaiting_ci") {
     now.add("fix");
     now.add("cancel");
   } else if (stage === "failed") {
@@ -273,7 +275,7 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
     case "agent_failed":
       return onAgentFailed(feature, event.agent, event.reason);
     case "review_verdict":
-      return onReviewVerdict(feature, event.pass, event.failed);
+      return onReviewVerdict(feature, event.pass, event.failed, event.ci);
     case "changes_requested":
       return onHumanFixRequest(
         feature,
@@ -294,6 +296,8 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
       return onRerunReviews(feature, event.actor, event.source);
     case "ci_failed":
       return onCiFailed(feature, event.checkSuiteId);
+    case "ci_reported":
+      return onCiReported(feature, event);
     case "pr_merged":
       return onPrMerged(feature);
     case "pr_closed":
@@ -483,6 +487,7 @@ function statusData(f: Feature): ReplyData {
 function canHumanFix(f: Feature): boolean {
   return (
     f.stage === "awaiting_merge" ||
+    f.stage === "awaiting_ci" ||
     (f.stage === "failed" && (f.checkpoint === "reviewing" || f.checkpoint === "fixing"))
   );
 }
@@ -902,16 +907,22 @@ function onAgentFailed(f: Feature, agent: AgentName, reason: string): Transition
   return fail(f, stage, reason);
 }
 
-function onReviewVerdict(f: Feature, pass: boolean, failed: string[]): TransitionResult<Feature> {
+function onReviewVerdict(
+  f: Feature,
+  pass: boolean,
+  failed: string[],
+  ci: CiReport | undefined,
+): TransitionResult<Feature> {
   if (f.stage !== "reviewing") return same(f);
   // Fail closed: a "pass" that names failed reviews is a failure.
   if (pass && failed.length === 0) {
-    const after: Feature = { ...f, stage: "awaiting_merge" };
-    return result(f, after, [
-      { type: "mark_pr_ready" },
-      { type: "sync_status" },
-      reply("ready_for_review", `v${f.version}-ready_for_review`, { fixRounds: f.fixRounds }),
-    ]);
+    // The PR is ready only on a green head (or a repository without CI): a red result that came
+    // in during the reviews is acted on now, a pending one is waited for.
+    if (ci?.state === "failure") return ciFix(f, ci);
+    if (ci?.state === "pending") {
+      return result(f, { ...f, stage: "awaiting_ci" }, [{ type: "sync_status" }]);
+    }
+    return ready(f);
   }
   const names = failed.length > 0 ? failed : ["unknown"];
   const list = names.join(", ");
@@ -945,6 +956,63 @@ function onCiFailed(f: Feature, checkSuiteId: number): TransitionResult<Feature>
   }
   const rounds = `${f.ciFixRounds} automatic fix round${f.ciFixRounds === 1 ? "" : "s"}`;
   return fail(f, "fixing", `CI still failing after ${rounds} (check suite ${checkSuiteId}).`);
+}
+
+/** The head's CI reached a result: the PR waits for it, and a red head is fixed within a bound. */
+function onCiReported(f: Feature, ci: CiReport): TransitionResult<Feature> {
+  switch (f.stage) {
+    case "tests_ready":
+      // Contract tests that pass before any code exists may not test the new behaviour: the
+      // alignment reviewer looks at them again with that warning.
+      return ci.state === "success"
+        ? same(f, [
+            {
+              type: "run_agent",
+              agent: "alignment_review",
+              key: `alignment-tests-ci-v${f.version}`,
+              gate: "tests",
+            },
+            { type: "sync_status" },
+          ])
+        : same(f);
+    case "awaiting_ci":
+      if (ci.state === "failure") return ciFix(f, ci);
+      return ci.state === "pending" ? same(f) : ready(f);
+    case "awaiting_merge":
+      return ci.state === "failure" ? ciFix(f, ci) : same(f);
+    default:
+      // Reviewing: the result is recorded and the verdict reads it. Elsewhere it is stale.
+      return same(f);
+  }
+}
+
+const DEFAULT_MAX_CI_FIX_ROUNDS = 3;
+
+function ciFix(f: Feature, ci: CiReport): TransitionResult<Feature> {
+  const names = ci.failing.length > 0 ? ci.failing.join(", ") : "unknown checks";
+  const max = f.maxCiFixRounds ?? DEFAULT_MAX_CI_FIX_ROUNDS;
+  if (f.ciFixRounds < max) {
+    const after: Feature = { ...f, stage: "fixing", ciFixRounds: f.ciFixRounds + 1 };
+    return result(f, after, [
+      enterWorkingStage(f, "fixing", {
+        source: { kind: "ci", checkSuiteId: 0, sha: ci.sha },
+        instructions: `The repository's CI failed on commit ${ci.sha.slice(0, 7)}: ${names}. Read the failures and fix the code; the approved contract tests stay as they are.`,
+      }),
+      { type: "sync_status" },
+    ]);
+  }
+  const rounds = `${f.ciFixRounds} automatic fix round${f.ciFixRounds === 1 ? "" : "s"}`;
+  const quoted = ci.detail ? ` Last failure: "${ci.detail}"` : "";
+  return fail(f, "fixing", `CI still failing after ${rounds}: ${names}.${quoted}`);
+}
+
+function ready(f: Feature): TransitionResult<Feature> {
+  const after: Feature = { ...f, stage: "awaiting_merge" };
+  return result(f, after, [
+    { type: "mark_pr_ready" },
+    { type: "sync_status" },
+    reply("ready_for_review", `v${f.version}-ready_for_review`, { fixRounds: f.fixRounds }),
+  ]);
 }
 
 function onPrMerged(f: Feature): TransitionResult<Feature> {

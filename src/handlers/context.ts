@@ -16,7 +16,13 @@ export interface HandlerDeps extends Ingress {
 }
 
 type AnyContext = Context<
-  "issues" | "issue_comment" | "pull_request" | "pull_request_review" | "check_suite" | "check_run"
+  | "issues"
+  | "issue_comment"
+  | "pull_request"
+  | "pull_request_review"
+  | "check_suite"
+  | "check_run"
+  | "status"
 >;
 
 export function repoOf(context: AnyContext) {
@@ -59,6 +65,26 @@ export function newFeatureInfo(
     accountType: account.type ?? "User",
     repoConfig,
   };
+}
+
+/** The feature a CI report is about: by the commit's branch, else by a pull request listing it. */
+export async function featureOfCommit(
+  deps: HandlerDeps,
+  owner: string,
+  repo: string,
+  branches: (string | null | undefined)[],
+  prNumbers: number[],
+) {
+  for (const branch of branches) {
+    if (!branch) continue;
+    const feature = await deps.store.findFeatureByBranch(owner, repo, branch);
+    if (feature) return feature;
+  }
+  for (const number of prNumbers) {
+    const feature = await deps.store.findFeatureByPullRequest(owner, repo, number);
+    if (feature) return feature;
+  }
+  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AgentName } from "../core/feature.ts";
 import { reasonForPeople } from "../errors.ts";
 import type { QueueName } from "../ports/queue.ts";
 import { type AgentJobDeps, runAgentJob } from "./agent/index.ts";
+import { type CiJobData, runCiCheck } from "./ci.ts";
 import type { JobDeps } from "./deps.ts";
 import { performEffects } from "./effects.ts";
 import type { AgentJobData, ReviewJobData } from "./intents.ts";
@@ -27,6 +28,7 @@ export function createJobProcessors(deps: AgentJobDeps): Record<QueueName, JobPr
       },
       review: (job) => runReview(deps, job),
       verdict: (job) => runVerdict(deps, job),
+      ci: (job) => runCiCheck(deps, job.data as CiJobData),
     },
     maintenance: {
       sweep: () => sweepStuckFeatures(deps),

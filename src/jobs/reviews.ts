@@ -11,6 +11,7 @@ import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
 import { readRepository } from "./agent/repository.ts";
+import { ciReport } from "./ci.ts";
 import type { ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
@@ -181,10 +182,14 @@ export async function runVerdict(deps: AgentJobDeps, job: Job<ReviewJobData>): P
   const failed = (Object.keys(SHORT_NAMES) as Review[])
     .filter((review) => !results.some((r) => r.review === review && r.pass))
     .map((review) => SHORT_NAMES[review]);
+  // The head's CI as recorded by now: a result that came in during the reviews counts here.
+  const feature = await deps.store.findFeature(job.data.featureId);
+  const recorded = feature?.headSha ? await deps.store.ciResult(feature.id, feature.headSha) : null;
   await advance(deps.store, job.data.featureId, {
     type: "review_verdict",
     pass: failed.length === 0,
     failed,
+    ...(recorded ? { ci: ciReport(recorded.sha, recorded.state, recorded.checks) } : {}),
   });
   await deps.relay.kick();
 }

@@ -8,6 +8,7 @@ import { availableCommands, describeStage } from "../core/pipeline.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { ciRows, testsGateNote } from "./ci-view.ts";
 import type { JobDeps } from "./deps.ts";
 
 /** The stages a person follows, in order, for the checklist. */
@@ -43,12 +44,14 @@ export function statusIntent(featureId: number): JobIntent {
 
 /** Everything the status comment shows, read fresh so that the last sync always wins. */
 export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
-  const [approvals, usage, alignment, artifacts] = await Promise.all([
+  const [approvals, usage, alignment, artifacts, ci] = await Promise.all([
     deps.store.listApprovals(feature.id),
     deps.store.usageTotals(feature.id),
     deps.store.latestAgentRun(feature.id, "alignment_review"),
     deps.store.latestArtifacts(feature.id),
+    deps.store.ciResults(feature.id),
   ]);
+  const testsCi = ci.findLast((r) => r.stage === "tests" && r.sha === feature.artifacts.tests);
   const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
   const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
   const stale = GATES.filter(
@@ -97,6 +100,9 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
+    ci: ciRows(ci, deps.config.ciWaitMinutes),
+    testsGateNote:
+      feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : "",
     coverage: coverageData(feature, artifacts),
   };
 }

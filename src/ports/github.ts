@@ -142,6 +142,26 @@ export interface CheckRunReport {
   annotations: { path: string; line: number; message: string }[];
 }
 
+/** One check of the repository's CI on a commit: another app's check run, or a commit status. */
+export interface CiCheckReport {
+  kind: "check_run" | "status";
+  /** The check run id (for GitHub Actions also the job id); 0 for a status. */
+  id: number;
+  name: string;
+  /** The app's slug (`github-actions`), or the status's creator. */
+  app: string;
+  /** The app's id; null for a status. */
+  appId: number | null;
+  state: "pending" | "success" | "failure";
+  conclusion: string | null;
+  /** Where a person sees it: the check run's page, or the status's target URL. */
+  url: string | null;
+  /** The CI's own page for it (`details_url`), or the status's target URL. */
+  detailsUrl: string | null;
+  /** Title and summary of a check run's output, or a status's description. */
+  description: string;
+}
+
 /** The repository's files at one commit, read once into memory. */
 export interface Snapshot {
   sha: string;
@@ -167,6 +187,18 @@ export interface GitHubCodePort {
   readCheckRun(repo: RepoRef, checkRunId: number): Promise<CheckRunReport>;
   /** Failed check runs of a suite (the repository's own CI), with their annotations. */
   failedChecksOfSuite(repo: RepoRef, checkSuiteId: number): Promise<CheckRunReport[]>;
+  /**
+   * The CI on a commit: the latest check run of each name (every app), and the latest status
+   * of each context.
+   */
+  ciChecks(repo: RepoRef, sha: string): Promise<CiCheckReport[]>;
+  /** A check run's output text besides its summary (other CI than GitHub Actions). */
+  checkRunText(repo: RepoRef, checkRunId: number): Promise<string>;
+  /**
+   * A GitHub Actions job's log (for Actions the check run id is the job id). Null when it
+   * cannot be read: no `actions: read` permission yet, or the log has expired.
+   */
+  jobLog(repo: RepoRef, jobId: number): Promise<string | null>;
   /** A submitted review's body and its line comments. */
   readReview(
     repo: RepoRef,

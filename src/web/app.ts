@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Probot } from "probot";
 import { WEBHOOK_PATH } from "../config/env.ts";
+import { onCheckRunCompleted } from "../handlers/check-run-completed.ts";
 import { onCheckRunRequestedAction } from "../handlers/check-run-requested-action.ts";
 import { onCheckRunRerequested } from "../handlers/check-run-rerequested.ts";
 import { onCheckSuiteCompleted } from "../handlers/check-suite-completed.ts";
@@ -12,6 +13,7 @@ import { onIssuesLabeled } from "../handlers/issues-labeled.ts";
 import { onIssuesOpened } from "../handlers/issues-opened.ts";
 import { onPullRequestClosed } from "../handlers/pull-request-closed.ts";
 import { onPullRequestReviewSubmitted } from "../handlers/pull-request-review-submitted.ts";
+import { onStatus } from "../handlers/status.ts";
 import type { JobQueue } from "../ports/queue.ts";
 
 export interface AppDeps extends Omit<HandlerDeps, "github"> {
@@ -52,6 +54,8 @@ export function createApp(deps: AppDeps): ApplicationFunction {
     app.on("pull_request.closed", onPullRequestClosed(handlerDeps));
     app.on("pull_request_review.submitted", onPullRequestReviewSubmitted(handlerDeps));
     app.on("check_suite.completed", onCheckSuiteCompleted(handlerDeps));
+    app.on("check_run.completed", onCheckRunCompleted(handlerDeps));
+    app.on("status", onStatus(handlerDeps));
     app.on("check_run.requested_action", onCheckRunRequestedAction(handlerDeps));
     app.on("check_run.rerequested", onCheckRunRerequested(handlerDeps));
     app.on("check_suite.rerequested", onCheckSuiteRerequested(handlerDeps));

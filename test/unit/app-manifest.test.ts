@@ -20,6 +20,7 @@ const EVENT_PERMISSION: Record<string, string> = {
   pull_request_review: "pull_requests",
   check_run: "checks",
   check_suite: "checks",
+  status: "statuses",
 };
 
 describe("app.yml", () => {

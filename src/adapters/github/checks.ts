@@ -1,7 +1,9 @@
+import { githubStatusOf } from "../../errors.ts";
 import type {
   CheckAnnotation,
   CheckRunReport,
   CheckRunRequest,
+  CiCheckReport,
   RepoRef,
 } from "../../ports/github.ts";
 import { fitCheckOutput } from "../../views.ts";
@@ -209,4 +211,105 @@ async function report(
     summary: run.output.summary,
     annotations,
   };
+}
+
+const PASSING_CONCLUSIONS = new Set(["success", "neutral", "skipped"]);
+
+/**
+ * The CI on a commit: check runs of every app (`filter=latest`: the latest run of each name,
+ * so a re-run replaces an old failure) and the combined status (the latest of each context).
+ * https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
+ * https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
+ */
+export async function ciChecks(
+  octokit: Octokit,
+  repo: RepoRef,
+  sha: string,
+): Promise<CiCheckReport[]> {
+  const { owner, repo: name } = repo;
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+    owner,
+    repo: name,
+    ref: sha,
+    filter: "latest",
+    per_page: 100,
+  });
+  const reports: CiCheckReport[] = runs.map((run) => ({
+    kind: "check_run",
+    id: run.id,
+    name: run.name,
+    app: run.app?.slug ?? "",
+    appId: run.app?.id ?? null,
+    state:
+      run.status !== "completed"
+        ? "pending"
+        : run.conclusion && PASSING_CONCLUSIONS.has(run.conclusion)
+          ? "success"
+          : "failure",
+    conclusion: run.conclusion,
+    url: run.html_url ?? null,
+    detailsUrl: run.details_url ?? null,
+    description: [run.output.title, run.output.summary].filter(Boolean).join("\n\n"),
+  }));
+  const { data: combined } = await octokit.rest.repos.getCombinedStatusForRef({
+    owner,
+    repo: name,
+    ref: sha,
+    per_page: 100,
+  });
+  for (const status of combined.statuses) {
+    reports.push({
+      kind: "status",
+      id: 0,
+      name: status.context,
+      app: "",
+      appId: null,
+      state:
+        status.state === "pending" ? "pending" : status.state === "success" ? "success" : "failure",
+      conclusion: status.state,
+      url: status.target_url ?? null,
+      detailsUrl: status.target_url ?? null,
+      description: status.description ?? "",
+    });
+  }
+  return reports;
+}
+
+export async function checkRunText(
+  octokit: Octokit,
+  repo: RepoRef,
+  checkRunId: number,
+): Promise<string> {
+  const { data } = await octokit.rest.checks.get({
+    owner: repo.owner,
+    repo: repo.repo,
+    check_run_id: checkRunId,
+  });
+  return data.output.text ?? "";
+}
+
+/**
+ * GitHub answers 302 with a short-lived download URL; Octokit's fetch follows it and returns the
+ * plain-text log. 403 (no `actions: read`), 404 and 410 (expired) mean there is no log to read.
+ * https://docs.github.com/en/rest/actions/workflow-jobs#download-job-logs-for-a-workflow-run
+ */
+export async function jobLog(
+  octokit: Octokit,
+  repo: RepoRef,
+  jobId: number,
+): Promise<string | null> {
+  try {
+    const { data } = await octokit.rest.actions.downloadJobLogsForWorkflowRun({
+      owner: repo.owner,
+      repo: repo.repo,
+      job_id: jobId,
+    });
+    if (typeof data === "string") return data;
+    if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+    return String(data ?? "");
+  } catch (error) {
+    const status = githubStatusOf(error);
+    if (status === 403 || status === 404 || status === 410) return null;
+    throw error;
+  }
 }

@@ -51,6 +51,9 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   readonly ensureCheckRun = this.#withClient(checks.ensureCheckRun);
   readonly readCheckRun = this.#withClient(checks.readCheckRun);
   readonly failedChecksOfSuite = this.#withClient(checks.failedChecksOfSuite);
+  readonly ciChecks = this.#withClient(checks.ciChecks);
+  readonly checkRunText = this.#withClient(checks.checkRunText);
+  readonly jobLog = this.#withClient(checks.jobLog);
 
   /** The port's form of a verb: the repository's client is fetched for each call. */
   #withClient<A extends unknown[], R>(verb: Verb<A, R>) {

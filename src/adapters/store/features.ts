@@ -43,6 +43,7 @@ function toFeatureRecord(row: FeatureRow): FeatureRecord {
     fixRounds: row.fix_rounds,
     ciFixRounds: row.ci_fix_rounds,
     maxFixRounds: row.max_fix_rounds,
+    maxCiFixRounds: row.max_ci_fix_rounds,
     artifacts: row.artifacts as Feature["artifacts"],
     approvals: row.approvals as Feature["approvals"],
     issueAuthor: row.issue_author,
@@ -89,6 +90,19 @@ export function featureRepository(db: Kysely<Database>) {
         .where("issue_number", "=", issueNumber);
       if (options.forUpdate) query = query.forUpdate();
       const row = await query.executeTakeFirst();
+      return row ? toFeatureRecord(row) : null;
+    },
+
+    /** The feature whose branch this is (CI reports name the branch of the commit). */
+    async findFeatureByBranch(owner: string, repo: string, branch: string) {
+      const row = await db
+        .selectFrom("features")
+        .selectAll()
+        .where("repo_owner", "=", owner)
+        .where("repo_name", "=", repo)
+        .where("branch", "=", branch)
+        .orderBy("id", "desc")
+        .executeTakeFirst();
       return row ? toFeatureRecord(row) : null;
     },
 

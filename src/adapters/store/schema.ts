@@ -36,6 +36,7 @@ export interface FeaturesTable {
   fix_rounds: Generated<number>;
   ci_fix_rounds: Generated<number>;
   max_fix_rounds: Generated<number>;
+  max_ci_fix_rounds: Generated<number>;
   allow_self_approval: Generated<boolean>;
   artifacts: Json<Record<string, string>>;
   approvals: Json<Record<string, string>>;
@@ -156,6 +157,28 @@ export interface ReplyWindowsTable {
   opened_at: Timestamp;
 }
 
+/** One check of the repository's CI on a commit, as last reported. */
+export interface CiCheck {
+  name: string;
+  /** `check_run` (id is the check run id; for GitHub Actions also the job id) or `status`. */
+  kind: "check_run" | "status";
+  id: number;
+  app: string;
+  state: "pending" | "success" | "failure";
+  conclusion: string | null;
+  url: string | null;
+}
+
+export interface CiResultsTable {
+  feature_id: number;
+  sha: string;
+  stage: string;
+  state: Generated<string>;
+  checks: Json<CiCheck[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   features: FeaturesTable;
@@ -168,6 +191,7 @@ export interface Database {
   outbox: OutboxTable;
   acted_sources: ActedSourcesTable;
   reply_windows: ReplyWindowsTable;
+  ci_results: CiResultsTable;
 }
 
 export type FeatureRow = Selectable<FeaturesTable>;
@@ -176,3 +200,4 @@ export type MessageRow = Selectable<MessagesTable>;
 export type AgentRunRow = Selectable<AgentRunsTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type CiResultRow = Selectable<CiResultsTable>;

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { agentRunRepository } from "./agent-runs.ts";
 import { artifactRepository } from "./artifacts.ts";
+import { ciResultRepository } from "./ci-results.ts";
 import { commandRepository } from "./commands.ts";
 import { dashboardQueries } from "./dashboard-queries.ts";
 import { deliveryRepository } from "./deliveries.ts";
@@ -22,6 +23,7 @@ function repositories(db: Kysely<Database>) {
     ...agentRunRepository(db),
     ...artifactRepository(db),
     ...commandRepository(db),
+    ...ciResultRepository(db),
   };
 }
 

@@ -33,6 +33,8 @@ export interface ImplementRun {
   policy: PathPolicy;
   /** Values that may never appear in written content or paths (the installation's model key). */
   secretLiterals: string[];
+  /** Files the implementer may read but never write or delete (the approved contract tests). */
+  readOnly?: string[];
   /** Model calls allowed before the run fails; default 40. */
   maxTurns?: number;
   /**
@@ -71,7 +73,9 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
     throw new Error(`runImplementer runs the implement agent, not ${call.agent}`);
   }
   const maxTurns = run.maxTurns ?? DEFAULT_MAX_TURNS;
-  const copy = new WorkingCopy(run.snapshot, run.policy, run.secretLiterals);
+  const copy = new WorkingCopy(run.snapshot, run.policy, run.secretLiterals, {
+    readOnly: run.readOnly ?? [],
+  });
   const task = promptBlocks(AGENT_DEFINITIONS.implement.prompt, call.context);
   let messages: MessageParam[] = [{ role: "user", content: [...task] }];
   let maxTokens = call.setting.maxTokens;

@@ -34,11 +34,19 @@ export class WorkingCopy {
   readonly #policy: PathPolicy;
   readonly #literals: string[];
   readonly #reader: RepoReader;
+  /** Paths no write or delete may touch (lower-cased): the approved contract tests. */
+  readonly #readOnly: Set<string>;
 
-  constructor(snapshot: Snapshot, policy: PathPolicy, secretLiterals: string[]) {
+  constructor(
+    snapshot: Snapshot,
+    policy: PathPolicy,
+    secretLiterals: string[],
+    options: { readOnly?: Iterable<string> } = {},
+  ) {
     this.#snapshot = snapshot;
     this.#policy = policy;
     this.#literals = secretLiterals;
+    this.#readOnly = new Set([...(options.readOnly ?? [])].map((p) => p.toLowerCase()));
     this.files = new Map(snapshot.files);
     this.#reader = new RepoReader(this.files);
   }
@@ -279,7 +287,10 @@ export class WorkingCopy {
     });
   }
 
-  /** The write policy plus a secret check of the path itself (a path is committed too). */
+  /**
+   * The write policy, a secret check of the path itself (a path is committed too), and the
+   * read-only contract tests.
+   */
   #checkPath(
     raw: string,
   ): { ok: true; path: string } | { ok: false; shown: string; reason: string } {
@@ -292,7 +303,16 @@ export class WorkingCopy {
       };
     }
     const checked = checkWritePath(raw, this.#policy);
-    return checked.ok ? checked : { ok: false, shown: raw, reason: checked.reason };
+    if (!checked.ok) return { ok: false, shown: raw, reason: checked.reason };
+    // Every writing tool comes through here: "green" must mean the approved tests pass.
+    if (this.#readOnly.has(checked.path.toLowerCase())) {
+      return {
+        ok: false,
+        shown: checked.path,
+        reason: `"${checked.path}" is one of the contract tests approved at the tests gate: it is read-only while implementing and fixing. Change the code so that it passes; only a person can change the tests (with /revise).`,
+      };
+    }
+    return checked;
   }
 
   #refuse(path: string, reason: string, verb: "written" | "deleted") {

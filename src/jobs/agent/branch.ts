@@ -7,6 +7,7 @@ import { targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
+import { followCi } from "../ci.ts";
 import type { JobDeps } from "../deps.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
 
@@ -53,6 +54,9 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   const headSha = unchanged && basedOn ? basedOn : sha;
   await deps.store.updateFeatureLinks(feature.id, { branch, headSha });
   await deps.store.setArtifactCommit(feature.id, step.key, sha);
+  // After the head moved: a CI reading of this commit may then go to the pipeline.
+  const stage = job.data.agent === "implement" ? "code" : job.data.agent;
+  await followCi(deps, feature.id, sha, stage, repoContext.config);
   // Read again: this step has just saved its artifacts and task progress, which the PR shows.
   const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
   await ensurePullRequest(job, updated);

@@ -8,6 +8,15 @@ export async function gateReview(job: AgentJob): Promise<void> {
   const { deps, feature, data, messages, run } = job;
   const artifacts = await readArtifacts(deps.store, feature.id);
   const gate = data.gate ?? "brief";
+  // Contract tests that CI ran green before any code existed: the reviewer is told so.
+  const testsCi =
+    gate === "tests" && feature.artifacts.tests
+      ? await deps.store.ciResult(feature.id, feature.artifacts.tests)
+      : null;
+  const ciWarning =
+    testsCi?.state === "success"
+      ? "\n\n[CI on the contract tests' commit: the contract tests **passed** before any code was written: they may not test the new behaviour.]"
+      : "";
   const repository = await readRepository(job);
   const { output, runId } = await run<AlignmentOutput>(
     {
@@ -15,7 +24,7 @@ export async function gateReview(job: AgentJob): Promise<void> {
       brief: artifacts.brief?.content ?? "",
       spec: artifacts.spec?.content ?? "",
       plan: artifacts.plan?.content ?? "",
-      tests: artifacts.tests?.content ?? "",
+      tests: (artifacts.tests?.content ?? "") + ciWarning,
       diff: "",
       conversation: conversationText(messages, 10_000),
       ...repository.context,

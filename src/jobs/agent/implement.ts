@@ -5,6 +5,7 @@ import type { PlanTaskProgress } from "../../adapters/store/schema.ts";
 import { runImplementer } from "../../agents/implementer/loop.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { advance, targetOf } from "../../app/advance.ts";
+import { LOG_BUDGET_CHARS, trimLog } from "../../core/ci-log.ts";
 import type { FixSource } from "../../core/effects.ts";
 import { checkTasksDone } from "../../core/trace.ts";
 import type { RepoRef } from "../../ports/github.ts";
@@ -37,6 +38,7 @@ export async function implement(job: AgentJob): Promise<void> {
       snapshot,
       policy: pathPolicy(repoContext.config),
       secretLiterals: [job.apiKey],
+      readOnly: artifacts.tests?.files.map((f) => f.path) ?? [],
     });
     // A task is done when the change touches what the plan said it would.
     const checked = checkTasksDone(
@@ -160,6 +162,12 @@ async function readFindings(job: AgentJob, repo: RepoRef, fix: FixSource): Promi
       return request + fenceUntrusted(`check run ${run.name}`, checkText(run), 40_000);
     }
     case "ci": {
+      if (fix.sha) {
+        return (
+          request +
+          fenceUntrusted("repository CI failures", await ciFailures(job, repo, fix.sha), 60_000)
+        );
+      }
       const runs = await deps.github.failedChecksOfSuite(repo, fix.checkSuiteId);
       return (
         request + fenceUntrusted("repository CI failures", runs.map(checkText).join("\n\n"), 40_000)
@@ -168,6 +176,42 @@ async function readFindings(job: AgentJob, repo: RepoRef, fix: FixSource): Promi
     case "retry":
       return request;
   }
+}
+
+/**
+ * The failing checks of a commit: each check run's annotations and report and, for GitHub
+ * Actions, its job log trimmed to the failures; for other CI the run's output text and where
+ * to see more; for a status its description and link.
+ */
+async function ciFailures(job: AgentJob, repo: RepoRef, sha: string): Promise<string> {
+  const { deps, feature } = job;
+  const recorded = await deps.store.ciResult(feature.id, sha);
+  const failing = (recorded?.checks ?? []).filter((c) => c.state === "failure");
+  if (failing.length === 0) return `CI failed on ${sha}, but no failing check was recorded.`;
+  const budget = Math.floor(LOG_BUDGET_CHARS / failing.length);
+  const parts: string[] = [];
+  for (const check of failing) {
+    if (check.kind === "status") {
+      parts.push(
+        `## ${check.name} (commit status: ${check.conclusion ?? "failure"})\n\n${check.url ?? ""}`,
+      );
+      continue;
+    }
+    const run = await deps.github.readCheckRun(repo, check.id);
+    let more: string;
+    if (check.app === "github-actions") {
+      const log = await deps.github.jobLog(repo, check.id);
+      more =
+        log === null
+          ? "The job's log could not be read (the app may not have been granted `actions: read` yet); only the check's own report is above."
+          : `Job log (failing parts):\n\n${trimLog(log, budget)}`;
+    } else {
+      const text = await deps.github.checkRunText(repo, check.id);
+      more = `${text.slice(0, budget)}\n\nDetails: ${check.url ?? "none given"}`;
+    }
+    parts.push(`${checkText(run)}\n\n${more}`);
+  }
+  return parts.join("\n\n");
 }
 
 function checkText(run: {

@@ -54,6 +54,11 @@ drafting         | failed:alignment_review   | =                | sync_status re
 drafting         | failed:title              | =                | -
 drafting         | verdict:pass              | =                | -
 drafting         | verdict:fail              | =                | -
+drafting         | verdict:pass:ci-pending   | =                | -
+drafting         | verdict:pass:ci-red       | =                | -
+drafting         | ci:success                | =                | -
+drafting         | ci:failure                | =                | -
+drafting         | ci:none                   | =                | -
 drafting         | changes_requested:write   | =                | reply:not_now
 drafting         | changes_requested:read    | =                | -
 drafting         | ci_failed                 | =                | -
@@ -65,7 +70,6 @@ drafting         | pr_merged                 | done             | close_issue sy
 drafting         | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 drafting         | stuck                     | =                | -
 drafting         | uninstalled               | cancelled        | cancel_jobs
-
 spec_generating  | start:write               | =                | react:eyes reply:not_now
 spec_generating  | start:read                | =                | react:confused reply:unauthorized
 spec_generating  | /build:write              | =                | react:eyes reply:not_now
@@ -108,6 +112,11 @@ spec_generating  | failed:alignment_review   | =                | -
 spec_generating  | failed:title              | =                | -
 spec_generating  | verdict:pass              | =                | -
 spec_generating  | verdict:fail              | =                | -
+spec_generating  | verdict:pass:ci-pending   | =                | -
+spec_generating  | verdict:pass:ci-red       | =                | -
+spec_generating  | ci:success                | =                | -
+spec_generating  | ci:failure                | =                | -
+spec_generating  | ci:none                   | =                | -
 spec_generating  | changes_requested:write   | =                | reply:not_now
 spec_generating  | changes_requested:read    | =                | -
 spec_generating  | ci_failed                 | =                | -
@@ -119,7 +128,6 @@ spec_generating  | pr_merged                 | done             | cancel_jobs cl
 spec_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
 spec_generating  | uninstalled               | cancelled        | cancel_jobs
-
 spec_ready       | start:write               | =                | react:eyes reply:not_now
 spec_ready       | start:read                | =                | react:confused reply:unauthorized
 spec_ready       | /build:write              | =                | react:eyes reply:not_now
@@ -162,6 +170,11 @@ spec_ready       | failed:alignment_review   | =                | sync_status re
 spec_ready       | failed:title              | =                | -
 spec_ready       | verdict:pass              | =                | -
 spec_ready       | verdict:fail              | =                | -
+spec_ready       | verdict:pass:ci-pending   | =                | -
+spec_ready       | verdict:pass:ci-red       | =                | -
+spec_ready       | ci:success                | =                | -
+spec_ready       | ci:failure                | =                | -
+spec_ready       | ci:none                   | =                | -
 spec_ready       | changes_requested:write   | =                | reply:not_now
 spec_ready       | changes_requested:read    | =                | -
 spec_ready       | ci_failed                 | =                | -
@@ -173,7 +186,6 @@ spec_ready       | pr_merged                 | done             | close_issue sy
 spec_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_ready       | stuck                     | =                | -
 spec_ready       | uninstalled               | cancelled        | cancel_jobs
-
 plan_generating  | start:write               | =                | react:eyes reply:not_now
 plan_generating  | start:read                | =                | react:confused reply:unauthorized
 plan_generating  | /build:write              | =                | react:eyes reply:not_now
@@ -216,6 +228,11 @@ plan_generating  | failed:alignment_review   | =                | -
 plan_generating  | failed:title              | =                | -
 plan_generating  | verdict:pass              | =                | -
 plan_generating  | verdict:fail              | =                | -
+plan_generating  | verdict:pass:ci-pending   | =                | -
+plan_generating  | verdict:pass:ci-red       | =                | -
+plan_generating  | ci:success                | =                | -
+plan_generating  | ci:failure                | =                | -
+plan_generating  | ci:none                   | =                | -
 plan_generating  | changes_requested:write   | =                | reply:not_now
 plan_generating  | changes_requested:read    | =                | -
 plan_generating  | ci_failed                 | =                | -
@@ -227,7 +244,6 @@ plan_generating  | pr_merged                 | done             | cancel_jobs cl
 plan_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
 plan_generating  | uninstalled               | cancelled        | cancel_jobs
-
 plan_ready       | start:write               | =                | react:eyes reply:not_now
 plan_ready       | start:read                | =                | react:confused reply:unauthorized
 plan_ready       | /build:write              | =                | react:eyes reply:not_now
@@ -270,6 +286,11 @@ plan_ready       | failed:alignment_review   | =                | sync_status re
 plan_ready       | failed:title              | =                | -
 plan_ready       | verdict:pass              | =                | -
 plan_ready       | verdict:fail              | =                | -
+plan_ready       | verdict:pass:ci-pending   | =                | -
+plan_ready       | verdict:pass:ci-red       | =                | -
+plan_ready       | ci:success                | =                | -
+plan_ready       | ci:failure                | =                | -
+plan_ready       | ci:none                   | =                | -
 plan_ready       | changes_requested:write   | =                | reply:not_now
 plan_ready       | changes_requested:read    | =                | -
 plan_ready       | ci_failed                 | =                | -
@@ -281,7 +302,6 @@ plan_ready       | pr_merged                 | done             | close_issue sy
 plan_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_ready       | stuck                     | =                | -
 plan_ready       | uninstalled               | cancelled        | cancel_jobs
-
 tests_generating | start:write               | =                | react:eyes reply:not_now
 tests_generating | start:read                | =                | react:confused reply:unauthorized
 tests_generating | /build:write              | =                | react:eyes reply:not_now
@@ -324,6 +344,11 @@ tests_generating | failed:alignment_review   | =                | -
 tests_generating | failed:title              | =                | -
 tests_generating | verdict:pass              | =                | -
 tests_generating | verdict:fail              | =                | -
+tests_generating | verdict:pass:ci-pending   | =                | -
+tests_generating | verdict:pass:ci-red       | =                | -
+tests_generating | ci:success                | =                | -
+tests_generating | ci:failure                | =                | -
+tests_generating | ci:none                   | =                | -
 tests_generating | changes_requested:write   | =                | reply:not_now
 tests_generating | changes_requested:read    | =                | -
 tests_generating | ci_failed                 | =                | -
@@ -335,7 +360,6 @@ tests_generating | pr_merged                 | done             | cancel_jobs cl
 tests_generating | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_generating | stuck                     | failed           | cancel_jobs sync_status reply:failed
 tests_generating | uninstalled               | cancelled        | cancel_jobs
-
 tests_ready      | start:write               | =                | react:eyes reply:not_now
 tests_ready      | start:read                | =                | react:confused reply:unauthorized
 tests_ready      | /build:write              | =                | react:eyes reply:not_now
@@ -378,6 +402,11 @@ tests_ready      | failed:alignment_review   | =                | sync_status re
 tests_ready      | failed:title              | =                | -
 tests_ready      | verdict:pass              | =                | -
 tests_ready      | verdict:fail              | =                | -
+tests_ready      | verdict:pass:ci-pending   | =                | -
+tests_ready      | verdict:pass:ci-red       | =                | -
+tests_ready      | ci:success                | =                | run_agent:alignment_review sync_status
+tests_ready      | ci:failure                | =                | -
+tests_ready      | ci:none                   | =                | -
 tests_ready      | changes_requested:write   | =                | reply:not_now
 tests_ready      | changes_requested:read    | =                | -
 tests_ready      | ci_failed                 | =                | -
@@ -389,7 +418,6 @@ tests_ready      | pr_merged                 | done             | close_issue sy
 tests_ready      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_ready      | stuck                     | =                | -
 tests_ready      | uninstalled               | cancelled        | cancel_jobs
-
 implementing     | start:write               | =                | react:eyes reply:not_now
 implementing     | start:read                | =                | react:confused reply:unauthorized
 implementing     | /build:write              | =                | react:eyes reply:not_now
@@ -432,6 +460,11 @@ implementing     | failed:alignment_review   | =                | -
 implementing     | failed:title              | =                | -
 implementing     | verdict:pass              | =                | -
 implementing     | verdict:fail              | =                | -
+implementing     | verdict:pass:ci-pending   | =                | -
+implementing     | verdict:pass:ci-red       | =                | -
+implementing     | ci:success                | =                | -
+implementing     | ci:failure                | =                | -
+implementing     | ci:none                   | =                | -
 implementing     | changes_requested:write   | =                | reply:not_now
 implementing     | changes_requested:read    | =                | -
 implementing     | ci_failed                 | =                | -
@@ -443,7 +476,6 @@ implementing     | pr_merged                 | done             | cancel_jobs cl
 implementing     | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 implementing     | stuck                     | failed           | cancel_jobs sync_status reply:failed
 implementing     | uninstalled               | cancelled        | cancel_jobs
-
 reviewing        | start:write               | =                | react:eyes reply:not_now
 reviewing        | start:read                | =                | react:confused reply:unauthorized
 reviewing        | /build:write              | =                | react:eyes reply:not_now
@@ -486,6 +518,11 @@ reviewing        | failed:alignment_review   | failed           | sync_status re
 reviewing        | failed:title              | =                | -
 reviewing        | verdict:pass              | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
 reviewing        | verdict:fail              | fixing           | run_agent:implement sync_status
+reviewing        | verdict:pass:ci-pending   | awaiting_ci      | sync_status
+reviewing        | verdict:pass:ci-red       | fixing           | run_agent:implement sync_status
+reviewing        | ci:success                | =                | -
+reviewing        | ci:failure                | =                | -
+reviewing        | ci:none                   | =                | -
 reviewing        | changes_requested:write   | =                | reply:not_now
 reviewing        | changes_requested:read    | =                | -
 reviewing        | ci_failed                 | =                | -
@@ -497,7 +534,6 @@ reviewing        | pr_merged                 | done             | cancel_jobs cl
 reviewing        | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 reviewing        | stuck                     | failed           | cancel_jobs sync_status reply:failed
 reviewing        | uninstalled               | cancelled        | cancel_jobs
-
 fixing           | start:write               | =                | react:eyes reply:not_now
 fixing           | start:read                | =                | react:confused reply:unauthorized
 fixing           | /build:write              | =                | react:eyes reply:not_now
@@ -540,6 +576,11 @@ fixing           | failed:alignment_review   | =                | -
 fixing           | failed:title              | =                | -
 fixing           | verdict:pass              | =                | -
 fixing           | verdict:fail              | =                | -
+fixing           | verdict:pass:ci-pending   | =                | -
+fixing           | verdict:pass:ci-red       | =                | -
+fixing           | ci:success                | =                | -
+fixing           | ci:failure                | =                | -
+fixing           | ci:none                   | =                | -
 fixing           | changes_requested:write   | =                | reply:not_now
 fixing           | changes_requested:read    | =                | -
 fixing           | ci_failed                 | =                | -
@@ -551,7 +592,64 @@ fixing           | pr_merged                 | done             | cancel_jobs cl
 fixing           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 fixing           | stuck                     | failed           | cancel_jobs sync_status reply:failed
 fixing           | uninstalled               | cancelled        | cancel_jobs
-
+awaiting_ci      | start:write               | =                | react:eyes reply:not_now
+awaiting_ci      | start:read                | =                | react:confused reply:unauthorized
+awaiting_ci      | /build:write              | =                | react:eyes reply:not_now
+awaiting_ci      | /build:read               | =                | react:confused reply:unauthorized
+awaiting_ci      | /approve:write            | =                | react:eyes reply:not_now
+awaiting_ci      | /approve:read             | =                | react:confused reply:unauthorized
+awaiting_ci      | /revise:write             | =                | react:eyes reply:not_now
+awaiting_ci      | /revise:read              | =                | react:confused reply:unauthorized
+awaiting_ci      | /retry:write              | =                | react:eyes reply:not_now
+awaiting_ci      | /retry:read               | =                | react:confused reply:unauthorized
+awaiting_ci      | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
+awaiting_ci      | /cancel:read              | =                | react:confused reply:unauthorized
+awaiting_ci      | /status:write             | =                | react:eyes reply:status
+awaiting_ci      | /status:read              | =                | react:eyes reply:status
+awaiting_ci      | /help:write               | =                | react:eyes reply:help
+awaiting_ci      | /help:read                | =                | react:eyes reply:help
+awaiting_ci      | /fix:write                | fixing           | react:eyes run_agent:implement sync_status
+awaiting_ci      | /fix:read                 | =                | react:confused reply:unauthorized
+awaiting_ci      | label:write               | =                | reply:not_now remove_label
+awaiting_ci      | label:read                | =                | reply:unauthorized remove_label
+awaiting_ci      | comment:author            | =                | react:eyes run_agent:ba
+awaiting_ci      | comment:stranger          | =                | -
+awaiting_ci      | finished:ba               | =                | sync_status
+awaiting_ci      | finished:spec             | =                | -
+awaiting_ci      | finished:plan             | =                | -
+awaiting_ci      | finished:tests            | =                | -
+awaiting_ci      | finished:implement        | =                | -
+awaiting_ci      | finished:security_review  | =                | -
+awaiting_ci      | finished:code_review      | =                | -
+awaiting_ci      | finished:alignment_review | =                | sync_status
+awaiting_ci      | finished:title            | =                | sync_status
+awaiting_ci      | failed:ba                 | =                | sync_status reply:failed
+awaiting_ci      | failed:spec               | =                | -
+awaiting_ci      | failed:plan               | =                | -
+awaiting_ci      | failed:tests              | =                | -
+awaiting_ci      | failed:implement          | =                | -
+awaiting_ci      | failed:security_review    | =                | -
+awaiting_ci      | failed:code_review        | =                | -
+awaiting_ci      | failed:alignment_review   | =                | -
+awaiting_ci      | failed:title              | =                | -
+awaiting_ci      | verdict:pass              | =                | -
+awaiting_ci      | verdict:fail              | =                | -
+awaiting_ci      | verdict:pass:ci-pending   | =                | -
+awaiting_ci      | verdict:pass:ci-red       | =                | -
+awaiting_ci      | ci:success                | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
+awaiting_ci      | ci:failure                | fixing           | run_agent:implement sync_status
+awaiting_ci      | ci:none                   | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
+awaiting_ci      | changes_requested:write   | fixing           | run_agent:implement sync_status
+awaiting_ci      | changes_requested:read    | =                | -
+awaiting_ci      | ci_failed                 | =                | -
+awaiting_ci      | fix_findings:write        | fixing           | run_agent:implement sync_status
+awaiting_ci      | fix_findings:read         | =                | reply:unauthorized
+awaiting_ci      | rerun:write               | reviewing        | run_reviews sync_status
+awaiting_ci      | rerun:read                | =                | reply:unauthorized
+awaiting_ci      | pr_merged                 | done             | close_issue sync_status reply:done
+awaiting_ci      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
+awaiting_ci      | stuck                     | =                | -
+awaiting_ci      | uninstalled               | cancelled        | cancel_jobs
 awaiting_merge   | start:write               | =                | react:eyes reply:not_now
 awaiting_merge   | start:read                | =                | react:confused reply:unauthorized
 awaiting_merge   | /build:write              | =                | react:eyes reply:not_now
@@ -594,6 +692,11 @@ awaiting_merge   | failed:alignment_review   | =                | -
 awaiting_merge   | failed:title              | =                | -
 awaiting_merge   | verdict:pass              | =                | -
 awaiting_merge   | verdict:fail              | =                | -
+awaiting_merge   | verdict:pass:ci-pending   | =                | -
+awaiting_merge   | verdict:pass:ci-red       | =                | -
+awaiting_merge   | ci:success                | =                | -
+awaiting_merge   | ci:failure                | fixing           | run_agent:implement sync_status
+awaiting_merge   | ci:none                   | =                | -
 awaiting_merge   | changes_requested:write   | fixing           | run_agent:implement sync_status
 awaiting_merge   | changes_requested:read    | =                | -
 awaiting_merge   | ci_failed                 | fixing           | run_agent:implement sync_status
@@ -605,7 +708,6 @@ awaiting_merge   | pr_merged                 | done             | close_issue sy
 awaiting_merge   | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 awaiting_merge   | stuck                     | =                | -
 awaiting_merge   | uninstalled               | cancelled        | cancel_jobs
-
 done             | start:write               | =                | react:eyes reply:not_now
 done             | start:read                | =                | react:confused reply:unauthorized
 done             | /build:write              | =                | react:eyes reply:not_now
@@ -648,6 +750,11 @@ done             | failed:alignment_review   | =                | -
 done             | failed:title              | =                | -
 done             | verdict:pass              | =                | -
 done             | verdict:fail              | =                | -
+done             | verdict:pass:ci-pending   | =                | -
+done             | verdict:pass:ci-red       | =                | -
+done             | ci:success                | =                | -
+done             | ci:failure                | =                | -
+done             | ci:none                   | =                | -
 done             | changes_requested:write   | =                | -
 done             | changes_requested:read    | =                | -
 done             | ci_failed                 | =                | -
@@ -659,7 +766,6 @@ done             | pr_merged                 | =                | -
 done             | pr_closed                 | =                | -
 done             | stuck                     | =                | -
 done             | uninstalled               | =                | -
-
 failed           | start:write               | =                | react:eyes reply:not_now
 failed           | start:read                | =                | react:confused reply:unauthorized
 failed           | /build:write              | =                | react:eyes reply:not_now
@@ -702,6 +808,11 @@ failed           | failed:alignment_review   | =                | -
 failed           | failed:title              | =                | -
 failed           | verdict:pass              | =                | -
 failed           | verdict:fail              | =                | -
+failed           | verdict:pass:ci-pending   | =                | -
+failed           | verdict:pass:ci-red       | =                | -
+failed           | ci:success                | =                | -
+failed           | ci:failure                | =                | -
+failed           | ci:none                   | =                | -
 failed           | changes_requested:write   | fixing           | run_agent:implement sync_status
 failed           | changes_requested:read    | =                | -
 failed           | ci_failed                 | =                | -
@@ -713,7 +824,6 @@ failed           | pr_merged                 | done             | close_issue sy
 failed           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 failed           | stuck                     | =                | -
 failed           | uninstalled               | cancelled        | cancel_jobs
-
 cancelled        | start:write               | drafting         | react:eyes run_agent:ba sync_status
 cancelled        | start:read                | =                | react:confused reply:unauthorized
 cancelled        | /build:write              | drafting         | react:eyes run_agent:ba sync_status
@@ -756,6 +866,11 @@ cancelled        | failed:alignment_review   | =                | -
 cancelled        | failed:title              | =                | -
 cancelled        | verdict:pass              | =                | -
 cancelled        | verdict:fail              | =                | -
+cancelled        | verdict:pass:ci-pending   | =                | -
+cancelled        | verdict:pass:ci-red       | =                | -
+cancelled        | ci:success                | =                | -
+cancelled        | ci:failure                | =                | -
+cancelled        | ci:none                   | =                | -
 cancelled        | changes_requested:write   | =                | -
 cancelled        | changes_requested:read    | =                | -
 cancelled        | ci_failed                 | =                | -
@@ -767,7 +882,6 @@ cancelled        | pr_merged                 | =                | -
 cancelled        | pr_closed                 | =                | -
 cancelled        | stuck                     | =                | -
 cancelled        | uninstalled               | =                | -
-
 abandoned        | start:write               | drafting         | react:eyes run_agent:ba sync_status
 abandoned        | start:read                | =                | react:confused reply:unauthorized
 abandoned        | /build:write              | drafting         | react:eyes run_agent:ba sync_status
@@ -810,6 +924,11 @@ abandoned        | failed:alignment_review   | =                | -
 abandoned        | failed:title              | =                | -
 abandoned        | verdict:pass              | =                | -
 abandoned        | verdict:fail              | =                | -
+abandoned        | verdict:pass:ci-pending   | =                | -
+abandoned        | verdict:pass:ci-red       | =                | -
+abandoned        | ci:success                | =                | -
+abandoned        | ci:failure                | =                | -
+abandoned        | ci:none                   | =                | -
 abandoned        | changes_requested:write   | =                | -
 abandoned        | changes_requested:read    | =                | -
 abandoned        | ci_failed                 | =                | -

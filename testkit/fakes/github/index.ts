@@ -20,7 +20,7 @@ import type { FaultSpec, LedgerEntry, RequestRecord, Violation } from "./ledger.
 import type { Manifest } from "./manifests.ts";
 import { handleOAuthRequest } from "./oauth.ts";
 import type { OrgRole } from "./oauth-state.ts";
-import { registerCheckRoutes } from "./routes-checks.ts";
+import { JOB_LOG_PREFIX, jobLogDownload, registerCheckRoutes } from "./routes-checks.ts";
 import { codeload, registerGitRoutes } from "./routes-git.ts";
 import { registerHookRoutes } from "./routes-hooks.ts";
 import { registerIssueRoutes } from "./routes-issues.ts";
@@ -129,6 +129,21 @@ export interface RepoRef {
   repo: string;
 }
 
+/** One job of a played GitHub Actions workflow: its check run's result and its log. */
+export interface ActionsJob {
+  name: string;
+  conclusion: CheckConclusion;
+  /** The job's log as the runner wrote it (the cause of a failure is usually only here). */
+  log: string;
+}
+
+/** What the workflow does on a pushed commit; null: the workflow does not run on it. */
+export type ActionsWorkflow = (commit: {
+  sha: string;
+  branch: string;
+  files: Record<string, string>;
+}) => ActionsJob[] | null;
+
 export interface GitHubFake {
   /** http://127.0.0.1:PORT */
   readonly url: string;
@@ -156,6 +171,7 @@ export class GitHubFakeServer implements GitHubFake {
   readonly privateKey: string;
   private readonly core: FakeCore;
   private readonly server: Server;
+  private readonly playing = new Set<Promise<unknown>>();
 
   constructor(init: { core: FakeCore; server: Server; privateKey: string }) {
     this.core = init.core;
@@ -326,6 +342,171 @@ export class GitHubFakeServer implements GitHubFake {
     while (this.core.state.hooks.inFlight.size > 0) {
       await Promise.allSettled([...this.core.state.hooks.inFlight]);
     }
+  }
+
+  /**
+   * What GitHub sends on its own (a played CI's check runs and suites) goes to the app's
+   * webhook like every delivery; with no webhook URL set it goes nowhere.
+   */
+  #deliverOwn(webhook: FakeWebhook): Promise<unknown> | undefined {
+    return this.core.state.hooks.config.url ? this.sendWebhook(webhook) : undefined;
+  }
+
+  /** Takes away one of the app's permissions (e.g. `actions`, to read job logs). */
+  revokeAppPermission(name: string): void {
+    delete this.core.state.app.permissions[name];
+  }
+
+  /**
+   * Plays GitHub Actions on a repository: on every push to a branch other than the default one,
+   * the `github-actions` app gets a check suite on the pushed commit with one check run per job
+   * (queued, then in progress); a moment later each job completes with `workflow`'s conclusion,
+   * its log is kept behind the logs route, and the app's webhook receives `check_run.completed` for each
+   * job and then `check_suite.completed`. A failed job carries only Actions' own annotation,
+   * "Process completed with exit code 1.": the cause is in the log.
+   * https://docs.github.com/en/rest/guides/using-the-rest-api-to-interact-with-checks
+   * https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_run
+   */
+  playActions(input: RepoRef & { workflow: ActionsWorkflow; delayMs?: number }): void {
+    const { state } = this.core;
+    const target = this.repo(input.owner, input.repo);
+    state.pushListeners.push((repo, branch, sha) => {
+      if (repo !== target || branch === repo.defaultBranch) return;
+      const jobs = input.workflow({ sha, branch, files: this.files(input.owner, input.repo, sha) });
+      if (!jobs || jobs.length === 0) return;
+      const app = state.createApp("github-actions");
+      const runs = jobs.map((job) =>
+        state.createCheckRun(repo, app, { name: job.name, head_sha: sha, status: "in_progress" }),
+      );
+      for (const run of runs) {
+        run.detailsUrl = `${this.url}/${repo.owner.login}/${repo.name}/actions/runs/${run.suite.id}/job/${run.id}`;
+      }
+      const done = new Promise((resolve) => setTimeout(resolve, input.delayMs ?? 50)).then(
+        async () => {
+          for (const [i, job] of jobs.entries()) {
+            const run = runs[i];
+            if (!run) continue;
+            state.jobLogs.set(run.id, job.log);
+            const failed = job.conclusion !== "success" && job.conclusion !== "skipped";
+            state.updateCheckRun(run, app, {
+              conclusion: job.conclusion,
+              output: {
+                title: "",
+                summary: "",
+                ...(failed
+                  ? {
+                      annotations: [
+                        {
+                          path: ".github",
+                          start_line: 1,
+                          end_line: 1,
+                          annotation_level: "failure",
+                          message: "Process completed with exit code 1.",
+                        },
+                      ],
+                    }
+                  : {}),
+              },
+            });
+            await this.#deliverOwn(
+              this.event<"check_run.completed">(
+                "check_run",
+                { action: "completed", check_run: this.core.shapes.checkRunForWebhook(run) },
+                repo,
+                app.bot.login,
+              ),
+            );
+          }
+          const suite = runs[0]?.suite;
+          if (!suite) return;
+          await this.#deliverOwn(
+            this.event<"check_suite.completed">(
+              "check_suite",
+              {
+                action: "completed",
+                check_suite: this.core.shapes.checkSuite(suite, { withRepository: false }),
+              },
+              repo,
+              app.bot.login,
+            ),
+          );
+        },
+      );
+      const tracked = done.catch(() => {}).finally(() => this.playing.delete(tracked));
+      this.playing.add(tracked);
+    });
+  }
+
+  /** Waits until every played CI run so far has reported. */
+  async ciSettled(): Promise<void> {
+    while (this.playing.size > 0) await Promise.all([...this.playing]);
+  }
+
+  /**
+   * Another CI reports a commit status (`creator` is who reported it); returns the `status`
+   * webhook, which lists the branches whose head is the commit.
+   * https://docs.github.com/en/webhooks/webhook-events-and-payloads#status
+   */
+  reportStatus(
+    input: RepoRef & {
+      sha: string;
+      context: string;
+      state: "error" | "failure" | "pending" | "success";
+      description?: string;
+      targetUrl?: string;
+      creator?: string;
+    },
+  ): FakeWebhook<"status"> {
+    const { state } = this.core;
+    const repo = this.repo(input.owner, input.repo);
+    const creator = state.user(input.creator ?? "ci-bot");
+    const now = state.now();
+    const status = {
+      id: state.nextId(),
+      repo,
+      sha: input.sha,
+      context: input.context,
+      state: input.state,
+      description: input.description ?? null,
+      targetUrl: input.targetUrl ?? null,
+      creator,
+      createdAt: now,
+      updatedAt: now,
+    };
+    state.statuses.push(status);
+    const commit = repo.git.readCommit(input.sha);
+    const branches = [...repo.refs.entries()]
+      .filter(([ref, sha]) => ref.startsWith("refs/heads/") && sha === input.sha)
+      .map(([ref]) => ({
+        name: ref.slice("refs/heads/".length),
+        commit: {
+          sha: input.sha,
+          url: `${this.baseUrl}/repos/${repo.owner.login}/${repo.name}/commits/${input.sha}`,
+        },
+        protected: false,
+      }));
+    return this.event<"status">(
+      "status",
+      {
+        id: status.id,
+        sha: input.sha,
+        name: `${repo.owner.login}/${repo.name}`,
+        target_url: status.targetUrl,
+        context: status.context,
+        description: status.description,
+        state: status.state,
+        commit: {
+          sha: input.sha,
+          node_id: Buffer.from(`Commit:${input.sha}`).toString("base64"),
+          commit: { message: commit.message, tree: { sha: commit.tree } },
+        },
+        branches,
+        created_at: now,
+        updated_at: now,
+      },
+      repo,
+      creator.login,
+    );
   }
 
   // ---- user actions (change state, return the webhook GitHub would send) ---------------------------
@@ -935,7 +1116,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     oauth: (method, url, headers, rawBody) =>
       handleOAuthRequest(state, method, url, headers, rawBody),
     graphql: (ctx) => handleGraphqlRequest(core, ctx),
-    codeload: (path) => codeload(state, path),
+    codeload: (path) =>
+      path.startsWith(JOB_LOG_PREFIX) ? jobLogDownload(state, path) : codeload(state, path),
   };
   const server = createServer((req, res) => {
     handleRequest(core, table, extra, req, res).catch((error: unknown) => {

@@ -1,8 +1,64 @@
 // Check runs and check suites. Runs made through the API belong to the fake's app; each
 // (app, head sha) pair gets one suite, as on GitHub. Annotations accumulate across updates.
-import { notFound, validationFailed } from "./errors.ts";
-import { intParam, json, paginate, type RouteContext, type RouteTable } from "./server.ts";
-import type { CheckRunInput, CheckRunRec } from "./state.ts";
+import { forbidden, notFound, validationFailed } from "./errors.ts";
+import {
+  intParam,
+  json,
+  paginate,
+  type RouteContext,
+  type RouteResult,
+  type RouteTable,
+} from "./server.ts";
+import type { CheckRunInput, CheckRunRec, FakeState, StatusRec } from "./state.ts";
+
+/** Where a job log's download link points (GitHub's is a short-lived blob storage URL). */
+export const JOB_LOG_PREFIX = "/_codeload/_job-logs/";
+
+/** Serves a job log's plain text at the address the logs route redirected to. */
+export function jobLogDownload(state: FakeState, path: string): RouteResult {
+  const id = Number(path.slice(JOB_LOG_PREFIX.length));
+  const log = state.jobLogs.get(id);
+  if (log === undefined) return { status: 404, body: { message: "Not Found" } };
+  return { status: 200, raw: { data: log, contentType: "text/plain; charset=utf-8" } };
+}
+
+/** The combined status: the latest status of each context, and the overall state. */
+function combinedStatus(ctx: RouteContext, statuses: StatusRec[], sha: string) {
+  const latest = new Map<string, StatusRec>();
+  for (const status of statuses) {
+    const current = latest.get(status.context);
+    if (!current || status.id > current.id) latest.set(status.context, status);
+  }
+  const list = [...latest.values()].sort((a, b) => b.id - a.id);
+  const states = new Set(list.map((s) => s.state));
+  const state =
+    states.has("error") || states.has("failure")
+      ? "failure"
+      : list.length === 0 || states.has("pending")
+        ? "pending"
+        : "success";
+  const repoApi = `${ctx.core.urls.api}/repos/${ctx.params.owner}/${ctx.params.repo}`;
+  return {
+    state,
+    sha,
+    total_count: list.length,
+    statuses: list.map((s) => ({
+      url: `${repoApi}/statuses/${sha}`,
+      avatar_url: null,
+      id: s.id,
+      node_id: Buffer.from(`StatusContext:${s.id}`).toString("base64"),
+      state: s.state,
+      description: s.description,
+      target_url: s.targetUrl,
+      context: s.context,
+      created_at: s.createdAt,
+      updated_at: s.updatedAt,
+    })),
+    repository: ctx.core.shapes.repo(ctx.repo()),
+    commit_url: `${repoApi}/commits/${sha}`,
+    url: `${repoApi}/commits/${sha}/status`,
+  };
+}
 
 function latestPerName(runs: CheckRunRec[]): CheckRunRec[] {
   const latest = new Map<string, CheckRunRec>();
@@ -56,6 +112,32 @@ function checkOutputBytes(input: CheckRunInput): CheckRunInput {
 }
 
 export function registerCheckRoutes(r: RouteTable): void {
+  // https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
+  r.add("GET /repos/{owner}/{repo}/commits/{ref}/status", "token", (ctx) => {
+    const repo = ctx.repo();
+    const sha = ctx.core.state.resolveRef(repo, ctx.params.ref ?? "");
+    if (!sha) throw notFound();
+    const statuses = ctx.core.state.statuses.filter((s) => s.repo === repo && s.sha === sha);
+    return json(200, combinedStatus(ctx, statuses, sha));
+  });
+  // "Gets a redirect URL to download a plain text file of logs for a workflow job. This link
+  // expires after 1 minute. Look for Location: in the response header": 302, and Octokit's
+  // fetch follows it. For GitHub Actions the job id is the job's check run id. Without the
+  // app's `actions` permission GitHub answers 403.
+  // https://docs.github.com/en/rest/actions/workflow-jobs#download-job-logs-for-a-workflow-run
+  r.add("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", "token", (ctx) => {
+    const { state, urls } = ctx.core;
+    if (!state.app.permissions.actions) throw forbidden();
+    const id = intParam(ctx, "job_id");
+    const run = state.checkRuns.get(id);
+    if (!run || run.repo !== ctx.repo() || run.app.slug !== "github-actions") throw notFound();
+    if (!state.jobLogs.has(id)) throw notFound();
+    return {
+      status: 302,
+      headers: { location: `${urls.web}${JOB_LOG_PREFIX}${id}` },
+      body: undefined,
+    };
+  });
   r.add("POST /repos/{owner}/{repo}/check-runs", "token", (ctx) => {
     const run = ctx.core.state.createCheckRun(
       ctx.repo(),

@@ -254,6 +254,20 @@ export interface CheckRunInput {
 
 export type MergeMethod = "merge" | "squash" | "rebase";
 
+/** A commit status (CI that reports statuses rather than check runs). */
+export interface StatusRec {
+  id: number;
+  repo: RepoRec;
+  sha: string;
+  context: string;
+  state: "error" | "failure" | "pending" | "success";
+  description: string | null;
+  targetUrl: string | null;
+  creator: UserRec;
+  createdAt: string;
+  updatedAt: string;
+}
+
 const PERMISSION_RANK: Record<Permission, number> = {
   none: 0,
   read: 1,
@@ -291,6 +305,11 @@ export class FakeState {
   readonly comments = new Map<number, CommentRec>();
   readonly checkRuns = new Map<number, CheckRunRec>();
   readonly checkSuites = new Map<number, CheckSuiteRec>();
+  readonly statuses: StatusRec[] = [];
+  /** GitHub Actions job logs, by job id (= the job's check run id). */
+  readonly jobLogs = new Map<number, string>();
+  /** Told of every branch update (a push), after the ref moved. */
+  readonly pushListeners: ((repo: RepoRec, branch: string, sha: string) => void)[] = [];
   /** Commits GitHub itself signed (createCommitOnBranch). */
   readonly verifiedCommits = new Set<string>();
   /** The app's webhook: configuration and deliveries. */
@@ -361,6 +380,7 @@ export class FakeState {
       owner,
       bot,
       permissions: {
+        actions: "read",
         checks: "write",
         contents: "write",
         issues: "write",
@@ -537,10 +557,16 @@ export class FakeState {
   }
 
   setRef(repo: RepoRec, ref: string, sha: string): void {
+    const before = repo.refs.get(ref);
     repo.refs.set(ref, sha);
     repo.pushedAt = this.now();
     repo.updatedAt = repo.pushedAt;
     this.syncPullHeads(repo);
+    if (before !== sha && ref.startsWith("refs/heads/")) {
+      for (const listener of this.pushListeners) {
+        listener(repo, ref.slice("refs/heads/".length), sha);
+      }
+    }
   }
 
   deleteRef(repo: RepoRec, ref: string): void {
