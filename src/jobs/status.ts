@@ -3,6 +3,7 @@ import type { FeatureRecord } from "../adapters/store/features.ts";
 import { targetOf } from "../app/advance.ts";
 import { statusJobId } from "../app/job-ids.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
+import { neutralise } from "../core/neutralise.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
@@ -82,7 +83,12 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
       ? {
           gate: review.gate ?? "",
           recommendation: review.recommendation,
-          reasons: review.reasons ?? [],
+          // The alignment reviewer's words: shown, never acted on.
+          reasons: (review.reasons ?? []).map((r) =>
+            neutralise(r.replace(/\s*[\r\n]+\s*/g, " "), {
+              githubWebUrl: deps.config.githubWebUrl,
+            }),
+          ),
         }
       : null,
     branchUrl: feature.branch ? `${repoUrl}/tree/${feature.branch}` : "",
@@ -90,7 +96,12 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     prUrl: feature.prNumber ? `${repoUrl}/pull/${feature.prNumber}` : "",
     prNumber: feature.prNumber ?? 0,
     usage,
-    tasks: feature.tasks,
+    tasks: feature.tasks.map((t) => ({
+      ...t,
+      title: neutralise(t.title.replace(/\s*[\r\n]+\s*/g, " "), {
+        githubWebUrl: deps.config.githubWebUrl,
+      }),
+    })),
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),

@@ -1,5 +1,6 @@
 import { type BaOutput, renderBriefMarkdown } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
+import { neutralise } from "../../core/neutralise.ts";
 import { describeStage } from "../../core/pipeline.ts";
 import { fitComment, renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
@@ -43,9 +44,11 @@ export async function baReply({
       });
     }
   }
+  // Posted as the app: the model's words are shown, never acted on (no pings, no remote images).
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
   const body = renderMarkdown("comments/ba-reply", {
-    reply: output.reply,
-    brief,
+    reply: neutralise(output.reply, safe),
+    brief: neutralise(brief, safe),
     briefVersion: briefVersion ?? "",
   });
   const comment = await deps.github.ensureComment(

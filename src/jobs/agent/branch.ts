@@ -4,6 +4,7 @@
 import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
+import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
 import type { FileChange } from "../../ports/github.ts";
 import type { RepoConfig } from "../../repo-config.ts";
 import { renderMarkdown } from "../../views.ts";
@@ -111,7 +112,10 @@ export async function pullRequestBody(
     readArtifacts(deps.store, feature.id),
     deps.store.listApprovals(feature.id),
   ]);
-  const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branchOf(feature, config)}/`;
+  const branch = branchOf(feature, config).split("/").map(encodePathSegment).join("/");
+  const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branch}/`;
+  // Paths, titles and the summary are the models' words: shown, never acted on.
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
   const code = artifacts.code ? codeChanges(artifacts.code.content) : null;
   const stages = PR_STAGES.map(({ stage, label, gate }) => {
     const artifact = artifacts[stage];
@@ -123,7 +127,7 @@ export async function pullRequestBody(
     return {
       label,
       done: artifact?.commit_sha != null || (stage === "brief" && approval !== undefined),
-      files: artifact?.commit_sha ? paths.map((p) => ({ name: p, url: blob + p })) : [],
+      files: artifact?.commit_sha ? paths.map((p) => ({ link: markdownFileLink(p, blob) })) : [],
       approval: approval
         ? {
             approver: approval.approver,
@@ -135,10 +139,10 @@ export async function pullRequestBody(
   });
   return renderMarkdown("pr/body", {
     issueNumber: feature.issueNumber,
-    briefTitle: artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "",
+    briefTitle: neutralise(artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "", safe),
     stages,
-    tasks: feature.tasks,
-    summary: code?.summary ?? "",
+    tasks: feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
+    summary: neutralise(code?.summary ?? "", safe),
   });
 }
 
