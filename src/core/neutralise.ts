@@ -140,12 +140,13 @@ const MENTION =
 
 function neutraliseProse(text: string, host: string): string {
   const kept: string[] = [];
-  // Code spans made here are set aside so that later steps leave them alone.
-  const hold = (markdown: string) => `\u0000${kept.push(markdown) - 1}\u0000`;
+  // Code spans made here are set aside (behind a private-use character) so that later steps
+  // leave them alone.
+  const hold = (markdown: string) => `\uE000${kept.push(markdown) - 1}\uE000`;
   const plainUrl = (url: string) => hold(codeSpan(url));
 
   let out = text
-    .replace(/\u0000/g, "")
+    .replace(/\uE000/g, "")
     // `&#64;`, `&commat;` and `\@` all render as a plain `@`, which GitHub would read as a mention.
     .replace(/&(?:#0*64|#x0*40|commat);/gi, "@")
     .replace(/\\+@/g, "@");
@@ -171,7 +172,7 @@ function neutraliseProse(text: string, host: string): string {
     MENTION,
     (_whole, before: string, name: string) => `${before}${hold(codeSpan(`@${name}`))}`,
   );
-  return out.replace(/\u0000(\d+)\u0000/g, (_whole, i: string) => kept[Number(i)] ?? "");
+  return out.replace(/\uE000(\d+)\uE000/g, (_whole, i: string) => kept[Number(i)] ?? "");
 }
 
 /** Trailing punctuation is not part of a bare URL (GitHub's autolink rule). */

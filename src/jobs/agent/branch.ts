@@ -10,6 +10,7 @@ import type { RepoConfig } from "../../repo-config.ts";
 import { renderMarkdown } from "../../views.ts";
 import type { JobDeps } from "../deps.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
+import { checkCommitFiles, pathPolicy, publishProtectedCheck } from "./protected-files.ts";
 
 /** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
 export function branchOf(feature: FeatureRecord, config: RepoConfig): string {
@@ -39,6 +40,14 @@ export interface Step {
 export async function commitStep(job: AgentJob, step: Step, basedOn = job.feature.headSha) {
   const { deps, feature, repoContext } = job;
   const branch = branchOf(feature, repoContext.config);
+  // Every stage's files pass the same policy and secret scanner as the implementer's writes.
+  const plan = (await readArtifacts(deps.store, feature.id)).plan?.content ?? "";
+  const protectedFiles = await checkCommitFiles(deps, targetOf(feature), step.files, {
+    policy: pathPolicy(repoContext.config, plan),
+    secrets: [job.apiKey],
+    ref: basedOn ?? repoContext.defaultBranch,
+    what: `the commit "${step.subject}"`,
+  });
   const marker = stepMarker(feature.id, step.key);
   const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
   const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
@@ -57,7 +66,16 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   // Read again: this step has just saved its artifacts and task progress, which the PR shows.
   const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
   await ensurePullRequest(job, updated);
-  return sha;
+  if (protectedFiles.length > 0 || (feature.protectedPending && !unchanged)) {
+    await publishProtectedCheck(
+      deps,
+      feature,
+      sha,
+      protectedFiles,
+      feature.protectedPending ?? null,
+    );
+  }
+  return { sha, protectedChanges: protectedFiles.length > 0 };
 }
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {

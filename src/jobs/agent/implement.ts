@@ -11,7 +11,7 @@ import { contentHash } from "../deps.ts";
 import { REVIEWS } from "../intents.ts";
 import { branchOf, type CodeChanges, codeChanges, commitStep } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
-import { pathPolicy } from "./stage.ts";
+import { pathPolicy } from "./protected-files.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
   const { deps, feature, data, repoContext } = job;
@@ -33,7 +33,11 @@ export async function implement(job: AgentJob): Promise<void> {
         findings,
       }),
       snapshot,
-      policy: pathPolicy(repoContext.config),
+      // The snapshot is the baseline: a package.json write is protected when its scripts change.
+      policy: {
+        ...pathPolicy(repoContext.config, artifacts.plan?.content ?? ""),
+        baseline: snapshot.files,
+      },
       secretLiterals: [job.apiKey],
     });
     const code: CodeChanges = {
@@ -61,7 +65,7 @@ export async function implement(job: AgentJob): Promise<void> {
   }
   if (!saved) throw new Error("the implementer's changes were not saved");
   const code = codeChanges(saved.content);
-  const sha = await commitStep(
+  const { sha, protectedChanges } = await commitStep(
     job,
     {
       key: data.key,
@@ -76,6 +80,7 @@ export async function implement(job: AgentJob): Promise<void> {
     type: "agent_finished",
     agent: "implement",
     artifactVersion: sha,
+    ...(protectedChanges ? { protectedChanges } : {}),
   });
 }
 

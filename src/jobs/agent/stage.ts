@@ -3,13 +3,13 @@ import { StageOutputError } from "../../errors.ts";
 
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
-import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../../core/paths.ts";
+import { checkWriteBatch, type PathPolicy } from "../../core/paths.ts";
 import { findSecrets } from "../../core/secrets.ts";
 import type { FileChange } from "../../ports/github.ts";
-import type { RepoConfig } from "../../repo-config.ts";
 import { contentHash } from "../deps.ts";
 import { commitStep, docsFolder } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
+import { pathPolicy } from "./protected-files.ts";
 
 type StageAgent = "spec" | "plan" | "tests";
 
@@ -51,7 +51,7 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
   for (const path of await deps.store.committedPaths(feature.id, agent, data.key)) {
     if (!written.has(path)) files.push({ path, content: null });
   }
-  const sha = await commitStep(job, {
+  const { sha, protectedChanges } = await commitStep(job, {
     key: data.key,
     subject: `${SUBJECTS[agent]} for #${feature.issueNumber}`,
     files,
@@ -60,6 +60,7 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
     type: "agent_finished",
     agent,
     artifactVersion: sha,
+    ...(protectedChanges ? { protectedChanges } : {}),
   });
 }
 
@@ -111,7 +112,11 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
         plan: artifacts.plan?.content ?? "",
         repoFiles,
       });
-      const files = checkedFiles(output, pathPolicy(repoContext.config), [job.apiKey]);
+      const files = checkedFiles(
+        output,
+        pathPolicy(repoContext.config, artifacts.plan?.content ?? ""),
+        [job.apiKey],
+      );
       return { files: files.map((f) => ({ stage: "tests", ...f })) };
     }
   }
@@ -134,15 +139,6 @@ function checkedFiles(output: TestsOutput, policy: PathPolicy, secrets: string[]
     }
   }
   return files;
-}
-
-/** The repository's path policy: the defaults, narrowed by `.github/practical.yml`. */
-export function pathPolicy(config: RepoConfig): PathPolicy {
-  return {
-    ...DEFAULT_PATH_POLICY,
-    allowed: config.paths.allowed,
-    denied: [...DEFAULT_PATH_POLICY.denied, ...config.paths.denied],
-  };
 }
 
 /** The repository's file list for the prompt, bounded. */
