@@ -2,11 +2,18 @@ import { createHash } from "node:crypto";
 import type { FeatureRecord } from "../adapters/store/features.ts";
 import { targetOf } from "../app/advance.ts";
 import { statusJobId } from "../app/job-ids.ts";
+import {
+  featureBudgetUsd,
+  monthlyBudgetUsd,
+  monthStart,
+  parseInstallationSettings,
+} from "../config/installation-settings.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { neutralise } from "../core/neutralise.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { loadRepoContext } from "./agent/repo-context.ts";
 import type { JobDeps } from "./deps.ts";
 
 /** The stages a person follows, in order, for the checklist. */
@@ -42,10 +49,11 @@ export function statusIntent(featureId: number): JobIntent {
 
 /** Everything the status comment shows, read fresh so that the last sync always wins. */
 export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
-  const [approvals, usage, alignment] = await Promise.all([
+  const [approvals, usage, alignment, budget] = await Promise.all([
     deps.store.listApprovals(feature.id),
     deps.store.usageTotals(feature.id),
     deps.store.latestAgentRun(feature.id, "alignment_review"),
+    budgets(deps, feature),
   ]);
   const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
   const repoUrl = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}`;
@@ -96,6 +104,8 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     prUrl: feature.prNumber ? `${repoUrl}/pull/${feature.prNumber}` : "",
     prNumber: feature.prNumber ?? 0,
     usage,
+    budget,
+    protectedPending: feature.protectedPending ?? "",
     tasks: feature.tasks.map((t) => ({
       ...t,
       title: neutralise(t.title.replace(/\s*[\r\n]+\s*/g, " "), {
@@ -105,6 +115,25 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
+  };
+}
+
+/** The feature's and the installation's budgets with what each has spent, for the status. */
+async function budgets(deps: JobDeps, feature: FeatureRecord) {
+  const [installation, monthSpent] = await Promise.all([
+    deps.store.findInstallation(feature.installationId),
+    deps.store.installationSpend(feature.installationId, monthStart()),
+  ]);
+  const settings = parseInstallationSettings(installation?.settings);
+  // The repository's budget_usd wins; its config is cached for a minute by the agent jobs.
+  const repoBudget = await loadRepoContext(deps, feature).then(
+    (context) => context.config.budget_usd,
+    () => undefined,
+  );
+  return {
+    feature: featureBudgetUsd(settings, repoBudget),
+    monthly: monthlyBudgetUsd(settings),
+    monthSpent,
   };
 }
 
