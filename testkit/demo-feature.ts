@@ -54,6 +54,8 @@ export function createApp() {
 `,
   "AGENTS.md":
     "# Conventions\n\n- Plain ES modules, no dependencies.\n- Tests use node:test and node:assert/strict.\n",
+  // The demo's maintainer opens the issue and approves each stage herself.
+  ".github/practical.yml": "allow_self_approval: true\n",
 };
 
 export const BRIEF = {

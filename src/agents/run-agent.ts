@@ -4,6 +4,7 @@ import type {
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages";
 import type { Store } from "../adapters/store/store.ts";
+import { monthStart } from "../config/installation-settings.ts";
 import { costOf, type Usage, ZERO_USAGE } from "../core/cost.ts";
 import type { AgentName } from "../core/feature.ts";
 import type { ModelId } from "../core/models.ts";
@@ -32,6 +33,8 @@ export interface AgentCall {
    * problems found, told to the model once like a schema error; empty when the answer holds.
    */
   check?: ((output: unknown) => string[]) | undefined;
+  /** USD for the installation's calendar month (UTC); checked before every call too. */
+  monthlyBudgetUsd?: number | undefined;
 }
 
 export interface AgentDeps {
@@ -260,24 +263,38 @@ async function recordRun(
   });
 }
 
-/** Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its output room (thinking included) would pass the budget. */
+/**
+ * Stops before a call whose input (estimated at 4 characters a token) plus a quarter of its
+ * output room (thinking included) would pass the feature's budget or the installation's monthly
+ * budget. Checked before every call, so a long tool loop stops in the middle, not after.
+ */
 export async function checkBudget(
   deps: AgentDeps,
   call: AgentCall,
   messages: MessageParam[],
   maxTokens: number,
 ) {
-  if (call.budgetUsd === undefined) return;
-  const spent = (await deps.store.usageTotals(call.featureId)).costUsd;
+  if (call.budgetUsd === undefined && call.monthlyBudgetUsd === undefined) return;
   const inputTokens = Math.ceil((GOVERNANCE.length + JSON.stringify(messages).length) / 4);
   // max_tokens includes the thinking room: thinking is billed as output.
   const room = outputRoom(call.agent, call.setting, maxTokens);
   const next =
     costOf({ ...ZERO_USAGE, inputTokens, outputTokens: Math.ceil(room / 4) }, call.setting.model) ??
     0;
-  if (spent + next > call.budgetUsd) {
-    throw new BudgetExceededError(
-      `the feature's budget of $${call.budgetUsd.toFixed(2)} would be exceeded ($${spent.toFixed(4)} spent; the next ${call.agent} call may cost about $${next.toFixed(4)})`,
-    );
+  if (call.budgetUsd !== undefined) {
+    const spent = (await deps.store.usageTotals(call.featureId)).costUsd;
+    if (spent + next > call.budgetUsd) {
+      throw new BudgetExceededError(
+        `the feature's budget of $${call.budgetUsd.toFixed(2)} would be exceeded ($${spent.toFixed(4)} spent; the next ${call.agent} call may cost about $${next.toFixed(4)})`,
+      );
+    }
+  }
+  if (call.monthlyBudgetUsd !== undefined) {
+    const spent = await deps.store.installationSpend(call.installationId, monthStart());
+    if (spent + next > call.monthlyBudgetUsd) {
+      throw new BudgetExceededError(
+        `the installation's monthly budget of $${call.monthlyBudgetUsd.toFixed(2)} would be exceeded ($${spent.toFixed(4)} spent this month; the next ${call.agent} call may cost about $${next.toFixed(4)}); an admin can raise it on the dashboard`,
+      );
+    }
   }
 }

@@ -47,7 +47,16 @@ export async function saveTransition(
   result: TransitionResult<Feature>,
   audit: AuditEntry,
 ): Promise<number> {
-  const version = await tx.saveFeature(result.feature, before.version, before.stage, audit);
+  // `/approve protected` is its own entry in the audit trail: who approved which commit.
+  const approved = result.effects.find((e) => e.type === "approve_protected");
+  const entry: AuditEntry = approved
+    ? {
+        ...audit,
+        event: "approve_protected",
+        detail: { ...audit.detail, approver: approved.approver, commit: approved.commit },
+      }
+    : audit;
+  const version = await tx.saveFeature(result.feature, before.version, before.stage, entry);
   for (const effect of result.effects) {
     if (effect.type === "record_approval") {
       await tx.recordApproval(before.id, effect.gate, effect.approver, effect.artifactVersion);

@@ -2,6 +2,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { AGENTS } from "../core/feature.ts";
 import { EFFORTS, isModelId, MODEL_IDS, type ModelId, RETIRED_MODELS } from "../core/models.ts";
+import { checkWritePath, protectedPattern } from "../core/paths.ts";
 import type { GitHubPort, RepoRef } from "../ports/github.ts";
 
 export const REPO_CONFIG_PATH = ".github/practical.yml";
@@ -26,6 +27,24 @@ const ModelSetting = z.strictObject({
 
 const pathGlob = z.string().min(1).max(200);
 
+/** The docs folder is written like any path: inside the repository and not a protected file. */
+function checkDocsFolder(folder: string, ctx: z.RefinementCtx) {
+  const checked = checkWritePath(`${folder.replace(/\/+$/, "")}/x.md`);
+  if (!checked.ok) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${folder.slice(0, 100)}" is not a folder the app may write to: give a folder inside the repository, like docs/practical, without ".." or a leading "/"`,
+    });
+    return;
+  }
+  if (protectedPattern(checked.path) !== null) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${folder.slice(0, 100)}" is a protected folder (CI or tooling reads it); give another, like docs/practical`,
+    });
+  }
+}
+
 /** `.github/practical.yml` on the default branch. Unknown keys are errors: a typo must not pass silently. */
 export const RepoConfig = z.strictObject({
   trigger_label: z.string().min(1).max(50).default("practical"),
@@ -34,6 +53,7 @@ export const RepoConfig = z.strictObject({
     .min(1)
     .max(100)
     .regex(/^[A-Za-z0-9._/-]+$/, "letters, digits, . _ - / only")
+    .superRefine(checkDocsFolder)
     .default("docs/practical"),
   branch_prefix: z
     .string()
@@ -55,13 +75,15 @@ export const RepoConfig = z.strictObject({
       wait_minutes: z.number().min(0).max(1_440).optional(),
     })
     .default({ ignore: [] }),
-  allow_self_approval: z.boolean().default(true),
+  allow_self_approval: z.boolean().default(false),
   paths: z
     .strictObject({
       allowed: z.array(pathGlob).max(100).default(["**"]),
       denied: z.array(pathGlob).max(100).default([]),
+      /** Protected files (CI, tooling, package scripts) the implementer may change when the plan names them. */
+      protected_allowed: z.array(pathGlob).max(100).default([]),
     })
-    .default({ allowed: ["**"], denied: [] }),
+    .default({ allowed: ["**"], denied: [], protected_allowed: [] }),
   budget_usd: z.number().positive().max(1_000).optional(),
   instructions: z.string().max(8_000).optional(),
 });

@@ -18,6 +18,11 @@ export interface Command {
   argument: string;
 }
 
+/** `/approve protected`: approves the protected files of the pull request, not a gate. */
+export function approvesProtected(command: Command): boolean {
+  return command.name === "approve" && command.argument.trim().toLowerCase() === "protected";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing. What counts is what a reader of the rendered comment sees as a command at the start
 // of a line: not quoted (`>`), not code (fenced, indented or an inline span), not hidden in an

@@ -18,7 +18,9 @@ export type ReplyView =
   | "done"
   | "abandoned"
   | "config_invalid"
-  | "no_feature";
+  | "no_feature"
+  | "protected_pending"
+  | "protected_approved";
 
 /** Why the implementer is asked to fix its code, and where the worker finds the details. */
 export type FixSource =
@@ -75,6 +77,8 @@ export type Effect =
   | { type: "mark_pr_ready" }
   /** Read the repository's CI on one of the feature's commits again (a CI webhook came in). */
   | { type: "check_ci"; sha: string }
+  /** A person approved the protected files of `commit`: the check run passes, naming them. */
+  | { type: "approve_protected"; approver: string; commit: string }
   | { type: "close_issue"; reason: "completed" | "not_planned" };
 
 export type EffectType = Effect["type"];

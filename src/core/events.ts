@@ -32,7 +32,13 @@ export type PipelineEvent =
   /** A human comment that is not a command: conversation for the BA agent. */
   | { type: "comment"; actor: Actor; commentId: number }
   /** An agent finished; `artifactVersion` is the content hash or commit SHA it produced. */
-  | { type: "agent_finished"; agent: AgentName; artifactVersion: string | null }
+  | {
+      type: "agent_finished";
+      agent: AgentName;
+      artifactVersion: string | null;
+      /** The commit changed protected files: they wait for `/approve protected`. */
+      protectedChanges?: boolean;
+    }
   /** An agent failed for good (retries exhausted, bad output, budget, rejected key…). */
   | { type: "agent_failed"; agent: AgentName; reason: string }
   /**

@@ -95,4 +95,9 @@ export interface Feature {
   issueAuthor: string;
   allowSelfApproval: boolean;
   failureReason: string | null;
+  /**
+   * The commit whose changes to protected files (CI, tooling, package scripts) wait for
+   * `/approve protected`; the pull request is not marked ready while it is set.
+   */
+  protectedPending?: string | null;
 }

@@ -1,46 +1,30 @@
-// A line diff of two short documents (a brief before and after /revise), for people to read.
-// Pure: longest common subsequence over lines, quadratic, meant for documents of a few hundred
-// lines.
+// A line diff for people to read: a brief before and after /revise, a protected file in its
+// check run. Longest common subsequence over lines; very large files fall back to old-then-new.
 
-/** `- ` removed, `+ ` added, `  ` kept lines; unchanged runs longer than `context` are folded. */
-export function lineDiff(before: string, after: string, context = 2): string {
-  const a = before.replace(/\r\n?/g, "\n").split("\n");
-  const b = after.replace(/\r\n?/g, "\n").split("\n");
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const lcs = new Uint32Array(rows * cols);
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i * cols + j] =
-        a[i] === b[j]
-          ? (lcs[(i + 1) * cols + j + 1] ?? 0) + 1
-          : Math.max(lcs[(i + 1) * cols + j] ?? 0, lcs[i * cols + j + 1] ?? 0);
-    }
-  }
-  const lines: { mark: " " | "-" | "+"; text: string }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      lines.push({ mark: " ", text: a[i++] ?? "" });
-      j++;
-    } else if (
-      j < b.length &&
-      (i >= a.length || (lcs[i * cols + j + 1] ?? 0) > (lcs[(i + 1) * cols + j] ?? 0))
-    ) {
-      lines.push({ mark: "+", text: b[j++] ?? "" });
-    } else {
-      lines.push({ mark: "-", text: a[i++] ?? "" });
-    }
-  }
-  const changed = lines.map((l) => l.mark !== " ");
+const MAX_CELLS = 4_000_000;
+
+/**
+ * Unified-diff lines: `-` removed, `+` added, ` ` kept; `null` is a file that does not exist.
+ * With `context`, unchanged runs further than that from a change fold into one `@@` line.
+ */
+export function lineDiff(
+  before: string | null,
+  after: string | null,
+  options: { context?: number } = {},
+): string {
+  const a = before === null ? [] : splitLines(before);
+  const b = after === null ? [] : splitLines(after);
+  const lines = a.length * b.length > MAX_CELLS ? oldThenNew(a, b) : commonSubsequence(a, b);
+  const { context } = options;
+  if (context === undefined) return lines.join("\n");
+  const changed = lines.map((l) => !l.startsWith(" "));
   const near = (k: number) =>
     changed.slice(Math.max(0, k - context), k + context + 1).some(Boolean);
   const out: string[] = [];
   let folded = false;
   lines.forEach((line, k) => {
-    if (line.mark !== " " || near(k)) {
-      out.push(`${line.mark} ${line.text}`.trimEnd());
+    if (changed[k] || near(k)) {
+      out.push(line);
       folded = false;
     } else if (!folded) {
       out.push("@@");
@@ -54,4 +38,49 @@ export function lineDiff(before: string, after: string, context = 2): string {
 export function fenceFor(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   return "`".repeat(longest + 1);
+}
+
+function commonSubsequence(a: string[], b: string[]): string[] {
+  // lengths[i * width + j]: the LCS of a[i..] and b[j..], in one flat array.
+  const width = b.length + 1;
+  const lengths = new Uint32Array((a.length + 1) * width);
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lengths[i * width + j] =
+        a[i] === b[j]
+          ? (lengths[(i + 1) * width + j + 1] ?? 0) + 1
+          : Math.max(lengths[(i + 1) * width + j] ?? 0, lengths[i * width + j + 1] ?? 0);
+    }
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      out.push(` ${a[i]}`);
+      i++;
+      j++;
+    } else if (
+      i < a.length &&
+      (j >= b.length || (lengths[(i + 1) * width + j] ?? 0) >= (lengths[i * width + j + 1] ?? 0))
+    ) {
+      // Removals before additions, as diff prints them.
+      out.push(`-${a[i]}`);
+      i++;
+    } else {
+      out.push(`+${b[j]}`);
+      j++;
+    }
+  }
+  return out;
+}
+
+function oldThenNew(a: string[], b: string[]): string[] {
+  return [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)];
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
 }

@@ -17,6 +17,94 @@ export interface PathPolicy {
   maxFiles: number;
   /** Largest batch, in UTF-8 bytes over all files. */
   maxTotalBytes: number;
+  /**
+   * Protected files (see `PROTECTED_PATHS`) that may be changed all the same: the repository's
+   * `paths.protected_allowed` (matched case-insensitively). Empty by default.
+   */
+  protectedAllowed?: readonly string[];
+  /** The approved plan: an allowed protected file must also be named in it. */
+  plan?: string;
+  /** The files as they were before the change (for what a `package.json` write changes). */
+  baseline?: ReadonlyMap<string, string>;
+}
+
+/**
+ * What the repository's CI or tooling runs or trusts: workflows and actions, package-manager
+ * configuration, git hooks, dev containers, editor tasks, submodules, environment files and the
+ * app's own configuration (`.github/practical.yml`). Matched case-insensitively. The `scripts`
+ * of any `package.json` are protected too (see `protectedChange`).
+ */
+export const PROTECTED_PATHS: readonly string[] = Object.freeze([
+  ".github/**",
+  "**/action.yml",
+  "**/action.yaml",
+  "**/.npmrc",
+  "**/.yarnrc*",
+  "**/.pnpmfile.cjs",
+  "**/bunfig.toml",
+  "**/Makefile",
+  "**/GNUmakefile",
+  ".husky/**",
+  ".devcontainer/**",
+  ".vscode/**",
+  ".gitmodules",
+  "**/.env*",
+]);
+
+const PACKAGE_JSON = "**/package.json";
+
+/** The protected pattern `path` matches, or null. */
+export function protectedPattern(path: string): string | null {
+  return PROTECTED_PATHS.find((glob) => globMatch(glob, path, true)) ?? null;
+}
+
+/**
+ * Why writing `content` to `path` (null: deleting it) changes something protected, or null.
+ * `previous` is the file before the change (undefined: it did not exist).
+ */
+export function protectedChange(
+  path: string,
+  content: string | Uint8Array | null,
+  previous: string | undefined,
+): string | null {
+  const pattern = protectedPattern(path);
+  if (pattern !== null) return `it matches the protected pattern "${pattern}"`;
+  if (!globMatch(PACKAGE_JSON, path, true)) return null;
+  const after = content === null ? null : scriptsOf(content);
+  const before = previous === undefined ? null : scriptsOf(previous);
+  if (after === undefined) return "it is not valid JSON, so its scripts cannot be checked";
+  if (JSON.stringify(after ?? {}) === JSON.stringify(before ?? {})) return null;
+  return "it changes the package's scripts (which npm runs on install, test and build)";
+}
+
+/** The `scripts` object of a package.json (null: none), or undefined when it is not JSON. */
+function scriptsOf(content: string | Uint8Array): Record<string, unknown> | null | undefined {
+  try {
+    const text = typeof content === "string" ? content : new TextDecoder().decode(content);
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null) return null;
+    const scripts = (parsed as { scripts?: unknown }).scripts;
+    if (typeof scripts !== "object" || scripts === null) return scripts === undefined ? null : {};
+    // Key order does not change what runs.
+    return Object.fromEntries(
+      Object.entries(scripts as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the repository allows this protected change and the plan names the file. */
+export function protectedAllowed(path: string, policy: PathPolicy): boolean {
+  const allowed = policy.protectedAllowed ?? [];
+  if (!allowed.some((glob) => globMatch(glob, path, true))) return false;
+  return (policy.plan ?? "").toLowerCase().includes(path.toLowerCase());
+}
+
+function protectedRefusal(path: string, why: string): PathCheck {
+  return reject(
+    `"${path}" is protected: ${why}. The repository's CI or tooling runs or trusts such files, so they are changed only when .github/practical.yml lists them under paths.protected_allowed and the plan names them. Leave it unchanged and say in your summary what change it needs.`,
+  );
 }
 
 export const DEFAULT_PATH_POLICY: Readonly<PathPolicy> = Object.freeze({
@@ -142,6 +230,10 @@ export function checkWritePath(path: string, policy: PathPolicy = DEFAULT_PATH_P
       `"${normalised}" is outside the allowed paths (${policy.allowed.join(", ")}). Write only inside them.`,
     );
   }
+  const pattern = protectedPattern(normalised);
+  if (pattern !== null && !protectedAllowed(normalised, policy)) {
+    return protectedRefusal(normalised, `it matches the protected pattern "${pattern}"`);
+  }
   return { ok: true, path: normalised };
 }
 
@@ -153,6 +245,12 @@ export function checkWriteFile(
 ): PathCheck {
   const checked = checkWritePath(file.path, policy);
   if (!checked.ok) return checked;
+  const scripts = protectedPattern(checked.path)
+    ? null
+    : protectedChange(checked.path, file.content, policy.baseline?.get(checked.path));
+  if (scripts !== null && !protectedAllowed(checked.path, policy)) {
+    return protectedRefusal(checked.path, scripts);
+  }
   const size = byteLength(file.content);
   if (size > policy.maxFileBytes) {
     return reject(

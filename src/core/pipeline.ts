@@ -10,7 +10,7 @@
 // - Effect order: react, state effects (record_approval, cancel_jobs, run_*, mark_pr_ready,
 //   close_issue), sync_status, reply, remove_label.
 
-import { COMMAND_NAMES, type Command, type CommandName } from "./commands.ts";
+import { approvesProtected, COMMAND_NAMES, type Command, type CommandName } from "./commands.ts";
 import type { Effect, FixSource, ReplyView, TransitionResult } from "./effects.ts";
 import type { CiReport, PipelineEvent, ReplyWindow } from "./events.ts";
 import {
@@ -271,7 +271,11 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
     case "comment":
       return onComment(feature, event.actor, event.commentId);
     case "agent_finished":
-      return onAgentFinished(feature, event.agent, event.artifactVersion);
+      return withProtected(
+        feature,
+        event,
+        onAgentFinished(feature, event.agent, event.artifactVersion),
+      );
     case "agent_failed":
       return onAgentFailed(feature, event.agent, event.reason);
     case "review_verdict":
@@ -568,6 +572,7 @@ function onCommand(
       return same(f, [eyes, reply("help", key("help"), data)]);
     }
     case "approve":
+      if (approvesProtected(command)) return approveProtected(f, actor, key, eyes);
       if (event?.predatesArtifact && gateOf(f.stage) !== null) {
         const gate = gateOf(f.stage) as Gate;
         return same(f, [
@@ -1006,8 +1011,18 @@ function ciFix(f: Feature, ci: CiReport): TransitionResult<Feature> {
   return fail(f, "fixing", `CI still failing after ${rounds}: ${names}.${quoted}`);
 }
 
+/** Reviews passed and CI is green (or absent): the PR is ready, unless protected files wait. */
 function ready(f: Feature): TransitionResult<Feature> {
   const after: Feature = { ...f, stage: "awaiting_merge" };
+  if (f.protectedPending) {
+    // Protected files changed: the PR stays a draft until a person says /approve protected.
+    return result(f, after, [
+      { type: "sync_status" },
+      reply("protected_pending", `v${f.version}-protected_pending`, {
+        commit: f.protectedPending,
+      }),
+    ]);
+  }
   return result(f, after, [
     { type: "mark_pr_ready" },
     { type: "sync_status" },
@@ -1048,4 +1063,60 @@ function onStuck(f: Feature, minutes: number): TransitionResult<Feature> {
   const reason = `No progress in "${describeStage(f.stage)}" for ${minutes} minutes.`;
   // The job is given up on: tell it to discard its result so a late finish cannot race /retry.
   return fail(f, f.stage, reason, [{ type: "cancel_jobs" }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protected files.
+
+/** A commit that changed protected files marks them pending (the agent's own stage only). */
+function withProtected(
+  f: Feature,
+  event: Extract<PipelineEvent, { type: "agent_finished" }>,
+  res: TransitionResult<Feature>,
+): TransitionResult<Feature> {
+  if (!event.protectedChanges || event.artifactVersion === null || res.feature === f) return res;
+  if (!isWorkingStage(f.stage) || agentOf(f.stage) !== event.agent) return res;
+  return { ...res, feature: { ...res.feature, protectedPending: event.artifactVersion } };
+}
+
+/**
+ * `/approve protected` by a person with write access (the caller checked): the pending
+ * protected files are approved, and a PR that only waited for this is marked ready.
+ */
+function approveProtected(
+  f: Feature,
+  actor: Actor,
+  key: KeyOf,
+  eyes: Effect,
+): TransitionResult<Feature> {
+  const pending = f.protectedPending;
+  if (isTerminal(f.stage) || !pending) {
+    return same(f, [
+      eyes,
+      reply("nothing_to_approve", key("nothing_to_approve"), {
+        gate: "protected",
+        stage: f.stage,
+        stageLabel: describeStage(f.stage),
+      }),
+    ]);
+  }
+  if (!f.allowSelfApproval && sameLogin(actor.login, f.issueAuthor)) {
+    return same(f, [
+      eyes,
+      reply("self_approval", key("self_approval"), { gate: "protected", actor: actor.login }),
+    ]);
+  }
+  const after: Feature = { ...f, protectedPending: null };
+  const ready: Effect[] = f.stage === "awaiting_merge" ? [{ type: "mark_pr_ready" }] : [];
+  return result(f, after, [
+    eyes,
+    { type: "approve_protected", approver: actor.login, commit: pending },
+    ...ready,
+    { type: "sync_status" },
+    reply("protected_approved", key("protected_approved"), {
+      approver: actor.login,
+      commit: pending,
+      ready: ready.length > 0,
+    }),
+  ]);
 }

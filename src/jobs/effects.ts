@@ -5,6 +5,7 @@ import { agentJobPrefix, reviewJobPrefix } from "../app/job-ids.ts";
 import type { Effect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { approveProtectedCheck } from "./agent/protected-files.ts";
 import { ciIntent } from "./ci.ts";
 import { isFirstRun, type JobDeps } from "./deps.ts";
 import { agentIntent, reviewsIntent } from "./intents.ts";
@@ -89,6 +90,9 @@ async function performEffect(
       return;
     case "check_ci":
       if (feature) await deps.queue.enqueue(ciIntent(feature.id, effect.sha));
+      return;
+    case "approve_protected":
+      if (feature) await approveProtectedCheck(deps, feature, effect.approver, effect.commit);
       return;
     case "record_approval":
       return; // recorded in the transaction that produced it

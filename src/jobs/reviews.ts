@@ -7,6 +7,7 @@ import { fenceUntrusted } from "../agents/prompts.ts";
 import type { AlignmentOutput, Finding, ReviewOutput } from "../agents/schemas.ts";
 import { advance, targetOf } from "../app/advance.ts";
 import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
+import { neutralise, neutraliseCell } from "../core/neutralise.ts";
 import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
@@ -121,7 +122,16 @@ export async function runReview(
 
   const run = await deps.store.latestAgentRun(feature.id, review);
   // The views name every field (strict templates): optional ones default to empty.
-  const shown = verdict.findings.map((f) => ({ path: "", line: 0, category: "", ...f }));
+  // The model's words are shown, never acted on: no mentions, no remote images, no HTML.
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
+  const shown = verdict.findings.map((f) => ({
+    path: "",
+    line: 0,
+    ...f,
+    category: neutraliseCell(f.category ?? "", safe),
+    title: neutraliseCell(f.title, safe),
+    detail: neutralise(f.detail, safe),
+  }));
   const check = await deps.github.ensureCheckRun(repo, {
     headSha: head,
     name: CHECK_NAMES[review],
@@ -130,7 +140,7 @@ export async function runReview(
     conclusion: verdict.pass ? "success" : "failure",
     title: `${verdict.pass ? "Passed" : "Failed"}: ${verdict.findings.length} finding${verdict.findings.length === 1 ? "" : "s"}`,
     summary: renderMarkdown("checks/review", {
-      summary: verdict.summary,
+      summary: neutralise(verdict.summary, safe),
       findings: shown,
       model: run?.model ?? "",
       inputTokens: run?.input_tokens ?? 0,

@@ -3,11 +3,19 @@ import type { LatestArtifacts } from "../adapters/store/artifacts.ts";
 import type { FeatureRecord } from "../adapters/store/features.ts";
 import { targetOf } from "../app/advance.ts";
 import { statusJobId } from "../app/job-ids.ts";
+import {
+  featureBudgetUsd,
+  monthlyBudgetUsd,
+  monthStart,
+  parseInstallationSettings,
+} from "../config/installation-settings.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
+import { neutralise } from "../core/neutralise.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { loadRepoContext } from "./agent/repo-context.ts";
 import { ciRows, testsGateNote } from "./ci-view.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -44,12 +52,13 @@ export function statusIntent(featureId: number): JobIntent {
 
 /** Everything the status comment shows, read fresh so that the last sync always wins. */
 export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
-  const [approvals, usage, alignment, artifacts, ci] = await Promise.all([
+  const [approvals, usage, alignment, artifacts, ci, budget] = await Promise.all([
     deps.store.listApprovals(feature.id),
     deps.store.usageTotals(feature.id),
     deps.store.latestAgentRun(feature.id, "alignment_review"),
     deps.store.latestArtifacts(feature.id),
     deps.store.ciResults(feature.id),
+    budgets(deps, feature),
   ]);
   const testsCi = ci.findLast((r) => r.stage === "tests" && r.sha === feature.artifacts.tests);
   const reached = ORDER.indexOf(feature.checkpoint ?? feature.stage);
@@ -88,7 +97,12 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
       ? {
           gate: review.gate ?? "",
           recommendation: review.recommendation,
-          reasons: review.reasons ?? [],
+          // The alignment reviewer's words: shown, never acted on.
+          reasons: (review.reasons ?? []).map((r) =>
+            neutralise(r.replace(/\s*[\r\n]+\s*/g, " "), {
+              githubWebUrl: deps.config.githubWebUrl,
+            }),
+          ),
         }
       : null,
     branchUrl: feature.branch ? `${repoUrl}/tree/${feature.branch}` : "",
@@ -96,7 +110,14 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     prUrl: feature.prNumber ? `${repoUrl}/pull/${feature.prNumber}` : "",
     prNumber: feature.prNumber ?? 0,
     usage,
-    tasks: feature.tasks,
+    budget,
+    protectedPending: feature.protectedPending ?? "",
+    tasks: feature.tasks.map((t) => ({
+      ...t,
+      title: neutralise(t.title.replace(/\s*[\r\n]+\s*/g, " "), {
+        githubWebUrl: deps.config.githubWebUrl,
+      }),
+    })),
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
@@ -134,6 +155,25 @@ function coverageData(feature: FeatureRecord, artifacts: LatestArtifacts) {
       gap: r.gap ?? "",
     })),
     untested: table.untested.join(", "),
+  };
+}
+
+/** The feature's and the installation's budgets with what each has spent, for the status. */
+async function budgets(deps: JobDeps, feature: FeatureRecord) {
+  const [installation, monthSpent] = await Promise.all([
+    deps.store.findInstallation(feature.installationId),
+    deps.store.installationSpend(feature.installationId, monthStart()),
+  ]);
+  const settings = parseInstallationSettings(installation?.settings);
+  // The repository's budget_usd wins; its config is cached for a minute by the agent jobs.
+  const repoBudget = await loadRepoContext(deps, feature).then(
+    (context) => context.config.budget_usd,
+    () => undefined,
+  );
+  return {
+    feature: featureBudgetUsd(settings, repoBudget),
+    monthly: monthlyBudgetUsd(settings),
+    monthSpent,
   };
 }
 

@@ -44,7 +44,17 @@ const BRIEF = {
 
 beforeAll(async () => {
   // The fakes, the database and the queue prefix; the app itself runs in a child process.
-  h = await startHarness({ web: false, worker: false, modelKeys: [CANARY] });
+  h = await startHarness({
+    web: false,
+    worker: false,
+    modelKeys: [CANARY],
+    files: {
+      "README.md": "# hello-app\n",
+      "src/index.js": "console.log('hi');\n",
+      // mona opens the issue and approves its brief herself.
+      ".github/practical.yml": "allow_self_approval: true\n",
+    },
+  });
   seedGitHub(h);
   h.github.setPermission(OWNER, REPO, "mona", "write");
   const port = await freePort();

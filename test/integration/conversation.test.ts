@@ -5,7 +5,14 @@ import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts"
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({
+    files: {
+      "README.md": "# hello-app\n",
+      "src/index.js": "console.log('hi');\n",
+      // mona opens the issue and approves its brief herself.
+      ".github/practical.yml": "allow_self_approval: true\n",
+    },
+  });
   h.github.setPermission(OWNER, REPO, "mona", "write");
   h.github.setPermission(OWNER, REPO, "reader", "read");
 });

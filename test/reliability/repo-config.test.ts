@@ -50,6 +50,11 @@ const CASES: { name: string; yaml: string; mentions: string[] }[] = [
     yaml: `fix_rounds: 1000000000\nbudget_usd: 1e12\ninstructions: "${"x".repeat(100_000)}"\npaths:\n  allowed:\n${Array.from({ length: 500 }, (_, i) => `    - "dir${i}/**"`).join("\n")}\n`,
     mentions: ["`fix_rounds`", "`budget_usd`", "`instructions`", "`paths.allowed`"],
   },
+  {
+    name: "a docs folder outside the repository",
+    yaml: "docs_folder: ../../x\n",
+    mentions: ["`docs_folder`", "not a folder the app may write to"],
+  },
   { name: "a YAML alias bomb", yaml: `${bomb}\n`, mentions: ["not valid YAML"] },
   { name: "not YAML at all", yaml: "{ unclosed: [1, 2\n\t- :\n", mentions: ["not valid YAML"] },
   {
@@ -93,7 +98,7 @@ describe("a bad .github/practical.yml", () => {
         const f = await d.feature(issue);
         expect({ maxFixRounds: f?.maxFixRounds, allowSelfApproval: f?.allowSelfApproval }).toEqual({
           maxFixRounds: 2,
-          allowSelfApproval: true,
+          allowSelfApproval: false,
         });
         return "message";
       }));

@@ -20,7 +20,10 @@ let failSpec = false;
 
 beforeAll(async () => {
   h = await startReliabilityHarness({
-    files: { ...DEMO_REPO_FILES, ".github/practical.yml": `budget_usd: ${BUDGET_USD}\n` },
+    files: {
+      ...DEMO_REPO_FILES,
+      ".github/practical.yml": `budget_usd: ${BUDGET_USD}\nallow_self_approval: true\n`,
+    },
   });
   d = journey(h, { maintainer: true });
   h.model.respond((r) => failSpec && byTool("submit_spec")(r), { status: 401 });

@@ -49,6 +49,7 @@ function toFeatureRecord(row: FeatureRow): FeatureRecord {
     issueAuthor: row.issue_author,
     allowSelfApproval: row.allow_self_approval,
     failureReason: row.failure_reason,
+    protectedPending: row.protected_pending,
     installationId: row.installation_id,
     repoOwner: row.repo_owner,
     repoName: row.repo_name,
@@ -178,6 +179,7 @@ export function featureRepository(db: Kysely<Database>) {
           artifacts: JSON.stringify(next.artifacts),
           approvals: JSON.stringify(next.approvals),
           failure_reason: next.failureReason,
+          protected_pending: next.protectedPending ?? null,
           updated_at: sql<Date>`now()`,
           ...(next.stage !== fromStage ? { stage_entered_at: sql<Date>`now()` } : {}),
         })

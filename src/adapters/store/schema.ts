@@ -41,6 +41,7 @@ export interface FeaturesTable {
   artifacts: Json<Record<string, string>>;
   approvals: Json<Record<string, string>>;
   failure_reason: string | null;
+  protected_pending: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   stage_entered_at: Timestamp;

@@ -2,6 +2,7 @@ import { fenceUntrusted } from "../../agents/prompts.ts";
 import { type BaOutput, type Brief, renderBriefMarkdown } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
 import { fenceFor, lineDiff } from "../../core/line-diff.ts";
+import { neutralise } from "../../core/neutralise.ts";
 import { describeStage } from "../../core/pipeline.ts";
 import { criteriaOf, stableCriteria } from "../../core/trace.ts";
 import { StageOutputError } from "../../errors.ts";
@@ -48,9 +49,11 @@ export async function baReply({
       });
     }
   }
+  // Posted as the app: the model's words are shown, never acted on (no pings, no remote images).
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
   const body = renderMarkdown("comments/ba-reply", {
-    reply: output.reply,
-    brief,
+    reply: neutralise(output.reply, safe),
+    brief: neutralise(brief, safe),
     briefVersion: briefVersion ?? "",
     diff: "",
   });
@@ -123,7 +126,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
     contentHash: contentHash(after),
     step,
   });
-  const diff = lineDiff(before, after);
+  const diff = lineDiff(before, after, { context: 2 });
   const marker = replyMarker(feature.id, `revise-${data.key}`);
   const body = renderMarkdown("comments/ba-reply", {
     reply: output.reply,

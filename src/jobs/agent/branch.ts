@@ -5,11 +5,13 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
+import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
 import { followCi } from "../ci.ts";
 import type { JobDeps } from "../deps.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
+import { checkCommitFiles, pathPolicy, publishProtectedCheck } from "./protected-files.ts";
 
 /** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
 export function branchOf(feature: FeatureRecord, config: RepoConfig): string {
@@ -39,6 +41,14 @@ export interface Step {
 export async function commitStep(job: AgentJob, step: Step, basedOn = job.feature.headSha) {
   const { deps, feature, repoContext } = job;
   const branch = branchOf(feature, repoContext.config);
+  // Every stage's files pass the same policy and secret scanner as the implementer's writes.
+  const plan = (await readArtifacts(deps.store, feature.id)).plan?.content ?? "";
+  const protectedFiles = await checkCommitFiles(deps, targetOf(feature), step.files, {
+    policy: pathPolicy(repoContext.config, plan),
+    secrets: [job.apiKey],
+    ref: basedOn ?? repoContext.defaultBranch,
+    what: `the commit "${step.subject}"`,
+  });
   const marker = stepMarker(feature.id, step.key);
   const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
   const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
@@ -60,7 +70,16 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   // Read again: this step has just saved its artifacts and task progress, which the PR shows.
   const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
   await ensurePullRequest(job, updated);
-  return sha;
+  if (protectedFiles.length > 0 || (feature.protectedPending && !unchanged)) {
+    await publishProtectedCheck(
+      deps,
+      feature,
+      sha,
+      protectedFiles,
+      feature.protectedPending ?? null,
+    );
+  }
+  return { sha, protectedChanges: protectedFiles.length > 0 };
 }
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
@@ -115,7 +134,10 @@ export async function pullRequestBody(
     readArtifacts(deps.store, feature.id),
     deps.store.listApprovals(feature.id),
   ]);
-  const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branchOf(feature, config)}/`;
+  const branch = branchOf(feature, config).split("/").map(encodePathSegment).join("/");
+  const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branch}/`;
+  // Paths, titles and the summary are the models' words: shown, never acted on.
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
   const code = artifacts.code ? codeChanges(artifacts.code.content) : null;
   const stages = PR_STAGES.map(({ stage, label, gate }) => {
     const artifact = artifacts[stage];
@@ -127,7 +149,7 @@ export async function pullRequestBody(
     return {
       label,
       done: artifact?.commit_sha != null || (stage === "brief" && approval !== undefined),
-      files: artifact?.commit_sha ? paths.map((p) => ({ name: p, url: blob + p })) : [],
+      files: artifact?.commit_sha ? paths.map((p) => ({ link: markdownFileLink(p, blob) })) : [],
       approval: approval
         ? {
             approver: approval.approver,
@@ -139,10 +161,10 @@ export async function pullRequestBody(
   });
   return renderMarkdown("pr/body", {
     issueNumber: feature.issueNumber,
-    briefTitle: artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "",
+    briefTitle: neutralise(artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "", safe),
     stages,
-    tasks: feature.tasks,
-    summary: code?.summary ?? "",
+    tasks: feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
+    summary: neutralise(code?.summary ?? "", safe),
   });
 }
 

@@ -5,7 +5,12 @@ import { fenceUntrusted } from "../../agents/prompts.ts";
 import { modelSetting } from "../../agents/registry.ts";
 import type { RepoReader } from "../../agents/repository/reader.ts";
 import { type AgentCall, runAgent } from "../../agents/run-agent.ts";
-import { parseInstallationSettings } from "../../config/installation-settings.ts";
+import {
+  featureBudgetUsd,
+  monthlyBudgetUsd,
+  monthStart,
+  parseInstallationSettings,
+} from "../../config/installation-settings.ts";
 import type { AgentName } from "../../core/feature.ts";
 import { isHeard } from "../../core/pipeline.ts";
 import { BudgetExceededError } from "../../errors.ts";
@@ -58,7 +63,8 @@ export async function openAgentJob(
   const repoContext = await loadRepoContext(deps, feature);
   const installationRow = await deps.store.findInstallation(feature.installationId);
   const installation = parseInstallationSettings(installationRow?.settings);
-  await checkMonthlyBudget(deps, feature.installationId, installation.budget_monthly_usd);
+  const monthly = monthlyBudgetUsd(installation);
+  await checkMonthlyBudget(deps, feature.installationId, monthly);
   const apiKey = resolveModelKey(deps, feature.installationId, installationRow);
   const messages = heardMessages(await deps.store.listMessages(feature.id), feature.issueAuthor);
   const base = baseContext(feature, repoContext, messages);
@@ -74,7 +80,8 @@ export async function openAgentJob(
       models: { ...installation.models, ...repoContext.config.models },
     }),
     context: { ...base, ...context },
-    budgetUsd: repoContext.config.budget_usd ?? installation.budget_feature_usd,
+    budgetUsd: featureBudgetUsd(installation, repoContext.config.budget_usd),
+    monthlyBudgetUsd: monthly,
   });
   return {
     deps,
@@ -96,11 +103,8 @@ export async function openAgentJob(
 }
 
 /** No new model call once the installation has spent its monthly budget (UTC calendar month). */
-async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget?: number) {
-  if (budget === undefined) return;
-  const now = new Date();
-  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const spent = await deps.store.installationSpend(installationId, monthStart);
+async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget: number) {
+  const spent = await deps.store.installationSpend(installationId, monthStart());
   if (spent >= budget) {
     throw new BudgetExceededError(
       `the installation's monthly budget of $${budget.toFixed(2)} is spent ($${spent.toFixed(2)} this month); an admin can raise it on the dashboard`,

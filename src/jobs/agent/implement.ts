@@ -14,7 +14,7 @@ import { contentHash } from "../deps.ts";
 import { REVIEWS } from "../intents.ts";
 import { branchOf, type CodeChanges, codeChanges, commitStep } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
-import { pathPolicy } from "./stage.ts";
+import { pathPolicy } from "./protected-files.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
   const { deps, feature, data, repoContext } = job;
@@ -36,7 +36,11 @@ export async function implement(job: AgentJob): Promise<void> {
         findings,
       }),
       snapshot,
-      policy: pathPolicy(repoContext.config),
+      // The snapshot is the baseline: a package.json write is protected when its scripts change.
+      policy: {
+        ...pathPolicy(repoContext.config, artifacts.plan?.content ?? ""),
+        baseline: snapshot.files,
+      },
       secretLiterals: [job.apiKey],
       readOnly: artifacts.tests?.files.map((f) => f.path) ?? [],
     });
@@ -75,7 +79,7 @@ export async function implement(job: AgentJob): Promise<void> {
   }
   if (!saved) throw new Error("the implementer's changes were not saved");
   const code = codeChanges(saved.content);
-  const sha = await commitStep(
+  const { sha, protectedChanges } = await commitStep(
     job,
     {
       key: data.key,
@@ -90,6 +94,7 @@ export async function implement(job: AgentJob): Promise<void> {
     type: "agent_finished",
     agent: "implement",
     artifactVersion: sha,
+    ...(protectedChanges ? { protectedChanges } : {}),
   });
 }
 

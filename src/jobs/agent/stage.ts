@@ -6,8 +6,7 @@ import { fenceUntrusted } from "../../agents/prompts.ts";
 
 import type { PlanOutput, SpecOutput, TestsOutput } from "../../agents/schemas.ts";
 import { advance } from "../../app/advance.ts";
-import type { RepoConfig } from "../../config/repo-config.ts";
-import { checkWriteBatch, DEFAULT_PATH_POLICY, type PathPolicy } from "../../core/paths.ts";
+import { checkWriteBatch, type PathPolicy } from "../../core/paths.ts";
 import { findSecrets } from "../../core/secrets.ts";
 import {
   criteriaOf,
@@ -25,6 +24,7 @@ import { contentHash } from "../deps.ts";
 import { reviseBrief } from "./ba.ts";
 import { commitStep, docsFolder } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
+import { pathPolicy } from "./protected-files.ts";
 import { readRepository } from "./repository.ts";
 
 type StageAgent = "spec" | "plan" | "tests";
@@ -67,7 +67,7 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
   for (const path of await deps.store.committedPaths(feature.id, agent, data.key)) {
     if (!written.has(path)) files.push({ path, content: null });
   }
-  const sha = await commitStep(job, {
+  const { sha, protectedChanges } = await commitStep(job, {
     key: data.key,
     subject: `${SUBJECTS[agent]} for #${feature.issueNumber}`,
     files,
@@ -76,6 +76,7 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
     type: "agent_finished",
     agent,
     artifactVersion: sha,
+    ...(protectedChanges ? { protectedChanges } : {}),
   });
 }
 
@@ -162,7 +163,11 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
           content: withCoversLine(f.path, f.content, f.covers),
         })),
       };
-      const files = checkedFiles(declared, pathPolicy(repoContext.config), [job.apiKey]);
+      const files = checkedFiles(
+        declared,
+        pathPolicy(repoContext.config, artifacts.plan?.content ?? ""),
+        [job.apiKey],
+      );
       return { files: files.map((f) => ({ stage: "tests", ...f })) };
     }
   }
@@ -229,15 +234,6 @@ function checkedFiles(output: TestsOutput, policy: PathPolicy, secrets: string[]
     }
   }
   return files;
-}
-
-/** The repository's path policy: the defaults, narrowed by `.github/practical.yml`. */
-export function pathPolicy(config: RepoConfig): PathPolicy {
-  return {
-    ...DEFAULT_PATH_POLICY,
-    allowed: config.paths.allowed,
-    denied: [...DEFAULT_PATH_POLICY.denied, ...config.paths.denied],
-  };
 }
 
 function ensureNewline(text: string): string {

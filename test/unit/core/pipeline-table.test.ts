@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { COMMAND_NAMES } from "../../../src/core/commands.ts";
 import type { Effect } from "../../../src/core/effects.ts";
+import type { PipelineEvent } from "../../../src/core/events.ts";
 import { AGENTS, STAGES, type Stage } from "../../../src/core/feature.ts";
 import { transition } from "../../../src/core/pipeline.ts";
 import { EVENT_KINDS, featureAt, VARIANTS } from "./pipeline-fixtures.ts";
@@ -1002,5 +1003,139 @@ describe("transition table", () => {
     expect(result.effects.map(describeEffect).join(" ") || "-").toBe(effects);
     // Applying the same event to the same feature again gives the same feature, effects, keys.
     expect(transition(featureAt(stage), event)).toEqual(result);
+  });
+});
+
+// With protected files waiting for `/approve protected` (commit p1p2p3p4): who may approve them,
+// what a new protected commit does, and that reviews passing do not mark the PR ready. Columns:
+// stage | variant | stage after | protectedPending after | effects.
+const PROTECTED_TABLE = `
+drafting         | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+drafting         | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+drafting         | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+drafting         | finished:implement+protected | =                | p1p2p3p4 | -
+drafting         | verdict:pass                 | =                | p1p2p3p4 | -
+spec_generating  | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+spec_generating  | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+spec_generating  | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+spec_generating  | finished:implement+protected | =                | p1p2p3p4 | -
+spec_generating  | verdict:pass                 | =                | p1p2p3p4 | -
+spec_ready       | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+spec_ready       | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+spec_ready       | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+spec_ready       | finished:implement+protected | =                | p1p2p3p4 | -
+spec_ready       | verdict:pass                 | =                | p1p2p3p4 | -
+plan_generating  | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+plan_generating  | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+plan_generating  | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+plan_generating  | finished:implement+protected | =                | p1p2p3p4 | -
+plan_generating  | verdict:pass                 | =                | p1p2p3p4 | -
+plan_ready       | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+plan_ready       | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+plan_ready       | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+plan_ready       | finished:implement+protected | =                | p1p2p3p4 | -
+plan_ready       | verdict:pass                 | =                | p1p2p3p4 | -
+tests_generating | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+tests_generating | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+tests_generating | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+tests_generating | finished:implement+protected | =                | p1p2p3p4 | -
+tests_generating | verdict:pass                 | =                | p1p2p3p4 | -
+tests_ready      | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+tests_ready      | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+tests_ready      | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+tests_ready      | finished:implement+protected | =                | p1p2p3p4 | -
+tests_ready      | verdict:pass                 | =                | p1p2p3p4 | -
+implementing     | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+implementing     | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+implementing     | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+implementing     | finished:implement+protected | reviewing        | e5f6a7b8 | run_reviews sync_status
+implementing     | verdict:pass                 | =                | p1p2p3p4 | -
+reviewing        | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+reviewing        | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+reviewing        | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+reviewing        | finished:implement+protected | =                | p1p2p3p4 | -
+reviewing        | verdict:pass                 | awaiting_merge   | p1p2p3p4 | sync_status reply:protected_pending
+fixing           | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+fixing           | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+fixing           | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+fixing           | finished:implement+protected | reviewing        | e5f6a7b8 | run_reviews sync_status
+fixing           | verdict:pass                 | =                | p1p2p3p4 | -
+awaiting_ci      | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+awaiting_ci      | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+awaiting_ci      | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+awaiting_ci      | finished:implement+protected | =                | p1p2p3p4 | -
+awaiting_ci      | verdict:pass                 | =                | p1p2p3p4 | -
+awaiting_merge   | /approve protected:write     | =                | -        | react:eyes approve_protected mark_pr_ready sync_status reply:protected_approved
+awaiting_merge   | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+awaiting_merge   | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+awaiting_merge   | finished:implement+protected | =                | p1p2p3p4 | -
+awaiting_merge   | verdict:pass                 | =                | p1p2p3p4 | -
+done             | /approve protected:write     | =                | p1p2p3p4 | react:eyes reply:nothing_to_approve
+done             | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+done             | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:nothing_to_approve
+done             | finished:implement+protected | =                | p1p2p3p4 | -
+done             | verdict:pass                 | =                | p1p2p3p4 | -
+failed           | /approve protected:write     | =                | -        | react:eyes approve_protected sync_status reply:protected_approved
+failed           | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+failed           | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:self_approval
+failed           | finished:implement+protected | =                | p1p2p3p4 | -
+failed           | verdict:pass                 | =                | p1p2p3p4 | -
+cancelled        | /approve protected:write     | =                | p1p2p3p4 | react:eyes reply:nothing_to_approve
+cancelled        | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+cancelled        | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:nothing_to_approve
+cancelled        | finished:implement+protected | =                | p1p2p3p4 | -
+cancelled        | verdict:pass                 | =                | p1p2p3p4 | -
+abandoned        | /approve protected:write     | =                | p1p2p3p4 | react:eyes reply:nothing_to_approve
+abandoned        | /approve protected:read      | =                | p1p2p3p4 | react:confused reply:unauthorized
+abandoned        | /approve protected:author    | =                | p1p2p3p4 | react:eyes reply:nothing_to_approve
+abandoned        | finished:implement+protected | =                | p1p2p3p4 | -
+abandoned        | verdict:pass                 | =                | p1p2p3p4 | -
+`;
+
+const approveProtected = (actor: { login: string; permission: "write" | "read" }) =>
+  ({
+    type: "command",
+    command: { name: "approve", argument: "protected" },
+    actor,
+    commentId: 700,
+  }) as const;
+
+const PROTECTED_VARIANTS: Record<string, (issueAuthor: string) => PipelineEvent> = {
+  "/approve protected:write": () => approveProtected({ login: "maintainer", permission: "write" }),
+  "/approve protected:read": () => approveProtected({ login: "reader", permission: "read" }),
+  "/approve protected:author": (author) => approveProtected({ login: author, permission: "write" }),
+  "finished:implement+protected": () => ({
+    type: "agent_finished",
+    agent: "implement",
+    artifactVersion: "e5f6a7b8",
+    protectedChanges: true,
+  }),
+  "verdict:pass": () => ({ type: "review_verdict", pass: true, failed: [] }),
+};
+
+describe("transition table with protected files pending", () => {
+  const rows = PROTECTED_TABLE.split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const [stage = "", variant = "", to = "", pending = "", effects = ""] = line
+        .split("|")
+        .map((c) => c.trim());
+      return { stage: stage as Stage, variant, to, pending, effects };
+    });
+
+  it("covers every stage × every variant exactly once", () => {
+    const seen = new Set(rows.map((r) => `${r.stage}|${r.variant}`));
+    expect(seen.size).toBe(rows.length);
+    expect(seen.size).toBe(STAGES.length * Object.keys(PROTECTED_VARIANTS).length);
+  });
+
+  it.each(rows)("$stage + $variant → $to ($pending): $effects", (row) => {
+    const before = featureAt(row.stage, { protectedPending: "p1p2p3p4" });
+    const event = PROTECTED_VARIANTS[row.variant]?.(before.issueAuthor);
+    if (event === undefined) throw new Error(`no variant ${row.variant}`);
+    const result = transition(before, event);
+    expect(result.to).toBe(row.to === "=" ? row.stage : row.to);
+    expect(result.feature.protectedPending ?? "-").toBe(row.pending);
+    expect(result.effects.map(describeEffect).join(" ") || "-").toBe(row.effects);
   });
 });

@@ -118,6 +118,10 @@ describe("trace", () => {
   });
 
   it("shows a brief's change line by line", () => {
-    expect(lineDiff("a\nb\nc", "a\nB\nc")).toBe("  a\n- b\n+ B\n  c");
+    expect(lineDiff("a\nb\nc", "a\nB\nc")).toBe(" a\n-b\n+B\n c");
+    expect(lineDiff("1\n2\n3\n4\n5\n6\nx", "1\n2\n3\n4\n5\n6\ny", { context: 1 })).toBe(
+      "@@\n 6\n-x\n+y",
+    );
+    expect(lineDiff(null, "new\n")).toBe("+new");
   });
 });

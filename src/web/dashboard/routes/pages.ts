@@ -4,7 +4,10 @@ import { type Request, type Response, Router } from "express";
 import type { DashboardQueries } from "../../../adapters/store/dashboard-queries.ts";
 import type { Store } from "../../../adapters/store/store.ts";
 import type { Config } from "../../../config/env.ts";
-import { parseInstallationSettings } from "../../../config/installation-settings.ts";
+import {
+  monthlyBudgetUsd,
+  parseInstallationSettings,
+} from "../../../config/installation-settings.ts";
 import { STAGES } from "../../../core/feature.ts";
 import { repoKey, type UserAccess } from "../access.ts";
 import { notFound } from "../errors.ts";
@@ -64,7 +67,7 @@ export function pageRoutes({
           admin: installation.admin,
           repoCount: installation.repos.length,
           keyHint: row?.model_key_hint ?? null,
-          monthlyBudget: settings.budget_monthly_usd ?? null,
+          monthlyBudget: monthlyBudgetUsd(settings),
           ...(await queries.summary(installation.id, repoKeys)),
         };
       }),

@@ -4,7 +4,11 @@ import { type Request, type RequestHandler, type Response, Router } from "expres
 import type { DashboardQueries } from "../../../adapters/store/dashboard-queries.ts";
 import type { Store } from "../../../adapters/store/store.ts";
 import type { Config } from "../../../config/env.ts";
-import { parseInstallationSettings } from "../../../config/installation-settings.ts";
+import {
+  DEFAULT_FEATURE_BUDGET_USD,
+  DEFAULT_MONTHLY_BUDGET_USD,
+  parseInstallationSettings,
+} from "../../../config/installation-settings.ts";
 import { encryptModelKey } from "../../../core/model-keys.ts";
 import type { Logger } from "../../../log.ts";
 import type { Access, InstallationAccess, UserAccess } from "../access.ts";
@@ -75,6 +79,8 @@ export function settingsRoutes({
       agents: modelSettingsRows(settings),
       budgetMonthly: settings.budget_monthly_usd ?? "",
       budgetFeature: settings.budget_feature_usd ?? "",
+      defaultMonthly: DEFAULT_MONTHLY_BUDGET_USD,
+      defaultFeature: DEFAULT_FEATURE_BUDGET_USD,
       retentionDays: config.retentionDays,
       notice: messages.notice ?? null,
       keyError: messages.keyError ?? null,

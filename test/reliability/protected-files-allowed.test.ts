@@ -1,0 +1,113 @@
+// Protected files the repository allows (`paths.protected_allowed`) and the plan names: they
+// are committed, but a failing `Build Practical / protected files` check run lists each with its
+// diff, and the pull request stays a draft until a person with write access says
+// `/approve protected` (recorded in the audit trail). The default refusal is in
+// protected-files.test.ts.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import { byPromptIncludes, byTool } from "../../testkit/fakes/model/index.ts";
+import { type Journey, journey } from "../../testkit/journey.ts";
+import { sleep, waitFor } from "../../testkit/services.ts";
+import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
+import { ATTEMPTS, HEALTH, PROTECTED_CHECK, protectedImplementer } from "./support/protected.ts";
+import { refused, settle, startReliabilityHarness } from "./support/suite.ts";
+
+const FILE = "protected-files-allowed";
+
+describe("protected files the repository allows", () => {
+  let h: Harness;
+  let d: Journey;
+  const CONFIG = [
+    "allow_self_approval: true",
+    "paths:",
+    "  protected_allowed:",
+    '    - ".github/actions/**"',
+    '    - "package.json"',
+    '    - ".npmrc"',
+  ].join("\n");
+
+  beforeAll(async () => {
+    h = await startReliabilityHarness({
+      files: { ...DEMO_REPO_FILES, ".github/practical.yml": `${CONFIG}\n` },
+    });
+    d = journey(h, { maintainer: true });
+    h.github.setPermission(OWNER, REPO, "passer-by", "read");
+    h.model.respond(byPromptIncludes("# Agent: implementer"), protectedImplementer);
+    // The plan names the protected files it changes.
+    h.model.respond(byTool("submit_plan"), () => ({
+      toolUse: {
+        name: "submit_plan",
+        input: {
+          markdown: `# Plan\n\n${ATTEMPTS.map((a) => `- Change \`${a.path}\``).join("\n")}\n- Add \`${HEALTH.path}\`\n`,
+          tasks: [
+            {
+              id: "T001",
+              title: "Tooling and health check",
+              files: [...ATTEMPTS.map((a) => a.path), HEALTH.path],
+              detail: "As planned.",
+              requirements: ["FR-001"],
+              dependsOn: [],
+            },
+          ],
+          summary: "One task.",
+        },
+      },
+    }));
+    scriptDemoFeature(h.model);
+  });
+  afterAll(async () => {
+    if (h) await settle(FILE, h);
+    await h?.stop();
+  });
+
+  it("committed, a failing check lists each with its diff, and the PR is ready only after /approve protected from a writer", () =>
+    refused(FILE, "allowed protected files held until /approve protected", async () => {
+      const issue = await d.driveToReviews("Allowed protected files", { planIn: "issue" });
+      const f = await d.waitStage(issue, "awaiting_merge", 40_000);
+      const head = h.github.files(OWNER, REPO, f.branch ?? "");
+      for (const attempt of ATTEMPTS) expect(head[attempt.path]).toBe(attempt.content);
+
+      const check = await waitFor("the protected files check run", () =>
+        h.github
+          .checkRuns(OWNER, REPO, f.headSha ?? "")
+          .find((run) => run.name === PROTECTED_CHECK),
+      );
+      expect(check.conclusion).toBe("failure");
+      for (const attempt of ATTEMPTS) {
+        expect(check.output.summary).toContain(attempt.path);
+        expect(check.output.summary).toContain(attempt.shows);
+      }
+      await waitFor("the notice that protected files wait", () =>
+        d.botComments(issue).some((c) => c.body.includes("/approve protected")),
+      );
+      const pr = f.prNumber ?? 0;
+      await sleep(500);
+      expect(h.github.pull(OWNER, REPO, pr).draft).toBe(true);
+
+      // Someone without write access cannot approve them.
+      await d.say(issue, "/approve protected", "passer-by");
+      await sleep(500);
+      expect(h.github.pull(OWNER, REPO, pr).draft).toBe(true);
+      expect((await d.feature(issue))?.protectedPending).toBe(f.headSha);
+
+      await d.say(issue, "/approve protected", MAINTAINER);
+      await waitFor("the PR marked ready", () => !h.github.pull(OWNER, REPO, pr).draft);
+      const approved = await waitFor("the check run approved", () =>
+        h.github
+          .checkRuns(OWNER, REPO, f.headSha ?? "")
+          .find((run) => run.name === PROTECTED_CHECK && run.conclusion === "success"),
+      );
+      expect(approved.output.title).toContain(MAINTAINER);
+      const audit = await h.db.db
+        .selectFrom("feature_events")
+        .select(["actor", "event", "detail"])
+        .where("feature_id", "=", f.id)
+        .where("event", "=", "approve_protected")
+        .execute();
+      expect(audit).toEqual([
+        expect.objectContaining({ actor: MAINTAINER, event: "approve_protected" }),
+      ]);
+      return "message";
+    }));
+});
