@@ -90,7 +90,7 @@ export async function runAgent<T>(
       // A reading turn: every call is answered, and the model goes on.
       reads++;
       messages.push({ role: "assistant", content: reply.content });
-      messages.push({ role: "user", content: readResults(call, others, reads) });
+      messages.push({ role: "user", content: await readResults(call, others, reads) });
       continue;
     }
     rounds++;
@@ -154,25 +154,31 @@ export async function runAgent<T>(
 }
 
 /** The answers to one turn of read calls, with a reminder when the reading turns run out. */
-function readResults(call: AgentCall, uses: ToolUseBlock[], reads: number): ContentBlockParam[] {
+async function readResults(
+  call: AgentCall,
+  uses: ToolUseBlock[],
+  reads: number,
+): Promise<ContentBlockParam[]> {
   const definition = AGENT_DEFINITIONS[call.agent];
-  const results: ContentBlockParam[] = uses.map((use) => {
+  const results: ContentBlockParam[] = [];
+  for (const use of uses) {
     const input =
       typeof use.input === "object" && use.input !== null
         ? (use.input as Record<string, unknown>)
         : {};
+    // A file left out of the archive is read from GitHub on its first view.
     const outcome = call.repository
-      ? call.repository.execute(use.name, input)
+      ? await call.repository.execute(use.name, input)
       : { isError: true, text: "The repository cannot be read in this step." };
-    return {
+    results.push({
       type: "tool_result" as const,
       tool_use_id: use.id,
       content:
         outcome?.text ??
         `There is no tool "${use.name.slice(0, 100)}" here. Use list, view and search to read, and \`${definition.tool}\` to answer.`,
       ...(outcome === null || outcome.isError ? { is_error: true } : {}),
-    };
-  });
+    });
+  }
   const left = MAX_READ_TURNS - reads;
   if (left <= 2) {
     results.push({

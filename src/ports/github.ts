@@ -167,6 +167,15 @@ export interface Snapshot {
   sha: string;
   /** Text files by path; binary and very large files are left out. */
   files: Map<string, string>;
+  /**
+   * Files of the commit the archive left out (`.gitattributes` `export-ignore`, often tests or
+   * docs): they exist, so they are read on demand and never overwritten unread.
+   */
+  hidden?: ReadonlySet<string>;
+  /** Symbolic links and submodules, which are never written. */
+  special?: ReadonlyMap<string, "a symbolic link" | "a submodule">;
+  /** GitHub cut the commit's file tree short: the lists above may be incomplete. */
+  truncated?: boolean;
 }
 
 /** What the PR's code review and fix rounds read. */

@@ -859,5 +859,63 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       expect(older.files.has("CHANGELOG.md")).toBe(false);
       expect(older.files.get("README.md")).toBe("# Widgets\n");
     });
+
+    it("reconciles the archive with the tree: export-ignored files are hidden, links and submodules special, a cut tree said", async () => {
+      const repo = newRepo({
+        ".gitattributes": "tests export-ignore\n/docs/** export-ignore\n*.snap export-ignore\n",
+        "tests/app.test.ts": "import { app } from '../src/app';\n",
+        "docs/guide.md": "# Guide\n",
+        "src/__snapshots__/a.snap": "snap\n",
+      });
+      // A symbolic link and a submodule, made through the Git Data API as a client would.
+      const octokit = await github.octokit(repo);
+      const { owner, repo: name } = repo;
+      const link = await octokit.rest.git.createBlob({ owner, repo: name, content: "src/app.ts" });
+      const base = await octokit.rest.git.getCommit({ owner, repo: name, commit_sha: repo.base });
+      const tree = await octokit.rest.git.createTree({
+        owner,
+        repo: name,
+        base_tree: base.data.tree.sha,
+        tree: [
+          { path: "app-link.ts", mode: "120000", type: "blob", sha: link.data.sha },
+          { path: "vendor/lib", mode: "160000", type: "commit", sha: "1".repeat(40) },
+        ],
+      });
+      const commit = await octokit.rest.git.createCommit({
+        owner,
+        repo: name,
+        message: "Link and submodule",
+        tree: tree.data.sha,
+        parents: [repo.base],
+      });
+      await octokit.rest.git.updateRef({
+        owner,
+        repo: name,
+        ref: "heads/main",
+        sha: commit.data.sha,
+      });
+
+      const snapshot = await github.snapshot(repo, "main");
+      expect([...snapshot.files.keys()].sort()).toEqual([
+        ".gitattributes",
+        "README.md",
+        "src/app.ts",
+      ]);
+      expect([...(snapshot.hidden ?? [])].sort()).toEqual([
+        "docs/guide.md",
+        "src/__snapshots__/a.snap",
+        "tests/app.test.ts",
+      ]);
+      expect(Object.fromEntries(snapshot.special ?? [])).toEqual({
+        "app-link.ts": "a symbolic link",
+        "vendor/lib": "a submodule",
+      });
+      expect(snapshot.truncated).toBe(false);
+      // A hidden file is there to be read on demand.
+      expect(await github.readFile(repo, "tests/app.test.ts", snapshot.sha)).toContain("import");
+
+      fake.setTreeLimit(OWNER, name, 3);
+      expect((await github.snapshot(repo, "main")).truncated).toBe(true);
+    });
   });
 });

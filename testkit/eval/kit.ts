@@ -154,7 +154,7 @@ async function runCase(model: AnthropicModel, apiKey: string, c: EvalCase): Prom
       repository: repository.reader,
     }) satisfies AgentCall;
   // What the jobs give each stage: the read tools and the repository overview.
-  const repository = repositoryView(files);
+  const repository = repositoryView({ files });
   let validStages = 0;
   let brief = "";
   let spec = "";

@@ -54,12 +54,24 @@ export async function snapshot(octokit: Octokit, repo: RepoRef, ref: string): Pr
   const { owner, repo: name } = repo;
   // Resolve first, then download that very commit: the ref may move in between.
   const sha = /^[0-9a-f]{40}$/i.test(ref) ? ref.toLowerCase() : await commitOf(octokit, repo, ref);
-  const { data } = await octokit.rest.repos.downloadTarballArchive({
-    owner,
-    repo: name,
-    ref: sha,
-  });
-  return { sha, files: await readTarball(Buffer.from(data as ArrayBuffer)) };
+  const [archive, tree] = await Promise.all([
+    octokit.rest.repos.downloadTarballArchive({ owner, repo: name, ref: sha }),
+    octokit.rest.git.getTree({ owner, repo: name, tree_sha: sha, recursive: "1" }),
+  ]);
+  const { files, names } = await readTarball(Buffer.from(archive.data as ArrayBuffer));
+  // The archive honours `.gitattributes` export-ignore (https://git-scm.com/docs/gitattributes#_export_ignore);
+  // the tree lists every file of the commit. What only the tree has is hidden, not absent.
+  const hidden = new Set<string>();
+  const special = new Map<string, "a symbolic link" | "a submodule">();
+  for (const entry of tree.data.tree) {
+    if (!entry.path) continue;
+    if (entry.mode === "120000") special.set(entry.path, "a symbolic link");
+    else if (entry.mode === "160000") special.set(entry.path, "a submodule");
+    else if (entry.type === "blob" && !names.has(entry.path)) hidden.add(entry.path);
+  }
+  // "If truncated is true … the number of items in the tree array exceeded our maximum limit"
+  // (https://docs.github.com/en/rest/git/trees#get-a-tree).
+  return { sha, files, hidden, special, truncated: tree.data.truncated };
 }
 
 /** The commit sha `ref` (a branch, tag or sha) points at. */

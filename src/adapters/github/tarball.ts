@@ -15,16 +15,21 @@ const BINARY_SNIFF_BYTES = 8000;
  * start), files over 1 MB, links and directories are left out. Long names (pax and GNU
  * headers) and the pax global header are handled by tar-stream.
  */
-export async function readTarball(gzipped: Buffer): Promise<Map<string, string>> {
+export async function readTarball(
+  gzipped: Buffer,
+): Promise<{ files: Map<string, string>; names: Set<string> }> {
   const data = await gunzipAsync(gzipped);
   const extract = tar.extract();
   const files = new Map<string, string>();
+  /** Every path in the archive, text or not. */
+  const names = new Set<string>();
   const reading = (async () => {
     for await (const entry of extract) {
       const { header } = entry;
       const slash = header.name.indexOf("/");
       const path = slash < 0 ? "" : header.name.slice(slash + 1);
       const regular = header.type === "file" || header.type === "contiguous-file";
+      if (path && header.type !== "directory") names.add(path);
       if (!regular || !path || (header.size ?? 0) > SNAPSHOT_MAX_FILE_BYTES) {
         entry.resume();
         continue;
@@ -38,5 +43,5 @@ export async function readTarball(gzipped: Buffer): Promise<Map<string, string>>
   })();
   extract.end(data);
   await reading;
-  return files;
+  return { files, names };
 }

@@ -35,6 +35,8 @@ export interface ImplementRun {
   secretLiterals: string[];
   /** Files the implementer may read but never write or delete (the approved contract tests). */
   readOnly?: string[];
+  /** Reads a file the archive left out (export-ignore) from GitHub, on its first view. */
+  readHidden?: (path: string) => Promise<string | null>;
   /** Model calls allowed before the run fails; default 40. */
   maxTurns?: number;
   /**
@@ -75,6 +77,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
   const maxTurns = run.maxTurns ?? DEFAULT_MAX_TURNS;
   const copy = new WorkingCopy(run.snapshot, run.policy, run.secretLiterals, {
     readOnly: run.readOnly ?? [],
+    ...(run.readHidden ? { readHidden: run.readHidden } : {}),
   });
   const task = promptBlocks(AGENT_DEFINITIONS.implement.prompt, call.context);
   let messages: MessageParam[] = [{ role: "user", content: [...task] }];
@@ -136,7 +139,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
       if (use.name === FINISH) {
         outcome = finishOutcome(input, i === uses.length - 1);
       } else if (OWN_TOOLS.includes(use.name)) {
-        outcome = copy.execute(use.name, input);
+        outcome = await copy.execute(use.name, input);
       } else {
         outcome = {
           isError: true,

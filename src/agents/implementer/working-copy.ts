@@ -41,17 +41,26 @@ export class WorkingCopy {
     snapshot: Snapshot,
     policy: PathPolicy,
     secretLiterals: string[],
-    options: { readOnly?: Iterable<string> } = {},
+    options: {
+      readOnly?: Iterable<string>;
+      /** Reads a file the archive left out (export-ignore) from GitHub, on its first view. */
+      readHidden?: (path: string) => Promise<string | null>;
+    } = {},
   ) {
     this.#snapshot = snapshot;
     this.#policy = policy;
     this.#literals = secretLiterals;
     this.#readOnly = new Set([...(options.readOnly ?? [])].map((p) => p.toLowerCase()));
     this.files = new Map(snapshot.files);
-    this.#reader = new RepoReader(this.files);
+    this.#reader = new RepoReader(this.files, {
+      hidden: snapshot.hidden,
+      readHidden: options.readHidden,
+      truncated: snapshot.truncated,
+    });
   }
 
-  execute(tool: string, input: Record<string, unknown>): ToolOutcome {
+  /** One tool call; async because a file left out of the archive is read from GitHub. */
+  async execute(tool: string, input: Record<string, unknown>): Promise<ToolOutcome> {
     switch (tool) {
       case "str_replace":
         return this.replace(input.path, input.old_str, input.new_str);
@@ -304,6 +313,23 @@ export class WorkingCopy {
     }
     const checked = checkWritePath(raw, this.#policy);
     if (!checked.ok) return { ok: false, shown: raw, reason: checked.reason };
+    const special = this.#snapshot.special?.get(checked.path);
+    if (special) {
+      return {
+        ok: false,
+        shown: checked.path,
+        reason: `"${checked.path}" is ${special} in the repository; the app never writes over one.`,
+      };
+    }
+    // A file the archive left out exists all the same: "creating" it would silently replace
+    // content the model has never seen.
+    if (this.#reader.hidden.has(checked.path)) {
+      return {
+        ok: false,
+        shown: checked.path,
+        reason: `"${checked.path}" exists in the repository but was left out of the snapshot (.gitattributes export-ignore) and you have not read it: view it first, then edit it.`,
+      };
+    }
     // Every writing tool comes through here: "green" must mean the approved tests pass.
     if (this.#readOnly.has(checked.path.toLowerCase())) {
       return {

@@ -126,22 +126,51 @@ export function numbered(lines: string[], first: number): string {
  */
 export class RepoReader {
   readonly files: Map<string, string>;
+  /** Files of the commit the archive left out (export-ignore), still to be read from GitHub. */
+  readonly hidden: Set<string>;
+  readonly #readHidden: ((path: string) => Promise<string | null>) | undefined;
+  readonly #truncated: boolean;
 
-  constructor(files: Map<string, string>) {
+  constructor(
+    files: Map<string, string>,
+    options: {
+      hidden?: Iterable<string> | undefined;
+      /** Reads a hidden file from GitHub (the contents API at the snapshot's commit). */
+      readHidden?: ((path: string) => Promise<string | null>) | undefined;
+      truncated?: boolean | undefined;
+    } = {},
+  ) {
     this.files = files;
+    this.hidden = new Set(options.hidden ?? []);
+    this.#readHidden = options.readHidden;
+    this.#truncated = options.truncated ?? false;
   }
 
-  execute(tool: string, input: Record<string, unknown>): ToolOutcome | null {
+  execute(tool: string, input: Record<string, unknown>): ToolOutcome | Promise<ToolOutcome> | null {
     switch (tool) {
       case "list":
         return this.list(input.path ?? "", input.depth, input.glob);
-      case "view":
+      case "view": {
+        const path = readPath(input.path, false);
+        if (path.ok && this.hidden.has(path.path)) {
+          return this.#load(path.path).then(() =>
+            this.view(input.path, input.start_line, input.end_line),
+          );
+        }
         return this.view(input.path, input.start_line, input.end_line);
+      }
       case "search":
         return this.search(input.pattern, input.path ?? "", input.glob, input.context_lines);
       default:
         return null;
     }
+  }
+
+  /** Reads a hidden file once; from then on it is an ordinary file of the snapshot. */
+  async #load(path: string): Promise<void> {
+    const content = this.#readHidden ? await this.#readHidden(path) : null;
+    this.hidden.delete(path);
+    if (content !== null) this.files.set(path, content);
   }
 
   list(folderInput: unknown, depthInput: unknown, globInput: unknown): ToolOutcome {
@@ -154,7 +183,9 @@ export class RepoReader {
     const glob = typeof globInput === "string" && globInput !== "" ? globInput : undefined;
     const matches = globMatcher(glob);
     const prefix = folder.path === "" ? "" : `${folder.path}/`;
-    const under = [...this.files.keys()].filter((p) => p.startsWith(prefix) && matches(p)).sort();
+    const under = [...this.files.keys(), ...this.hidden]
+      .filter((p) => p.startsWith(prefix) && matches(p))
+      .sort();
     if (under.length === 0) {
       if (prefix !== "" && this.files.has(folder.path)) {
         return { isError: false, text: `"${folder.path}" is a file; read it with view.` };
@@ -170,7 +201,11 @@ export class RepoReader {
     for (const path of under) {
       const rest = path.slice(prefix.length).split("/");
       if (rest.length <= depth) {
-        entries.push(path);
+        entries.push(
+          this.hidden.has(path)
+            ? `${path} (left out of the archive by .gitattributes; view reads it)`
+            : path,
+        );
       } else {
         const dir = `${prefix}${rest.slice(0, depth).join("/")}/`;
         folded.set(dir, (folded.get(dir) ?? 0) + 1);
@@ -186,7 +221,10 @@ export class RepoReader {
       entries.length > LIST_LIMIT
         ? `\n[… ${entries.length - LIST_LIMIT} of ${entries.length} entries not shown. Narrow with a deeper \`path\`, a smaller \`depth\` or a \`glob\` such as "*.ts".]`
         : "";
-    return { isError: false, text: `${header}\n${shown.join("\n")}${more}` };
+    const truncated = this.#truncated
+      ? "\n[GitHub cut this repository's file tree short: files may exist that no listing shows.]"
+      : "";
+    return { isError: false, text: `${header}\n${shown.join("\n")}${more}${truncated}` };
   }
 
   view(pathInput: unknown, startInput: unknown, endInput: unknown): ToolOutcome {
@@ -296,10 +334,14 @@ export class RepoReader {
         blocks.push(`${path}\n${shown.join("\n")}`);
       }
     }
+    const hiddenUnder = [...this.hidden].filter((p) => p.startsWith(prefix) && matches(p)).length;
     const skippedNote =
-      skipped.size > 0
+      (skipped.size > 0
         ? `\n[skipped: ${[...skipped].map(([why, n]) => `${n} ${why === "lockfile" ? `lockfile${n === 1 ? "" : "s"}` : `${why} file${n === 1 ? "" : "s"}`}`).join(", ")}]`
-        : "";
+        : "") +
+      (hiddenUnder > 0
+        ? `\n[${hiddenUnder} file${hiddenUnder === 1 ? "" : "s"} left out of the archive by .gitattributes ${hiddenUnder === 1 ? "is" : "are"} searched only once viewed; list shows them.]`
+        : "");
     if (found === 0) {
       return {
         isError: false,

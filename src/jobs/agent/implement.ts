@@ -23,6 +23,9 @@ export async function implement(job: AgentJob): Promise<void> {
   if (!saved) {
     // The branch as it is now: the implementer reads (and so builds on) anyone's pushes.
     const snapshot = await deps.github.snapshot(repo, branchOf(feature, repoContext.config));
+    if (snapshot.truncated) {
+      deps.log.warn({ featureId: feature.id, sha: snapshot.sha }, "GitHub truncated the file tree");
+    }
     const artifacts = await readArtifacts(deps.store, feature.id);
     const findings = data.fix ? await readFindings(job, repo, data.fix) : "";
     const result = await runImplementer(deps, {
@@ -43,6 +46,7 @@ export async function implement(job: AgentJob): Promise<void> {
       },
       secretLiterals: [job.apiKey],
       readOnly: artifacts.tests?.files.map((f) => f.path) ?? [],
+      readHidden: (path) => deps.github.readFile(repo, path, snapshot.sha),
     });
     // A task is done when the change touches what the plan said it would.
     const checked = checkTasksDone(

@@ -4,6 +4,7 @@ import { fenceUntrusted } from "../../agents/prompts.ts";
 import { repoOverview } from "../../agents/repository/map.ts";
 import { RepoReader } from "../../agents/repository/reader.ts";
 import { targetOf } from "../../app/advance.ts";
+import type { Snapshot } from "../../ports/github.ts";
 import type { AgentJob } from "./context.ts";
 
 export interface RepositoryView {
@@ -19,14 +20,27 @@ export async function readRepository(job: AgentJob, ref?: string): Promise<Repos
     targetOf(feature),
     ref ?? feature.headSha ?? repoContext.defaultBranch,
   );
-  return repositoryView(snapshot.files);
+  if (snapshot.truncated) {
+    deps.log.warn({ featureId: feature.id, sha: snapshot.sha }, "GitHub truncated the file tree");
+  }
+  return repositoryView(snapshot, (path) =>
+    deps.github.readFile(targetOf(feature), path, snapshot.sha),
+  );
 }
 
-/** The read tools and the prompt's overview over a snapshot's files. */
-export function repositoryView(files: Map<string, string>): RepositoryView {
+/** The read tools and the prompt's overview over a snapshot. */
+export function repositoryView(
+  snapshot: Pick<Snapshot, "files" | "hidden" | "truncated">,
+  readHidden?: (path: string) => Promise<string | null>,
+): RepositoryView {
+  const { files } = snapshot;
   const overview = repoOverview(files);
   return {
-    reader: new RepoReader(files),
+    reader: new RepoReader(files, {
+      hidden: snapshot.hidden,
+      readHidden,
+      truncated: snapshot.truncated,
+    }),
     context: {
       repoMap: fenceUntrusted("repository map", overview.map, 40_000),
       repoFiles: fenceUntrusted("repository key files", overview.files, 60_000),

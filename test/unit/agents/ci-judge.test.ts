@@ -16,29 +16,33 @@ describe("the approved contract tests are read-only to the implementer", () => {
   const copy = () =>
     new WorkingCopy(snapshot, DEFAULT_PATH_POLICY, [], { readOnly: ["test/health.test.js"] });
 
-  it("refuses a write or a delete of a contract test with a tool error saying why", () => {
+  it("refuses a write or a delete of a contract test with a tool error saying why", async () => {
     const c = copy();
     for (const outcome of [
-      c.execute("str_replace", {
+      await c.execute("str_replace", {
         path: "test/health.test.js",
         old_str: "assert(ok)",
         new_str: "skip()",
       }),
-      c.execute("create", { path: "./TEST/Health.test.js", content: "skip()\n" }),
-      c.execute("insert", { path: "test/health.test.js", insert_line: 0, text: "skip()" }),
-      c.execute("delete", { path: "test/health.test.js" }),
+      await c.execute("create", { path: "./TEST/Health.test.js", content: "skip()\n" }),
+      await c.execute("insert", { path: "test/health.test.js", insert_line: 0, text: "skip()" }),
+      await c.execute("delete", { path: "test/health.test.js" }),
     ]) {
       expect(outcome.isError).toBe(true);
       expect(outcome.text).toMatch(/contract tests approved at the tests gate.*\/revise/);
     }
     expect(c.changes()).toEqual([]);
-    const code = c.execute("str_replace", { path: "src/health.js", old_str: "x", new_str: "y" });
+    const code = await c.execute("str_replace", {
+      path: "src/health.js",
+      old_str: "x",
+      new_str: "y",
+    });
     expect(code.isError).toBe(false);
   });
 });
 
 describe("a CI job log trimmed to what a fix needs", () => {
-  it("keeps failing tests, assertions and the repository's stack frames; drops setup and foreign frames", () => {
+  it("keeps failing tests, assertions and the repository's stack frames; drops setup and foreign frames", async () => {
     const log = [
       ...Array.from({ length: 2000 }, (_, i) => `2025-01-01T00:00:00.0000000Z npm http fetch ${i}`),
       "2025-01-01T00:00:01.0000000Z \u001b[31m✖ healthReport counts uptime\u001b[0m",
@@ -66,7 +70,7 @@ describe("red CI on the head", () => {
     detail: "test: failure",
   };
 
-  it("starts fix rounds up to ci_fix_rounds, then fails quoting the last failure", () => {
+  it("starts fix rounds up to ci_fix_rounds, then fails quoting the last failure", async () => {
     const within = transition(featureAt("awaiting_ci", { ciFixRounds: 2, maxCiFixRounds: 3 }), {
       type: "ci_reported",
       ...red,
@@ -90,7 +94,7 @@ describe("red CI on the head", () => {
     );
   });
 
-  it("a pending head after passing reviews waits for CI; green or none then makes it ready", () => {
+  it("a pending head after passing reviews waits for CI; green or none then makes it ready", async () => {
     const waiting = transition(featureAt("reviewing"), {
       type: "review_verdict",
       pass: true,

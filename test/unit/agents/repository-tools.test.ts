@@ -37,7 +37,7 @@ function bigRepository(): Map<string, string> {
   );
   files.set(
     "test/reports.test.ts",
-    `import { describe, expect, it } from "vitest";\nimport { exportCsv } from "../src/reports.ts";\n\ndescribe("exportCsv", () => {\n${'  it("joins cells", () => {\n    expect(exportCsv([["a", "b"]])).toBe("a,b");\n  });\n'.repeat(12)}});\n`,
+    `import { describe, expect, it } from "vitest";\nimport { exportCsv } from "../src/reports.ts";\n\ndescribe("exportCsv", () => {\n${'  it("joins cells", async () => {\n    expect(exportCsv([["a", "b"]])).toBe("a,b");\n  });\n'.repeat(12)}});\n`,
   );
   files.set("package-lock.json", '{ "lockfileVersion": 3, "exportCsv": true }\n');
   return files;
@@ -130,7 +130,7 @@ describe("agents that see the repository (model fake)", () => {
   afterAll(() => fake.close());
 
   const call = (agent: "spec" | "plan" | "tests", context: Record<string, unknown>) => {
-    const repository = repositoryView(bigRepository());
+    const repository = repositoryView({ files: bigRepository() });
     return {
       agent,
       featureId: 1,
@@ -196,7 +196,7 @@ describe("agents that see the repository (model fake)", () => {
       'src/reports.ts\n2- \n3: export function exportCsv(rows: string[][]): string {\n4-   return rows.map((r) => r.join(",")).join("\\n");\n[skipped: 1 lockfile]',
     );
     const big = new Map([...bigRepository()].filter(([p]) => p.startsWith("assets/")));
-    const listing = repositoryView(big).reader.list("", 5, undefined).text;
+    const listing = repositoryView({ files: big }).reader.list("", 5, undefined).text;
     expect(listing).toMatch(/\[… 2200 of 2500 entries not shown\. Narrow with a deeper `path`/);
   });
 
@@ -286,19 +286,27 @@ describe("the implementer's editor", () => {
       [],
     );
 
-  it("str_replace changes exactly one match, and says clearly when old_str matches twice or not at all", () => {
+  it("str_replace changes exactly one match, and says clearly when old_str matches twice or not at all", async () => {
     const wc = copy({ "src/a.ts": "const a = 1;\nconst b = 1;\nconst a2 = 1;\n" });
-    const twice = wc.execute("str_replace", { path: "src/a.ts", old_str: "= 1;", new_str: "= 2;" });
+    const twice = await wc.execute("str_replace", {
+      path: "src/a.ts",
+      old_str: "= 1;",
+      new_str: "= 2;",
+    });
     expect(twice).toEqual({
       isError: true,
       text: "No change: old_str occurs 3 times in src/a.ts (lines 1, 2, 3). Include more surrounding lines so that it occurs exactly once.",
     });
-    const none = wc.execute("str_replace", { path: "src/a.ts", old_str: "const c", new_str: "x" });
+    const none = await wc.execute("str_replace", {
+      path: "src/a.ts",
+      old_str: "const c",
+      new_str: "x",
+    });
     expect(none.isError).toBe(true);
     expect(none.text).toMatch(
       /^No change: old_str does not occur in src\/a\.ts\. It must match the file exactly/,
     );
-    const once = wc.execute("str_replace", {
+    const once = await wc.execute("str_replace", {
       path: "src/a.ts",
       old_str: "const b = 1;",
       new_str: "const b = 2;",
@@ -310,22 +318,24 @@ describe("the implementer's editor", () => {
     ]);
   });
 
-  it("insert adds lines after a line, and create refuses an existing file", () => {
+  it("insert adds lines after a line, and create refuses an existing file", async () => {
     const wc = copy({ "a.py": "x = 1\ny = 2\n" });
-    expect(wc.execute("insert", { path: "a.py", insert_line: 1, text: "z = 3" }).isError).toBe(
-      false,
-    );
+    expect(
+      (await wc.execute("insert", { path: "a.py", insert_line: 1, text: "z = 3" })).isError,
+    ).toBe(false);
     expect(wc.files.get("a.py")).toBe("x = 1\nz = 3\ny = 2\n");
-    expect(wc.execute("insert", { path: "a.py", insert_line: 9, text: "w" })).toMatchObject({
+    expect(await wc.execute("insert", { path: "a.py", insert_line: 9, text: "w" })).toMatchObject({
       isError: true,
       text: "insert_line must be between 0 and 3 (the file's last line); it was 9.",
     });
-    expect(wc.execute("create", { path: "a.py", content: "" }).text).toMatch(/already exists/);
+    expect((await wc.execute("create", { path: "a.py", content: "" })).text).toMatch(
+      /already exists/,
+    );
   });
 
-  it("a syntax error in JS, TS, JSON or YAML comes back as the tool result, with its line", () => {
+  it("a syntax error in JS, TS, JSON or YAML comes back as the tool result, with its line", async () => {
     const wc = copy({ "src/app.ts": "export function f(a: number) {\n  return a;\n}\n" });
-    const ts = wc.execute("str_replace", {
+    const ts = await wc.execute("str_replace", {
       path: "src/app.ts",
       old_str: "  return a;",
       new_str: "  return a +;",
@@ -334,14 +344,14 @@ describe("the implementer's editor", () => {
     expect(ts.text).toMatch(
       /The edit was applied, but src\/app\.ts no longer parses:\n- line 2, column \d+: /,
     );
-    const js = wc.execute("create", { path: "src/b.js", content: "const x = {;\n" });
+    const js = await wc.execute("create", { path: "src/b.js", content: "const x = {;\n" });
     expect(js.isError).toBe(true);
     expect(js.text).toMatch(/src\/b\.js no longer parses/);
-    const json = wc.execute("create", { path: "config.json", content: '{ "a": 1, }\n' });
+    const json = await wc.execute("create", { path: "config.json", content: '{ "a": 1, }\n' });
     expect(json.text).toMatch(/config\.json no longer parses:\n- line 1, column \d+/);
-    const yaml = wc.execute("create", { path: "ci.yml", content: "a: [1\nb: 2\n" });
+    const yaml = await wc.execute("create", { path: "ci.yml", content: "a: [1\nb: 2\n" });
     expect(yaml.text).toMatch(/ci\.yml no longer parses/);
-    const fine = wc.execute("create", {
+    const fine = await wc.execute("create", {
       path: "ok.ts",
       content: "export const ok: boolean = true;\n",
     });

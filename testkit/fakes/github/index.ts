@@ -214,6 +214,11 @@ export class GitHubFakeServer implements GitHubFake {
   }
 
   /** Creates a repository with one initial commit holding `files`; returns that commit's sha. */
+  /** Makes GitHub cut this repository's recursive trees short after `limit` entries. */
+  setTreeLimit(owner: string, repo: string, limit: number): void {
+    this.repo(owner, repo).treeLimit = limit;
+  }
+
   addRepo(input: {
     installationId: number;
     owner: string;

@@ -44,7 +44,12 @@ function treeJson(ctx: RouteContext, repo: RepoRec, treeSha: string, recursive: 
     }
   };
   walk(treeSha, "");
-  return { sha: treeSha, url: `${api}/git/trees/${treeSha}`, tree: entries, truncated: false };
+  // "If truncated is true in the response then the number of items in the tree array exceeded
+  // our maximum limit" (https://docs.github.com/en/rest/git/trees#get-a-tree).
+  const limit = repo.treeLimit ?? 100_000;
+  const truncated = entries.length > limit;
+  const tree = truncated ? entries.slice(0, limit) : entries;
+  return { sha: treeSha, url: `${api}/git/trees/${treeSha}`, tree, truncated };
 }
 
 function identity(state: FakeState, input: unknown, fallback: GitIdentity): GitIdentity {
@@ -100,6 +105,37 @@ function contentsJson(
   };
 }
 
+/**
+ * The paths `.gitattributes` at the commit's root marks `export-ignore`: GitHub's archives leave
+ * them out as `git archive` does (https://git-scm.com/docs/gitattributes#_export_ignore; GitHub
+ * "understands the export-ignore directive": https://github.com/webvitalii/iframe/pull/1). A
+ * pattern without a slash matches a name at any depth, one with a slash from the root; `*`
+ * stays within a name; a matched folder is left out whole.
+ */
+function exportIgnored(repo: RepoRec, rootTree: string): (path: string) => boolean {
+  const entry = repo.git.readTree(rootTree).find((e) => e.name === ".gitattributes");
+  if (!entry || entry.type !== "blob") return () => false;
+  const patterns = repo.git
+    .get(entry.sha, "blob")
+    .toString()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(
+      ([pattern, ...attrs]) =>
+        pattern && !pattern.startsWith("#") && attrs.includes("export-ignore"),
+    )
+    .map(([pattern = ""]) => {
+      const anchored = pattern.replace(/\/(\*\*)?$/, "").includes("/");
+      const body = pattern.replace(/^\//, "").replace(/\/(\*\*)?$/, "");
+      const regex = body
+        .split("*")
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*");
+      return new RegExp(anchored ? `^${regex}$` : `(^|/)${regex}$`);
+    });
+  return (path) => patterns.some((p) => p.test(path));
+}
+
 function tarballFor(repo: RepoRec, sha: string): Promise<Buffer> {
   const pack = tar.pack();
   const top = `${repo.owner.login}-${repo.name}-${sha.slice(0, 7)}`;
@@ -114,9 +150,11 @@ function tarballFor(repo: RepoRec, sha: string): Promise<Buffer> {
     pack.on("error", reject);
   });
   pack.entry({ name: `${top}/`, type: "directory", mode: 0o775, mtime });
+  const ignored = exportIgnored(repo, commit.tree);
   const walk = (treeSha: string, prefix: string) => {
     for (const entry of repo.git.readTree(treeSha)) {
       const path = `${prefix}/${entry.name}`;
+      if (ignored(path.slice(top.length + 1))) continue;
       if (entry.type === "tree") {
         pack.entry({ name: `${path}/`, type: "directory", mode: 0o775, mtime });
         walk(entry.sha, path);

@@ -165,6 +165,11 @@ export interface RepoRec {
   createdAt: string;
   updatedAt: string;
   pushedAt: string;
+  /**
+   * How many entries a recursive tree lists before GitHub cuts it short (`truncated: true`);
+   * GitHub's own limit is 100,000 entries or 7 MB, tests set a small one.
+   */
+  treeLimit?: number;
 }
 
 export interface AnnotationRec {
