@@ -114,7 +114,7 @@ function contentsJson(
  */
 function exportIgnored(repo: RepoRec, rootTree: string): (path: string) => boolean {
   const entry = repo.git.readTree(rootTree).find((e) => e.name === ".gitattributes");
-  if (!entry || entry.type !== "blob") return () => false;
+  if (entry?.type !== "blob") return () => false;
   const patterns = repo.git
     .get(entry.sha, "blob")
     .toString()
