@@ -23,7 +23,7 @@ function template(name: string): Handlebars.TemplateDelegate {
   let compiled = cache.get(name);
   if (!compiled) {
     if (!partialsLoaded) {
-      for (const partial of ["ai-footer"]) {
+      for (const partial of ["ai-footer", "ci-rows"]) {
         handlebars.registerPartial(
           partial,
           readFileSync(projectPath("views/partials", `${partial}.hbs`), "utf8"),

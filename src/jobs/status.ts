@@ -9,6 +9,7 @@ import {
   monthStart,
   parseInstallationSettings,
 } from "../config/installation-settings.ts";
+import { ciRows, testsGateNote } from "../core/ci-view.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { neutralise } from "../core/neutralise.ts";
 import { availableCommands, describeStage } from "../core/pipeline.ts";
@@ -16,7 +17,6 @@ import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import { loadRepoContext } from "./agent/repo-context.ts";
-import { ciRows, testsGateNote } from "./ci-view.ts";
 import type { JobDeps } from "./deps.ts";
 
 /** The stages a person follows, in order, for the checklist. */

@@ -172,6 +172,18 @@ describe("signed in", () => {
   });
 
   it("shows a feature's timeline, conversation, runs with cost and cache share, and verdicts", async () => {
+    await h.db.store.followCommit(seeded.healthId, "c".repeat(40), "code");
+    await h.db.store.recordCi(seeded.healthId, "c".repeat(40), "failure", [
+      {
+        name: "test",
+        kind: "check_run",
+        id: 7,
+        app: "github-actions",
+        state: "failure",
+        conclusion: "failure",
+        url: "javascript:alert(1)",
+      },
+    ]);
     const client = await signIn(h, MEMBER);
     const { status, html } = await client.page(
       `/installations/${INSTALLATION_ID}/features/${seeded.healthId}`,
@@ -190,6 +202,9 @@ describe("signed in", () => {
     expect(html).toContain("APPROVE");
     expect(html).toContain("Who calls it? &lt;b&gt;load balancers&lt;/b&gt;?");
     expect(html).toContain("data-poll-url=");
+    // CI per commit, with a details link only when it is a web address.
+    expect(html).toMatch(/🔴 <strong>Code<\/strong> <span class="mono">ccccccc<\/span>: red: test/);
+    expect(html).not.toContain("javascript:alert");
     const poll = await client.get(
       `/installations/${INSTALLATION_ID}/features/${seeded.healthId}/version`,
     );

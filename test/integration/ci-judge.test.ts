@@ -139,6 +139,9 @@ describe("the repository's CI is the judge", () => {
           /🔴 Code `[0-9a-f]{7}`: red: test/.test(statusComment(issue)) &&
           /🟢 Code \(fix 1\) `[0-9a-f]{7}`: green/.test(statusComment(issue)),
       );
+      // The PR body carries CI per commit as of its last update: the red code commit at least.
+      expect(pull.body).toMatch(/### CI per commit\n[\s\S]*🔴 Contract tests `[0-9a-f]{7}`/);
+      expect(pull.body).toMatch(/🔴 Code `[0-9a-f]{7}`: red: test/);
     } finally {
       unscript();
     }

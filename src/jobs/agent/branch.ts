@@ -5,6 +5,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
+import { ciRows } from "../../core/ci-view.ts";
 import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
@@ -130,9 +131,10 @@ export async function pullRequestBody(
   feature: FeatureRecord,
   config: RepoConfig,
 ): Promise<string> {
-  const [artifacts, approvals] = await Promise.all([
+  const [artifacts, approvals, ci] = await Promise.all([
     readArtifacts(deps.store, feature.id),
     deps.store.listApprovals(feature.id),
+    deps.store.ciResults(feature.id),
   ]);
   const branch = branchOf(feature, config).split("/").map(encodePathSegment).join("/");
   const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branch}/`;
@@ -165,6 +167,7 @@ export async function pullRequestBody(
     stages,
     tasks: feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
     summary: neutralise(code?.summary ?? "", safe),
+    ci: ciRows(ci, deps.config.ciWaitMinutes),
   });
 }
 

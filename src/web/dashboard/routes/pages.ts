@@ -1,5 +1,6 @@
 // The pages people read: the overview of their installations, an installation's features, a
 // feature's page and the version it polls.
+
 import { type Request, type Response, Router } from "express";
 import type { DashboardQueries } from "../../../adapters/store/dashboard-queries.ts";
 import type { Store } from "../../../adapters/store/store.ts";
@@ -8,6 +9,7 @@ import {
   monthlyBudgetUsd,
   parseInstallationSettings,
 } from "../../../config/installation-settings.ts";
+import { ciRows } from "../../../core/ci-view.ts";
 import { STAGES } from "../../../core/feature.ts";
 import { repoKey, type UserAccess } from "../access.ts";
 import { notFound } from "../errors.ts";
@@ -25,8 +27,8 @@ import {
 import { localsOf } from "../session.ts";
 
 export interface PageDeps {
-  config: Pick<Config, "githubWebUrl" | "retentionDays">;
-  store: Pick<Store, "listApprovals" | "listMessages">;
+  config: Pick<Config, "githubWebUrl" | "retentionDays" | "ciWaitMinutes">;
+  store: Pick<Store, "listApprovals" | "listMessages" | "ciResults">;
   queries: DashboardQueries;
   access: UserAccess;
   /** Whether the sign-in page can offer signing in with GitHub. */
@@ -121,11 +123,12 @@ export function pageRoutes({
 
   router.get("/installations/:id/features/:featureId", async (req, res) => {
     const { access, installation, feature } = await featureFor(req, res);
-    const [events, approvals, messages, runs] = await Promise.all([
+    const [events, approvals, messages, runs, ci] = await Promise.all([
       queries.featureEvents(feature.id),
       store.listApprovals(feature.id),
       store.listMessages(feature.id),
       queries.agentRuns(feature.id),
+      store.ciResults(feature.id),
     ]);
     const usage = agentRuns(runs);
     sendPage(res, 200, "feature", {
@@ -155,6 +158,12 @@ export function pageRoutes({
       runs: usage.rows,
       totals: usage.totals,
       reviews: reviews(runs),
+      // Details links are set by each CI app: only web addresses become links.
+      ci: ciRows(ci, config.ciWaitMinutes).map((row) => ({
+        ...row,
+        text: row.text.replace(/\*\*/g, ""),
+        checks: row.checks.map((c) => ({ ...c, url: /^https?:\/\//.test(c.url) ? c.url : "" })),
+      })),
       poll: isStopped(feature.stage)
         ? null
         : {

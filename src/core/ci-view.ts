@@ -1,7 +1,13 @@
 // How the repository's CI on each stage commit reads in the status comment, the PR body and
 // the dashboard: the contract tests' commit (red is expected there) and every code commit.
 
-import type { CiResult } from "../adapters/store/ci-results.ts";
+/** What the view needs of a recorded CI result (the store's rows have this shape). */
+export interface CiResult {
+  sha: string;
+  stage: string;
+  state: string;
+  checks: { name: string; state: string; url: string | null }[];
+}
 
 export interface CiRow {
   label: string;
