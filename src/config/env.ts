@@ -98,6 +98,8 @@ const EnvSchema = z.object({
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** How long /metrics reuses its database sums, so scrapes cannot load PostgreSQL. */
+  METRICS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
   // Dashboard.
   /** Where people reach the dashboard; the OAuth callback is <PUBLIC_URL>/auth/callback. */
   PUBLIC_URL: urlWithProtocols(["http:", "https:"]).optional(),
@@ -143,6 +145,7 @@ export interface Config {
   githubClientId: string | undefined;
   githubClientSecret: string | undefined;
   metricsToken: string | undefined;
+  metricsCacheSeconds: number;
   /** The dashboard's external base URL, without a trailing slash. */
   publicUrl: string;
   operatorOrg: string | undefined;
@@ -220,6 +223,7 @@ export function readConfig(env: Env = process.env): Config {
     githubClientId: e.GITHUB_CLIENT_ID,
     githubClientSecret: e.GITHUB_CLIENT_SECRET,
     metricsToken: e.METRICS_TOKEN,
+    metricsCacheSeconds: e.METRICS_CACHE_SECONDS,
     publicUrl: (
       e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`
     ).replace(/\/+$/, ""),

@@ -114,7 +114,11 @@ export async function start(
   });
   const relay = new OutboxRelay(store, queue, log);
   relay.start();
-  const metrics = new Metrics({ store, queues: Object.values(queue.queues) });
+  const metrics = new Metrics({
+    store,
+    queues: Object.values(queue.queues),
+    aggregatesTtlMs: config.metricsCacheSeconds * 1000,
+  });
 
   const probotOptions = probotOptionsOf(config, log);
 

@@ -2,6 +2,7 @@
 // check; each thing an operator gets wrong fails its own check with a fix.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { promisify } from "node:util";
 import { Kysely, PostgresDialect, sql } from "kysely";
@@ -21,7 +22,7 @@ import {
 } from "../../testkit/services.ts";
 
 const INSTALLATION_ID = 77;
-const WEBHOOK_SECRET = `whsec-${randomBytes(8).toString("hex")}`;
+const WEBHOOK_SECRET = `whsec-${randomBytes(16).toString("hex")}`;
 const MODEL_KEY = `sk-ant-api03-doctor-${randomBytes(12).toString("hex")}`;
 const ENCRYPTION_KEY = randomBytes(32).toString("hex");
 const HEALTHY_HOOK = {
@@ -172,9 +173,10 @@ describe("npm run doctor", () => {
         issues: "write",
         metadata: "read",
         pull_requests: "read",
+        statuses: "read",
         members: "read",
       },
-      events: ["check_run", "check_suite", "issue_comment", "issues", "pull_request"],
+      events: ["check_run", "check_suite", "issue_comment", "issues", "pull_request", "status"],
     });
     try {
       const check = byName(await runDoctor(env), "Installations");
@@ -192,6 +194,7 @@ describe("npm run doctor", () => {
           metadata: "read",
           pull_requests: "write",
           actions: "read",
+          statuses: "read",
           members: "read",
         },
         events: [
@@ -201,6 +204,7 @@ describe("npm run doctor", () => {
           "issues",
           "pull_request",
           "pull_request_review",
+          "status",
         ],
       });
     }
@@ -219,7 +223,12 @@ describe("npm run doctor", () => {
       url.pathname = `/${name}`;
       const check = byName(await runDoctor({ ...env, DATABASE_URL: url.toString() }), "PostgreSQL");
       expect(check.ok).toBe(false);
-      expect(check.detail).toMatch(/^3 of 3 migration\(s\) not applied \(0001_init, /);
+      const files = readdirSync(projectPath("migrations")).filter((f) => f.endsWith(".sql"));
+      expect(check.detail).toMatch(
+        new RegExp(
+          `^${files.length} of ${files.length} migration\\(s\\) not applied \\(0001_init, `,
+        ),
+      );
       expect(check.fix).toContain("npm run migrate");
     } finally {
       await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(admin);

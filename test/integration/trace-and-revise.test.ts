@@ -145,7 +145,7 @@ describe("traceable ids and /revise", () => {
       const diff = await waitFor("the brief's difference in the issue", () =>
         h.github.comments(OWNER, REPO, issue).find((c) => c.body.includes("The brief, amended")),
       );
-      expect(diff?.body).toContain("+ - [ ] **AC-4** HEAD /health returns 200 with no body.");
+      expect(diff?.body).toContain("+- [ ] **AC-4** HEAD /health returns 200 with no body.");
       expect(diff?.body).not.toContain("- - [ ] **AC-1**");
       const after = await feature(issue);
       const files = h.github.files(OWNER, REPO, after?.branch ?? "");

@@ -134,10 +134,20 @@ beforeAll(async () => {
           files:
             testsOutput === "path"
               ? [
-                  { path: "../../escape.test.js", content: "test\n" },
-                  { path: ".github/workflows/tests.yml", content: "on: push\n" },
+                  { path: "../../escape.test.js", content: "test\n", covers: ["FR-001"] },
+                  {
+                    path: ".github/workflows/tests.yml",
+                    content: "on: push\n",
+                    covers: ["FR-001"],
+                  },
                 ]
-              : [{ path: "test/health.test.js", content: `// key: ${MODEL_KEY}\n` }],
+              : [
+                  {
+                    path: "test/health.test.js",
+                    content: `// key: ${MODEL_KEY}\n`,
+                    covers: ["FR-001"],
+                  },
+                ],
           summary: "Tests.",
         },
       },

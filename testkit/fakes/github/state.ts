@@ -391,6 +391,7 @@ export class FakeState {
         issues: "write",
         metadata: "read",
         pull_requests: "write",
+        statuses: "read",
       },
       events: [
         "check_run",
@@ -399,6 +400,7 @@ export class FakeState {
         "issues",
         "pull_request",
         "pull_request_review",
+        "status",
       ],
       createdAt: this.now(),
     };
