@@ -256,6 +256,15 @@ async function main(): Promise<number> {
             ` · plus ${calls.appAuth} installation-token requests and ${calls.downloads} archive download`,
           ),
       );
+      say(
+        indent(
+          table(
+            ["calls", "kind", "route"],
+            calls.byRoute.map((r) => [r.count, r.kind, r.route]),
+          ),
+          "  ",
+        ),
+      );
       const count = await writeOutputs(
         stack,
         issue,
