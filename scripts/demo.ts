@@ -248,6 +248,11 @@ async function main(): Promise<number> {
         say(
           `  input tokens served from the prompt cache: ${fmt.pct(usage.cacheShare)} (after the brief: ${fmt.pct(usage.cacheShareAfterBrief)})`,
         );
+        for (const m of usage.byModel) {
+          say(
+            `    ${m.model} (${m.calls} calls, its own cache): ${fmt.pct(m.cacheShare)} (after the brief: ${fmt.pct(m.cacheShareAfterBrief)})`,
+          );
+        }
       }
       const calls = countApiCalls(stack.github.requestLog);
       say(
