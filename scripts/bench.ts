@@ -199,6 +199,17 @@ function report(
     `input tokens served from the cache: ${fmt.pct(orch.tokens.cacheShare)} of all, ${fmt.pct(orch.tokens.cacheShareAfterBrief)} after the brief (the first stage)`,
   );
   say(
+    table(
+      ["model (each its own cache)", "calls", "from cache", "after the brief"],
+      orch.tokens.byModel.map((m) => [
+        m.model,
+        m.calls,
+        fmt.pct(m.cacheShare),
+        fmt.pct(m.cacheShareAfterBrief),
+      ]),
+    ),
+  );
+  say(
     `at N = ${orch.tokensAtLoad.features} (cache warm from the other features): ${fmt.pct(orch.tokensAtLoad.cacheShare)} of all, ${fmt.pct(orch.tokensAtLoad.cacheShareAfterBrief)} after the brief`,
   );
 
@@ -253,7 +264,9 @@ function report(
     [
       "input tokens from cache after the first stage",
       `≥ ${fmt.pct(TARGETS.cacheShareAfterBrief)}`,
-      fmt.pct(orch.tokens.cacheShareAfterBrief),
+      `${fmt.pct(orch.tokens.cacheShareAfterBrief)} (${orch.tokens.byModel
+        .map((m) => `${m.model} ${fmt.pct(m.cacheShareAfterBrief)}`)
+        .join(", ")})`,
       orch.tokens.cacheShareAfterBrief >= TARGETS.cacheShareAfterBrief,
     ],
   ] as const;

@@ -248,6 +248,11 @@ async function main(): Promise<number> {
         say(
           `  input tokens served from the prompt cache: ${fmt.pct(usage.cacheShare)} (after the brief: ${fmt.pct(usage.cacheShareAfterBrief)})`,
         );
+        for (const m of usage.byModel) {
+          say(
+            `    ${m.model} (${m.calls} calls, its own cache): ${fmt.pct(m.cacheShare)} (after the brief: ${fmt.pct(m.cacheShareAfterBrief)})`,
+          );
+        }
       }
       const calls = countApiCalls(stack.github.requestLog);
       say(
@@ -255,6 +260,15 @@ async function main(): Promise<number> {
           style.dim(
             ` · plus ${calls.appAuth} installation-token requests and ${calls.downloads} archive download`,
           ),
+      );
+      say(
+        indent(
+          table(
+            ["calls", "kind", "route"],
+            calls.byRoute.map((r) => [r.count, r.kind, r.route]),
+          ),
+          "  ",
+        ),
       );
       const count = await writeOutputs(
         stack,

@@ -21,6 +21,12 @@ export interface TokenUsage {
   cacheShare: number;
   /** The same, over the runs after the brief was approved (the stages after the first). */
   cacheShareAfterBrief: number;
+  /**
+   * The share per model, as the API counts it: a prompt cache belongs to one model (and lives
+   * 5 minutes), so one model's reads never come from another's writes.
+   * https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
+   */
+  byModel: { model: string; calls: number; cacheShare: number; cacheShareAfterBrief: number }[];
 }
 
 const share = (read: number, all: number) => (all > 0 ? read / all : 0);
@@ -60,6 +66,32 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
     FROM agent_runs r LEFT JOIN brief b ON b.feature_id = r.feature_id
     WHERE ${only}
     GROUP BY r.agent
+    ORDER BY min(r.id)
+  `.execute(db);
+  const { rows: models } = await sql<{
+    model: string;
+    calls: number;
+    input: number;
+    cache_read: number;
+    cache_write: number;
+    after_input: number;
+    after_read: number;
+    after_write: number;
+  }>`
+    WITH brief AS (
+      SELECT feature_id, min(created_at) AS at FROM approvals WHERE gate = 'brief' GROUP BY feature_id
+    )
+    SELECT r.model,
+      count(*)::int AS calls,
+      sum(r.input_tokens)::float8 AS input,
+      sum(r.cache_read_tokens)::float8 AS cache_read,
+      sum(r.cache_write_tokens)::float8 AS cache_write,
+      coalesce(sum(r.input_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_input,
+      coalesce(sum(r.cache_read_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_read,
+      coalesce(sum(r.cache_write_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_write
+    FROM agent_runs r LEFT JOIN brief b ON b.feature_id = r.feature_id
+    WHERE ${only}
+    GROUP BY r.model
     ORDER BY min(r.id)
   `.execute(db);
   const features = featureIds
@@ -103,11 +135,18 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
     features,
     byAgent,
     total,
+    // Summed over models: each model's reads are counted against its own prompts only.
     cacheShare: share(
       total.cacheReadTokens,
       total.inputTokens + total.cacheReadTokens + total.cacheWriteTokens,
     ),
     cacheShareAfterBrief: share(after.read, after.input + after.read + after.write),
+    byModel: models.map((m) => ({
+      model: m.model,
+      calls: m.calls,
+      cacheShare: share(m.cache_read, m.input + m.cache_read + m.cache_write),
+      cacheShareAfterBrief: share(m.after_read, m.after_input + m.after_read + m.after_write),
+    })),
   };
 }
 

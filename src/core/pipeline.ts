@@ -726,18 +726,25 @@ function approve(
   const next = nextStage(f.stage);
   if (next === null || !isWorkingStage(next)) return same(f, before); // unreachable for gates
   const after: Feature = { ...f, stage: next, approvals: { ...f.approvals, [gate]: current } };
+  // A /approve comment is acknowledged by a 👍 on it and the status comment's update (one write
+  // fewer than a reply); a label has nothing to react to, so it gets the reply.
+  const onComment = before.some((e) => e.type === "react");
   return result(f, after, [
-    ...before,
+    ...before.map((e): Effect => (e.type === "react" ? { ...e, content: "+1" } : e)),
     { type: "record_approval", gate, approver: actor.login, artifactVersion: current },
     enterWorkingStage(f, next, null),
     { type: "sync_status" },
-    reply("approved", key("approved"), {
-      gate,
-      version: current,
-      approver: actor.login,
-      next,
-      nextLabel: describeStage(next),
-    }),
+    ...(onComment
+      ? []
+      : [
+          reply("approved", key("approved"), {
+            gate,
+            version: current,
+            approver: actor.login,
+            next,
+            nextLabel: describeStage(next),
+          }),
+        ]),
   ]);
 }
 

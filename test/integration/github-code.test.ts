@@ -86,6 +86,26 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
     );
   }
 
+  /** The `createCommitOnBranch` mutations sent for a repository. */
+  function commitMutations(repo: RepoRef): LedgerEntry[] {
+    return fake.ledger.filter((e) => {
+      const body = e.body as { query?: string; variables?: { input?: { branch?: unknown } } };
+      const branch = body?.variables?.input?.branch as
+        | { repositoryNameWithOwner?: string }
+        | undefined;
+      return (
+        e.route === "/graphql" &&
+        String(body?.query).includes("createCommitOnBranch") &&
+        branch?.repositoryNameWithOwner === `${repo.owner}/${repo.repo}`
+      );
+    });
+  }
+
+  /** GraphQL requests since `mark` (the request log's length then): refused ones included. */
+  function graphqlSince(mark: number) {
+    return fake.requestLog.slice(mark).filter((r) => r.route === "/graphql");
+  }
+
   function request(overrides: Partial<CommitRequest> & { marker: string }): CommitRequest {
     return {
       branch: BRANCH,
@@ -98,8 +118,9 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
   }
 
   describe("commitFiles", () => {
-    it("creates the branch from the default branch with every file in one tree and one commit", async () => {
+    it("creates the branch from the default branch with every file in one commit", async () => {
       const repo = newRepo();
+      const mark = fake.requestLog.length;
       const result = await github.commitFiles(
         repo,
         request({
@@ -135,12 +156,27 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       const created = writes(repo, "POST", ROUTES.refs);
       expect(created).toHaveLength(1);
       expect(created[0]?.body).toMatchObject({ ref: `refs/heads/${BRANCH}`, sha: repo.base });
-      expect(writes(repo, "POST", ROUTES.trees)).toHaveLength(1);
-      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
-      const updates = writes(repo, "PATCH", ROUTES.ref);
-      expect(updates).toHaveLength(1);
-      expect(updates[0]?.body).toMatchObject({ sha: result.sha, force: false });
+      // One GraphQL commit, checked against the head it was computed on, and verified.
+      const mutations = commitMutations(repo);
+      expect(mutations).toHaveLength(1);
+      expect(mutations[0]?.body).toMatchObject({
+        variables: { input: { expectedHeadOid: repo.base, branch: { branchName: BRANCH } } },
+      });
+      expect(writes(repo, "POST", ROUTES.trees)).toHaveLength(0);
+      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(0);
+      expect(writes(repo, "PATCH", ROUTES.ref)).toHaveLength(0);
       expect(fake.countRequests({ route: "/repos/{owner}/{repo}/contents/{path}" })).toBe(0);
+      // The listing of the branch (missing), of the base, the ref, the tree, the commit.
+      const calls = fake.requestLog
+        .slice(mark)
+        .filter((r) => r.path.includes(`/${repo.repo}/`) || r.route === "/graphql");
+      expect(calls.map((r) => `${r.method} ${r.route}`)).toEqual([
+        "GET /repos/{owner}/{repo}/commits",
+        "GET /repos/{owner}/{repo}/commits",
+        "POST /repos/{owner}/{repo}/git/refs",
+        "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+        "POST /graphql",
+      ]);
     });
 
     it("returns the step's commit when run again, without a second commit", async () => {
@@ -158,9 +194,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       expect(again).toEqual({ sha: first.sha, created: false });
       expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(first.sha);
       expect(fake.branchCommits(OWNER, repo.repo, BRANCH)).toHaveLength(2);
-      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
-      expect(writes(repo, "POST", ROUTES.trees)).toHaveLength(1);
-      expect(writes(repo, "PATCH", ROUTES.ref)).toHaveLength(1);
+      expect(commitMutations(repo)).toHaveLength(1);
     });
 
     it("deletes files, skipping paths the branch does not have", async () => {
@@ -187,8 +221,18 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
           { path: "src/new.ts", status: "added" },
         ]),
       );
-      const tree = writes(repo, "POST", ROUTES.trees)[0]?.body as { tree: { path: string }[] };
-      expect(tree.tree.map((e) => e.path).sort()).toEqual(["docs/old.md", "src/new.ts"]);
+      expect(commitMutations(repo)[0]?.body).toMatchObject({
+        variables: {
+          input: {
+            fileChanges: {
+              additions: [
+                { path: "src/new.ts", contents: Buffer.from("export {};\n").toString("base64") },
+              ],
+              deletions: [{ path: "docs/old.md" }],
+            },
+          },
+        },
+      });
     });
 
     it("makes no commit when nothing changes", async () => {
@@ -214,8 +258,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
 
       expect(same).toEqual({ sha: first.sha, created: false, unchanged: true });
       expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(first.sha);
-      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(1);
-      expect(writes(repo, "PATCH", ROUTES.ref)).toHaveLength(1);
+      expect(commitMutations(repo)).toHaveLength(1);
     });
 
     it("builds on someone else's push that changes other files and keeps their work", async () => {
@@ -272,7 +315,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         author: "maria",
         message: "Edit the spec",
       });
-      const commitsBefore = writes(repo, "POST", ROUTES.commits).length;
+      const mark = fake.requestLog.length;
 
       const attempt = github.commitFiles(
         repo,
@@ -296,7 +339,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       expect(fake.readFile(OWNER, repo.repo, BRANCH, "docs/spec.md")).toBe(
         "# Spec, edited by hand\n",
       );
-      expect(writes(repo, "POST", ROUTES.commits)).toHaveLength(commitsBefore);
+      expect(graphqlSince(mark)).toHaveLength(0);
     });
 
     it("redoes the commit on top of a push that lands between its read and its ref update, without force", async () => {
@@ -311,7 +354,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       let theirs = "";
       const RacingOctokit = TestOctokit.plugin((octokit) => {
         octokit.hook.before("request", (options) => {
-          if (!theirs && options.method === "PATCH" && String(options.url).includes("/git/refs/")) {
+          if (!theirs && options.method === "POST" && String(options.url).includes("/graphql")) {
             theirs = fake.pushCommit({
               owner: OWNER,
               repo: repo.repo,
@@ -324,6 +367,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         });
       });
       const racing = new OctokitGitHub(newProbot(fake, RacingOctokit), fake.appId);
+      const mark = fake.requestLog.length;
 
       const result = await racing.commitFiles(
         repo,
@@ -343,13 +387,12 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         "docs/plan.md": "# Plan\n",
         "docs/spec.md": "# Spec\n",
       });
-      const patches = fake.requestLog.filter(
-        (r) => r.method === "PATCH" && r.route === ROUTES.ref && r.path.includes(`/${repo.repo}/`),
-      );
-      expect(patches.map((r) => r.status)).toEqual([200, 422, 200]);
-      for (const entry of writes(repo, "PATCH", ROUTES.ref)) {
-        expect(entry.body).toMatchObject({ force: false });
-      }
+      // The first commit, the one refused because the branch moved, the one on top of theirs.
+      expect(graphqlSince(mark)).toHaveLength(2);
+      expect(commitMutations(repo)).toHaveLength(2);
+      expect(commitMutations(repo)[1]?.body).toMatchObject({
+        variables: { input: { expectedHeadOid: theirs } },
+      });
     });
 
     it("refuses a racing push that changed the same file even without basedOn", async () => {
@@ -357,7 +400,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       let theirs = "";
       const RacingOctokit = TestOctokit.plugin((octokit) => {
         octokit.hook.before("request", (options) => {
-          if (!theirs && options.method === "PATCH" && String(options.url).includes("/git/refs/")) {
+          if (!theirs && options.method === "POST" && String(options.url).includes("/graphql")) {
             theirs = fake.pushCommit({
               owner: OWNER,
               repo: repo.repo,
@@ -384,19 +427,26 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       expect(fake.readFile(OWNER, repo.repo, BRANCH, "docs/spec.md")).toBe("theirs\n");
     });
 
-    it("gives up with a clear error when the ref update keeps failing as not a fast forward", async () => {
+    it("gives up with a clear error when the commit keeps being refused because the branch moved", async () => {
       const repo = newRepo();
+      // GitHub answers a stale `expectedHeadOid` with an error in a 200 response.
       fake.injectFault({
-        method: "PATCH",
-        route: ROUTES.ref,
-        status: 422,
+        method: "POST",
+        route: "/graphql",
+        status: 200,
         body: {
-          message: "Update is not a fast forward",
-          documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference",
-          status: "422",
+          data: null,
+          errors: [
+            {
+              type: "STALE_DATA",
+              path: ["createCommitOnBranch"],
+              message: `Expected branch to point to "${repo.base}" but it did not. Pull and try again.`,
+            },
+          ],
         },
         times: 10,
       });
+      const mark = fake.requestLog.length;
 
       await expect(
         github.commitFiles(
@@ -408,10 +458,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         ),
       ).rejects.toThrow(/kept moving/);
       expect(fake.branchSha(OWNER, repo.repo, BRANCH)).toBe(repo.base);
-      const patches = fake.requestLog.filter(
-        (r) => r.method === "PATCH" && r.route === ROUTES.ref && r.path.includes(`/${repo.repo}/`),
-      );
-      expect(patches.map((r) => r.status)).toEqual([422, 422, 422, 422]);
+      expect(graphqlSince(mark)).toHaveLength(4);
     });
 
     it("recovers from a lost race to create the branch", async () => {

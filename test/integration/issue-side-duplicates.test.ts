@@ -194,18 +194,24 @@ describe("duplicated webhooks and a killed worker leave no duplicate on GitHub",
   });
 
   it("/approve by a maintainer, delivered twice, records one approval and moves to spec_generating", async () => {
-    await deliverTwice(
-      h.github.comment({
-        owner: OWNER,
-        repo: REPO,
-        number: 1,
-        author: MAINTAINER,
-        body: "/approve",
-      }),
+    const approve = h.github.comment({
+      owner: OWNER,
+      repo: REPO,
+      number: 1,
+      author: MAINTAINER,
+      body: "/approve",
+    });
+    await deliverTwice(approve);
+    // Acknowledged by a 👍 on the comment and the status comment, with no reply.
+    await waitFor("the 👍 on the /approve", () =>
+      h.github
+        .reactions(OWNER, REPO, { commentId: approve.payload.comment.id })
+        .some((r) => r.content === "+1"),
     );
-    await waitFor("the approval reply", () =>
-      withMarker("key=").some((c) => /-approved -->/.test(c.body)),
+    await waitFor("the approval in the status comment", () =>
+      withMarker("<!-- practical:status").some((c) => c.body.includes(`by @${MAINTAINER}`)),
     );
+    expect(withMarker("key=").some((c) => /-approved -->/.test(c.body))).toBe(false);
     const { id } = await feature();
     expect(await h.db.store.listApprovals(id)).toMatchObject([
       { gate: "brief", approver: MAINTAINER },
@@ -268,25 +274,28 @@ describe("duplicated webhooks and a killed worker leave no duplicate on GitHub",
     );
     expect(commentReactions).toHaveLength(triggering.length);
     for (const commentId of triggering) {
+      // An accepted /approve is acknowledged with a 👍 (and the status comment), not a reply.
       expect(h.github.reactions(OWNER, REPO, { commentId }).map((r) => r.content)).toEqual([
-        "eyes",
+        commentId === approveId ? "+1" : "eyes",
       ]);
       expect(
         commentReactions.filter((w) => w.path.includes(`/comments/${commentId}/`)),
       ).toHaveLength(1);
     }
 
-    // Labels: each stage label added once and the previous one removed once; the trigger label
-    // is left alone; the stage label mirrors the stage in Postgres.
+    // Labels: each move is one write setting the whole list (the previous stage label left
+    // out, the trigger label kept); the stage label mirrors the stage in Postgres.
     expect(stage).toBe("spec_generating");
-    const added = h.github
+    const sets = h.github
       .writes("/repos/{owner}/{repo}/issues/{issue_number}/labels")
-      .flatMap((w) => (w.body as { labels: string[] }).labels);
-    expect(added).toEqual(["practical:drafting", "practical:spec-generating"]);
-    const removed = h.github
-      .writes("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}")
-      .map((w) => decodeURIComponent(w.path.split("/").at(-1) ?? ""));
-    expect(removed).toEqual(["practical:drafting"]);
+      .map((w) => [w.method, ...(w.body as { labels: string[] }).labels]);
+    expect(sets).toEqual([
+      ["PUT", "practical", "practical:drafting"],
+      ["PUT", "practical", "practical:spec-generating"],
+    ]);
+    expect(h.github.writes("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}")).toEqual(
+      [],
+    );
     expect(h.github.labels(OWNER, REPO, 1).sort()).toEqual([
       "practical",
       "practical:spec-generating",

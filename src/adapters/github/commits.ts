@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { BranchMovedError, githubStatusOf } from "../../errors.ts";
 import type { CommitRequest, CommitResult, FileChange, RepoRef } from "../../ports/github.ts";
 import type { Octokit } from "./client.ts";
 import { is422 } from "./errors.ts";
 
-// Commits through the Git Data API: one tree per step, found again by its marker, never forced.
+// Commits: one per step, found again by its marker, never forced.
 
 /** How many of the branch's latest commits are searched for a step's marker. */
 const MARKER_SEARCH_DEPTH = 50;
@@ -31,7 +32,21 @@ export function getBranchHead(octokit: Octokit, repo: RepoRef, branch: string) {
   return headOf(octokit, repo, branch);
 }
 
-/** One commit of the step's files on top of the branch head; see `CommitRequest`. */
+/** The branch's head, that head's tree, and the newest recent commit carrying the marker. */
+interface Listing {
+  head: string;
+  headTree: string;
+  marked: string | null;
+}
+
+/**
+ * One commit of the step's files on top of the branch head; see `CommitRequest`. Usually three
+ * calls: the listing (head, its tree and the marker search in one read), the tree's entries
+ * (what exists, to skip unchanged files and deletions of absent paths) and one GraphQL
+ * `createCommitOnBranch`, which also makes the commit verified. A file that is executable on
+ * the branch goes through the Git Data API instead: `createCommitOnBranch` writes every file as
+ * 100644 (https://github.com/babarot/gh-infra/pull/167).
+ */
 export async function commitFiles(
   octokit: Octokit,
   repo: RepoRef,
@@ -40,14 +55,19 @@ export async function commitFiles(
   if (!request.message.includes(request.marker)) {
     throw new Error(`the commit message must contain its marker "${request.marker}"`);
   }
-  const { owner, repo: name } = repo;
   const files = lastPerPath(request.files);
-  let head = await branchHeadOrCreate(octokit, repo, request.branch, request.base);
+  let listing = await branchListingOrCreate(
+    octokit,
+    repo,
+    request.branch,
+    request.base,
+    request.marker,
+  );
   // After a lost race, the head first read is what this step's work was based on: commits
   // that appeared since are someone else's and must not be overwritten either.
   let expected = request.basedOn;
   for (let attempt = 1; ; attempt += 1) {
-    const { marked, headTree } = await findMarkedCommit(octokit, repo, head, request.marker);
+    const { head, headTree, marked } = listing;
     if (marked) return { sha: marked, created: false };
 
     if (expected && expected !== head) {
@@ -56,68 +76,142 @@ export async function commitFiles(
       if (overlap.length > 0) throw new BranchMovedError(request.branch, overlap);
     }
 
-    const baseTree =
-      headTree ??
-      (await octokit.rest.git.getCommit({ owner, repo: name, commit_sha: head })).data.tree.sha;
     const existing = await entriesAt(
       octokit,
       repo,
-      baseTree,
+      headTree,
       files.map((f) => f.path),
     );
-    const tree: {
-      path: string;
-      mode: "100644" | "100755";
-      type: "blob";
-      sha?: null;
-      content?: string;
-    }[] = [];
-    for (const file of files) {
+    // Only real changes: a file with the same blob, or a deletion of a path the tree lacks
+    // (a 422 on GitHub), is left out.
+    const changes = files.filter((file) => {
       const current = existing.get(file.path);
-      const mode = current?.type === "blob" && current.mode === "100755" ? "100755" : "100644";
-      if (file.content !== null) {
-        tree.push({ path: file.path, mode, type: "blob", content: file.content });
-      } else if (current) {
-        // Deleting a path the tree lacks is a 422 on GitHub: only existing paths are removed.
-        tree.push({ path: file.path, mode, type: "blob", sha: null });
-      }
-    }
-    if (tree.length === 0) return { sha: head, created: false, unchanged: true };
-    const { data: newTree } = await octokit.rest.git.createTree({
-      owner,
-      repo: name,
-      base_tree: baseTree,
-      tree,
+      if (file.content === null) return current !== undefined;
+      return current?.type !== "blob" || current.sha !== blobSha(file.content);
     });
-    if (newTree.sha === baseTree) return { sha: head, created: false, unchanged: true };
-    const { data: commit } = await octokit.rest.git.createCommit({
-      owner,
-      repo: name,
-      message: request.message,
-      tree: newTree.sha,
-      parents: [head],
-    });
-    try {
-      await octokit.rest.git.updateRef({
-        owner,
-        repo: name,
-        ref: `heads/${request.branch}`,
-        sha: commit.sha,
-        force: false,
-      });
-      return { sha: commit.sha, created: true };
-    } catch (error) {
-      if (!is422(error, "not a fast forward")) throw error;
-      if (attempt >= COMMIT_ATTEMPTS) {
-        throw new Error(
-          `the branch ${request.branch} kept moving while committing "${request.marker}" (${attempt} attempts); try again later`,
-        );
-      }
+    if (changes.length === 0) return { sha: head, created: false, unchanged: true };
+    const executable = changes.some((f) => existing.get(f.path)?.mode === "100755");
+    const sha = executable
+      ? await commitThroughGitData(octokit, repo, request, head, headTree, changes, existing)
+      : await commitOnBranch(octokit, repo, request, head, changes);
+    if (sha) return { sha, created: true };
+    if (attempt >= COMMIT_ATTEMPTS) {
+      throw new Error(
+        `the branch ${request.branch} kept moving while committing "${request.marker}" (${attempt} attempts); try again later`,
+      );
     }
     expected ??= head;
-    const moved = await headOf(octokit, repo, request.branch);
+    const moved = await listBranch(octokit, repo, request.branch, request.marker);
     if (!moved) throw new Error(`the branch ${request.branch} was deleted while committing`);
-    head = moved;
+    listing = moved;
+  }
+}
+
+/** The git blob id of a text's UTF-8 bytes, as the tree lists it. */
+function blobSha(content: string): string {
+  const bytes = Buffer.from(content, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/**
+ * `createCommitOnBranch` with the head the changes were computed on as `expectedHeadOid`:
+ * the new commit's sha, or null when the branch moved meanwhile (GitHub refuses the commit).
+ * https://docs.github.com/en/graphql/reference/mutations#createcommitonbranch
+ */
+async function commitOnBranch(
+  octokit: Octokit,
+  repo: RepoRef,
+  request: CommitRequest,
+  head: string,
+  changes: FileChange[],
+): Promise<string | null> {
+  const newline = request.message.indexOf("\n");
+  const headline = newline < 0 ? request.message : request.message.slice(0, newline);
+  const body = newline < 0 ? "" : request.message.slice(newline + 1).replace(/^\n+/, "");
+  try {
+    const data = await octokit.graphql<{ createCommitOnBranch: { commit: { oid: string } } }>(
+      `mutation($input: CreateCommitOnBranchInput!) {
+        createCommitOnBranch(input: $input) { commit { oid } }
+      }`,
+      {
+        input: {
+          branch: {
+            repositoryNameWithOwner: `${repo.owner}/${repo.repo}`,
+            branchName: request.branch,
+          },
+          message: body ? { headline, body } : { headline },
+          expectedHeadOid: head,
+          fileChanges: {
+            additions: changes
+              .filter((f) => f.content !== null)
+              .map((f) => ({
+                path: f.path,
+                contents: Buffer.from(f.content ?? "", "utf8").toString("base64"),
+              })),
+            deletions: changes.filter((f) => f.content === null).map((f) => ({ path: f.path })),
+          },
+        },
+      },
+    );
+    return data.createCommitOnBranch.commit.oid;
+  } catch (error) {
+    if (isStaleHead(error)) return null;
+    throw error;
+  }
+}
+
+/** GitHub's answer when `expectedHeadOid` is no longer the branch head. */
+function isStaleHead(error: unknown): boolean {
+  const errors = (error as { errors?: { type?: string; message?: string }[] }).errors ?? [];
+  return errors.some(
+    (e) => e.type === "STALE_DATA" || /expected branch to point to/i.test(e.message ?? ""),
+  );
+}
+
+/** Tree, commit and ref update (never forced): the sha, or null when the branch moved. */
+async function commitThroughGitData(
+  octokit: Octokit,
+  repo: RepoRef,
+  request: CommitRequest,
+  head: string,
+  baseTree: string,
+  changes: FileChange[],
+  existing: Map<string, TreeEntry>,
+): Promise<string | null> {
+  const { owner, repo: name } = repo;
+  const tree = changes.map((file) => {
+    const current = existing.get(file.path);
+    const mode: "100644" | "100755" =
+      current?.type === "blob" && current.mode === "100755" ? "100755" : "100644";
+    return file.content !== null
+      ? { path: file.path, mode, type: "blob" as const, content: file.content }
+      : { path: file.path, mode, type: "blob" as const, sha: null };
+  });
+  const { data: newTree } = await octokit.rest.git.createTree({
+    owner,
+    repo: name,
+    base_tree: baseTree,
+    tree,
+  });
+  const { data: commit } = await octokit.rest.git.createCommit({
+    owner,
+    repo: name,
+    message: request.message,
+    tree: newTree.sha,
+    parents: [head],
+  });
+  try {
+    await octokit.rest.git.updateRef({
+      owner,
+      repo: name,
+      ref: `heads/${request.branch}`,
+      sha: commit.sha,
+      force: false,
+    });
+    return commit.sha;
+  } catch (error) {
+    if (!is422(error, "not a fast forward")) throw error;
+    return null;
   }
 }
 
@@ -135,51 +229,64 @@ async function headOf(octokit: Octokit, repo: RepoRef, branch: string): Promise<
   }
 }
 
-/** The branch's head; a missing branch is created at `base`'s head first. */
-async function branchHeadOrCreate(
+/**
+ * The branch's latest commits, newest first, in one read: the head, its tree and the marker
+ * search. Null when the branch does not exist.
+ */
+async function listBranch(
+  octokit: Octokit,
+  repo: RepoRef,
+  branch: string,
+  marker: string,
+): Promise<Listing | null> {
+  try {
+    const { data } = await octokit.rest.repos.listCommits({
+      owner: repo.owner,
+      repo: repo.repo,
+      sha: branch,
+      per_page: MARKER_SEARCH_DEPTH,
+    });
+    const first = data[0];
+    if (!first) return null;
+    return {
+      head: first.sha,
+      headTree: first.commit.tree.sha,
+      marked: data.find((c) => c.commit.message.includes(marker))?.sha ?? null,
+    };
+  } catch (error) {
+    // An unknown ref is a 404 (422 on some GitHub versions).
+    const status = githubStatusOf(error);
+    if (status === 404 || status === 422) return null;
+    throw error;
+  }
+}
+
+/** The branch's listing; a missing branch is created at `base`'s head first. */
+async function branchListingOrCreate(
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
   base: string,
-): Promise<string> {
-  const head = await headOf(octokit, repo, branch);
-  if (head) return head;
-  const baseHead = await headOf(octokit, repo, base);
-  if (!baseHead) throw new Error(`the base branch ${base} does not exist`);
+  marker: string,
+): Promise<Listing> {
+  const listing = await listBranch(octokit, repo, branch, marker);
+  if (listing) return listing;
+  const baseListing = await listBranch(octokit, repo, base, marker);
+  if (!baseListing) throw new Error(`the base branch ${base} does not exist`);
   try {
     await octokit.rest.git.createRef({
       owner: repo.owner,
       repo: repo.repo,
       ref: `refs/heads/${branch}`,
-      sha: baseHead,
+      sha: baseListing.head,
     });
-    return baseHead;
+    return baseListing;
   } catch (error) {
     if (!is422(error, "reference already exists")) throw error;
-    const raced = await headOf(octokit, repo, branch);
+    const raced = await listBranch(octokit, repo, branch, marker);
     if (!raced) throw error;
     return raced;
   }
-}
-
-/** The newest of the last commits up to `head` whose message contains `marker`. */
-async function findMarkedCommit(
-  octokit: Octokit,
-  repo: RepoRef,
-  head: string,
-  marker: string,
-): Promise<{ marked: string | null; headTree: string | undefined }> {
-  const { data } = await octokit.rest.repos.listCommits({
-    owner: repo.owner,
-    repo: repo.repo,
-    sha: head,
-    per_page: MARKER_SEARCH_DEPTH,
-  });
-  return {
-    marked: data.find((c) => c.commit.message.includes(marker))?.sha ?? null,
-    // The listing starts at the head: its tree comes free, saving a commit read.
-    headTree: data[0]?.sha === head ? data[0].commit.tree.sha : undefined,
-  };
 }
 
 /** Paths changed from `from` to `to` (from their merge base, as GitHub compares). */

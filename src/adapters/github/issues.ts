@@ -90,6 +90,16 @@ export async function addReaction(
   }
 }
 
+/**
+ * Moves the stage label in one write: "Set labels for an issue" replaces the whole list, so the
+ * issue's labels are read first and every label but the stale stage one is sent back. A read
+ * and a write (6 points of GitHub's secondary limit, no content created) against a remove and
+ * an add (two writes, 10 points, the add counted as content); the same two calls either way.
+ * A label someone adds in the milliseconds between the read and the write would be lost; the
+ * next move reads it again.
+ * https://docs.github.com/en/rest/issues/labels#set-labels-for-an-issue
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#calculating-points-for-the-secondary-rate-limit
+ */
 export async function syncLabels(
   octokit: Octokit,
   repo: RepoRef,
@@ -99,31 +109,21 @@ export async function syncLabels(
   previous?: string,
 ) {
   const { owner, repo: name } = repo;
-  // Knowing the label set last time saves listing the issue's labels.
-  const stale =
-    previous !== undefined
-      ? [previous]
-      : (
-          await octokit.rest.issues.listLabelsOnIssue({
-            owner,
-            repo: name,
-            issue_number: issueNumber,
-            per_page: 100,
-          })
-        ).data.map((label) => label.name);
-  for (const label of stale) {
-    if (label !== add && label.startsWith(removePrefix)) {
-      await removeLabel(octokit, repo, issueNumber, label);
-    }
-  }
-  if (previous === add) return;
-  // Adding a label the issue has is a no-op on GitHub, so no need to look first.
-  await octokit.rest.issues.addLabels({
+  // An issue has at most 100 labels: one page holds them all.
+  const { data } = await octokit.rest.issues.listLabelsOnIssue({
     owner,
     repo: name,
     issue_number: issueNumber,
-    labels: [add],
+    per_page: 100,
   });
+  const current = data.map((label) => label.name);
+  // Knowing the label set last time, only that label goes; otherwise every stage label.
+  const stale = (label: string) =>
+    label !== add && (previous !== undefined ? label === previous : label.startsWith(removePrefix));
+  const labels = current.filter((label) => !stale(label));
+  if (!labels.includes(add)) labels.push(add);
+  if (labels.length === current.length && current.includes(add)) return;
+  await octokit.rest.issues.setLabels({ owner, repo: name, issue_number: issueNumber, labels });
 }
 
 export async function removeLabel(

@@ -17,7 +17,7 @@ drafting         | start:write               | =                | react:eyes rep
 drafting         | start:read                | =                | react:confused reply:unauthorized
 drafting         | /build:write              | =                | react:eyes reply:not_now
 drafting         | /build:read               | =                | react:confused reply:unauthorized
-drafting         | /approve:write            | spec_generating  | react:eyes record_approval run_agent:spec sync_status reply:approved
+drafting         | /approve:write            | spec_generating  | react:+1 record_approval run_agent:spec sync_status
 drafting         | /approve:read             | =                | react:confused reply:unauthorized
 drafting         | /revise:write             | =                | react:eyes run_agent:ba
 drafting         | /revise:read              | =                | react:confused reply:unauthorized
@@ -133,7 +133,7 @@ spec_ready       | start:write               | =                | react:eyes rep
 spec_ready       | start:read                | =                | react:confused reply:unauthorized
 spec_ready       | /build:write              | =                | react:eyes reply:not_now
 spec_ready       | /build:read               | =                | react:confused reply:unauthorized
-spec_ready       | /approve:write            | plan_generating  | react:eyes record_approval run_agent:plan sync_status reply:approved
+spec_ready       | /approve:write            | plan_generating  | react:+1 record_approval run_agent:plan sync_status
 spec_ready       | /approve:read             | =                | react:confused reply:unauthorized
 spec_ready       | /revise:write             | spec_generating  | react:eyes run_agent:spec sync_status
 spec_ready       | /revise:read              | =                | react:confused reply:unauthorized
@@ -249,7 +249,7 @@ plan_ready       | start:write               | =                | react:eyes rep
 plan_ready       | start:read                | =                | react:confused reply:unauthorized
 plan_ready       | /build:write              | =                | react:eyes reply:not_now
 plan_ready       | /build:read               | =                | react:confused reply:unauthorized
-plan_ready       | /approve:write            | tests_generating | react:eyes record_approval run_agent:tests sync_status reply:approved
+plan_ready       | /approve:write            | tests_generating | react:+1 record_approval run_agent:tests sync_status
 plan_ready       | /approve:read             | =                | react:confused reply:unauthorized
 plan_ready       | /revise:write             | spec_generating  | react:eyes run_agent:spec sync_status
 plan_ready       | /revise:read              | =                | react:confused reply:unauthorized
@@ -365,7 +365,7 @@ tests_ready      | start:write               | =                | react:eyes rep
 tests_ready      | start:read                | =                | react:confused reply:unauthorized
 tests_ready      | /build:write              | =                | react:eyes reply:not_now
 tests_ready      | /build:read               | =                | react:confused reply:unauthorized
-tests_ready      | /approve:write            | implementing     | react:eyes record_approval run_agent:implement sync_status reply:approved
+tests_ready      | /approve:write            | implementing     | react:+1 record_approval run_agent:implement sync_status
 tests_ready      | /approve:read             | =                | react:confused reply:unauthorized
 tests_ready      | /revise:write             | spec_generating  | react:eyes run_agent:spec sync_status
 tests_ready      | /revise:read              | =                | react:confused reply:unauthorized
