@@ -71,6 +71,10 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number): 
       }),
     );
   }
-  // Read no further: the rest of the body is never buffered.
-  res.once("finish", () => req.destroy());
+  // The rest of the body is never buffered: it is read and dropped for a moment, so the client
+  // reads the 413 before the connection is reset, then the connection is cut.
+  res.once("finish", () => {
+    req.resume();
+    setTimeout(() => req.destroy(), 1_000).unref();
+  });
 }

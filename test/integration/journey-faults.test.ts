@@ -189,7 +189,10 @@ it("completes the journey with every webhook twice and two killed workers, each 
     `docs: implementation plan for #${issue}`,
     `docs: brief and specification for #${issue}`,
   ]);
-  expect(h.github.writes("/repos/{owner}/{repo}/git/commits")).toHaveLength(4);
+  const commitMutations = h.github
+    .writes("/graphql")
+    .filter((e) => JSON.stringify(e.body).includes("createCommitOnBranch"));
+  expect(commitMutations).toHaveLength(4);
   expect(h.github.files(OWNER, REPO, branch)["src/health.js"]).toBeTruthy();
 
   // One pull request, created once.
@@ -224,17 +227,17 @@ it("completes the journey with every webhook twice and two killed workers, each 
       .writes("/repos/{owner}/{repo}/issues/{issue_number}/comments")
       .filter((w) => w.method === "POST"),
   ).toHaveLength(botComments.length);
-  // Every comment the app acted on (the answer and the four commands) got exactly one 👀.
+  // Every comment the app acted on got exactly one reaction: 👀 on the answer, 👍 on each
+  // accepted /approve (acknowledged by the reaction and the status comment, not a reply).
   const humanComments = [issue, prNumber].flatMap((n) =>
     h.github.comments(OWNER, REPO, n).filter((c) => c.authorType !== "Bot"),
   );
   expect(humanComments.filter((c) => c.body.startsWith("/approve"))).toHaveLength(4);
   expect(humanComments).toHaveLength(5);
   for (const c of humanComments) {
-    const eyes = h.github
-      .reactions(OWNER, REPO, { commentId: c.id })
-      .filter((r) => r.content === "eyes");
-    expect(eyes, `👀 on "${c.body.slice(0, 30)}"`).toHaveLength(1);
+    const expected = c.body.startsWith("/approve") ? "+1" : "eyes";
+    const reactions = h.github.reactions(OWNER, REPO, { commentId: c.id }).map((r) => r.content);
+    expect(reactions, `the reaction on "${c.body.slice(0, 30)}"`).toEqual([expected]);
   }
 
   expect((await feature(issue))?.stage).toBe("done");

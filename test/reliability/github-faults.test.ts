@@ -31,8 +31,8 @@ const ROUTES = {
   issueReactions: "/repos/{owner}/{repo}/issues/{issue_number}/reactions",
   commentReactions: "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
   createRef: "/repos/{owner}/{repo}/git/refs",
-  updateRef: "/repos/{owner}/{repo}/git/refs/{ref}",
-  createCommit: "/repos/{owner}/{repo}/git/commits",
+  // A stage's commit is one GraphQL createCommitOnBranch.
+  graphql: "/graphql",
   pulls: "/repos/{owner}/{repo}/pulls",
   checkRuns: "/repos/{owner}/{repo}/check-runs",
   collaboratorPermission: "/repos/{owner}/{repo}/collaborators/{username}/permission",
@@ -133,28 +133,33 @@ describe("GitHub faults along one journey", () => {
       },
     ));
 
-  it("a ref update that moved the branch but answered 502: the step's commit is found, not made again", () =>
-    injected(FILE, "502 after the branch ref was updated", async () => {
-      h.github.injectFault(lost("PATCH", ROUTES.updateRef));
+  it("a commit made but its answer lost (502): the step's commit is found, not made again", () =>
+    injected(FILE, "502 after the commit was made", async () => {
+      h.github.injectFault(lost("POST", ROUTES.graphql));
       await d.say(issue, "/approve");
       const f = await d.waitStage(issue, "plan_ready", 30_000);
-      expect(faultedWrites(ROUTES.updateRef)).toHaveLength(1);
+      expect(faultedWrites(ROUTES.graphql)).toHaveLength(1);
       expect(ourCommits(f.branch ?? "").map((c) => c.message.split("\n")[0])).toEqual([
         `docs: implementation plan for #${issue}`,
         `docs: brief and specification for #${issue}`,
       ]);
     }));
 
-  it("a commit object lost (502) and a ref update that is not a fast-forward (422): one tests commit", () =>
-    injected(FILE, "502 after a commit object was made; 422 not a fast-forward", async () => {
-      h.github.injectFault(lost("POST", ROUTES.createCommit));
+  it("a commit refused because the branch moved (STALE_DATA): made again on the new head, one tests commit", () =>
+    injected(FILE, "createCommitOnBranch refused: the branch moved", async () => {
+      // GraphQL answers 200 with an error: https://docs.github.com/en/graphql/reference/mutations#createcommitonbranch
       h.github.injectFault({
-        method: "PATCH",
-        route: ROUTES.updateRef,
-        status: 422,
+        method: "POST",
+        route: ROUTES.graphql,
+        status: 200,
         body: {
-          message: "Update is not a fast forward",
-          documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference",
+          data: null,
+          errors: [
+            {
+              type: "STALE_DATA",
+              message: `Expected branch to point to "${"0".repeat(40)}" but it did not. Pull and try again.`,
+            },
+          ],
         },
       });
       await d.say(issue, "/approve");

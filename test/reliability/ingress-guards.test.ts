@@ -4,7 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
+import { connect } from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../src/main/runtime.ts";
@@ -118,40 +118,71 @@ function memoryOf(pid: number): { rss: number; peak: number } {
  * POSTs `total` bytes of JSON-ish filler with a wrong signature, 1 MB at a time, declaring the
  * length or chunked; resolves with the status once answered (the server may close early).
  */
+/**
+ * POSTs `total` bytes over a raw socket and resolves with the status line's code. The server
+ * answers 413 and resets the connection while the body is still coming: the answer is read
+ * from the bytes received, whatever the write that fails afterwards says.
+ */
 function postHuge(url: string, total: number, declareLength: boolean): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
   return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    let done = false;
+    const finish = (status: number | Error) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      if (status instanceof Error) reject(status);
+      else resolve(status);
+    };
+    socket.on("data", (data) => {
+      received += data.toString("latin1");
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
+      if (status) finish(Number(status));
+    });
+    socket.on("error", (error) => {
+      // A reset after the answer arrived is the server refusing the rest, as it should.
+      setTimeout(() => finish(error), 500);
+    });
+    socket.on("close", () => setTimeout(() => finish(new Error("closed without an answer")), 500));
+    const head = [
+      `POST ${pathname} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      "Content-Type: application/json",
+      "X-GitHub-Event: issues",
+      `X-GitHub-Delivery: ${randomUUID()}`,
+      `X-Hub-Signature-256: sha256=${"0".repeat(64)}`,
+      declareLength ? `Content-Length: ${total}` : "Transfer-Encoding: chunked",
+      "",
+      "",
+    ].join("\r\n");
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
-    const req = request(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "issues",
-        "x-github-delivery": randomUUID(),
-        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
-        ...(declareLength ? { "content-length": String(total) } : {}),
-      },
-    });
-    let answered = false;
-    req.on("response", (res) => {
-      answered = true;
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", (error) => {
-      if (!answered) reject(error);
-    });
+    const framed = declareLength
+      ? chunk
+      : Buffer.concat([
+          Buffer.from(`${chunk.length.toString(16)}\r\n`),
+          chunk,
+          Buffer.from("\r\n"),
+        ]);
     let sent = 0;
     const pump = () => {
-      while (sent < total && !answered && !req.destroyed) {
+      while (sent < total && !done && !socket.destroyed) {
         sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once("drain", pump);
+        if (!socket.write(framed)) {
+          socket.once("drain", pump);
           return;
         }
       }
-      if (sent >= total && !req.destroyed) req.end();
+      if (sent >= total && !declareLength && !socket.destroyed) socket.write("0\r\n\r\n");
     };
-    pump();
+    socket.once("connect", () => {
+      socket.write(head);
+      // A declared length is refused on the headers alone: give the answer a moment to arrive
+      // before the body starts (a client racing it may see the reset first).
+      if (declareLength) setTimeout(pump, 300);
+      else pump();
+    });
   });
 }
 

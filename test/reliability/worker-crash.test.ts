@@ -53,8 +53,8 @@ describe("a worker killed mid-job", () => {
   it("after the model answered and before the commit: the next worker commits once, without asking the model again", () =>
     injected(FILE, "SIGKILL after the model call, before the commit", async () => {
       current = worker();
-      // The spec job's first write of its commit (the tree) is held: the model has answered.
-      const held = proxy.holdNext((r) => r.method === "POST" && r.path.includes("/git/trees"));
+      // The spec job's commit (one GraphQL mutation) is held: the model has answered.
+      const held = proxy.holdNext((r) => r.method === "POST" && r.path.endsWith("/graphql"));
       issue = await d.openAndApproveBrief();
       await held;
       const f = await d.feature(issue);
