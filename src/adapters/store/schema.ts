@@ -126,6 +126,16 @@ export interface FeatureEventsTable {
   created_at: Timestamp;
 }
 
+/** Who changed an installation's settings or model key: append-only, like `feature_events`. */
+export interface SettingsAuditTable {
+  id: Generated<number>;
+  installation_id: number;
+  actor: string;
+  action: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
 export interface DeliveriesTable {
   id: string;
   event: string;
@@ -193,6 +203,7 @@ export interface Database {
   acted_sources: ActedSourcesTable;
   reply_windows: ReplyWindowsTable;
   ci_results: CiResultsTable;
+  settings_audit: SettingsAuditTable;
 }
 
 export type FeatureRow = Selectable<FeaturesTable>;
