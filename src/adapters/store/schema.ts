@@ -42,6 +42,8 @@ export interface FeaturesTable {
   approvals: Json<Record<string, string>>;
   failure_reason: string | null;
   protected_pending: string | null;
+  /** The version of the last transition that stopped the feature's jobs (0: none yet). */
+  stopped_version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   stage_entered_at: Timestamp;
