@@ -113,6 +113,14 @@ export class IngressUnavailableError extends Error {
   readonly status = 503;
 }
 
+/**
+ * A cancel, the stuck sweep or a retry stopped the feature's jobs after this one started: it
+ * aborts, and nothing it produced is applied or reaches GitHub. Not a failure.
+ */
+export class JobSupersededError extends Error {
+  override name = "JobSupersededError";
+}
+
 /** Someone else saved the feature first; reload and apply the event again. */
 export class VersionConflictError extends Error {
   override name = "VersionConflictError";

@@ -85,7 +85,7 @@ export const BRIEF = {
   openQuestions: [],
 };
 
-const SPEC = `# Specification: health endpoint
+export const SPEC = `# Specification: health endpoint
 
 ## User stories
 - **US1 (P1)** As the load balancer, I poll \`GET /health\` so that I stop routing to an instance that does not answer.
@@ -127,7 +127,7 @@ None significant: no new dependencies, no I/O on the request path.
 `;
 
 /** The spec's requirements and the criteria they serve, as the spec agent returns them. */
-const REQUIREMENTS = [
+export const REQUIREMENTS = [
   {
     id: "FR-001",
     text: "GET /health MUST answer 200 with content-type application/json.",

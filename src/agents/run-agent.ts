@@ -35,6 +35,8 @@ export interface AgentCall {
   check?: ((output: unknown) => string[]) | undefined;
   /** USD for the installation's calendar month (UTC); checked before every call too. */
   monthlyBudgetUsd?: number | undefined;
+  /** Aborts the model call in flight and stops before the next turn (the job was superseded). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface AgentDeps {
@@ -65,6 +67,7 @@ export async function runAgent<T>(
   let rounds = 0;
 
   for (;;) {
+    call.signal?.throwIfAborted();
     await checkBudget(deps, call, messages, maxTokens);
     const { reply, runId } = await send(deps, call, messages, maxTokens);
 
@@ -214,7 +217,10 @@ export async function send(
     const reply = await deps.model.send(
       call.apiKey,
       buildRequest(call.agent, call.setting, messages, maxTokens),
+      call.signal ? { signal: call.signal } : {},
     );
+    // An answer that arrived as the job was stopped is not used.
+    call.signal?.throwIfAborted();
     const runId = await recordRun(deps, {
       ...base,
       usage: reply.usage,
@@ -225,16 +231,19 @@ export async function send(
     });
     return { reply, runId };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const aborted = call.signal?.aborted === true;
+    const cause = aborted ? call.signal?.reason : error;
+    const message = cause instanceof Error ? cause.message : String(cause);
     await recordRun(deps, {
       ...base,
       usage: null,
       durationMs: performance.now() - started,
       stopReason: null,
-      outcome: "error",
+      outcome: aborted ? "aborted" : "error",
       error: message,
     });
-    throw error;
+    // Stopped: the abort's reason (the job was superseded), not the SDK's abort error.
+    throw cause;
   }
 }
 

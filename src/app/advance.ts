@@ -21,6 +21,8 @@ export interface EffectsJobData {
   featureId: number | null;
   target: IssueTarget;
   effects: Effect[];
+  /** The feature version the transition saved: the agent jobs it starts carry it. */
+  version?: number;
 }
 
 export function targetOf(feature: FeatureRecord): IssueTarget {
@@ -62,6 +64,11 @@ export async function saveTransition(
       await tx.recordApproval(before.id, effect.gate, effect.approver, effect.artifactVersion);
     }
   }
+  // In the same transaction as the state: from the moment a cancel, a sweep or a retry is
+  // durable, every job started before it is superseded (see jobs/agent/stop.ts).
+  if (result.effects.some((e) => e.type === "cancel_jobs")) {
+    await tx.markJobsStopped(before.id, version);
+  }
   const effects = result.effects.filter((e) => e.type !== "record_approval");
   if (effects.length > 0) {
     await tx.addToOutbox([
@@ -69,10 +76,20 @@ export async function saveTransition(
         featureId: before.id,
         target: targetOf(before),
         effects,
+        version,
       }),
     ]);
   }
   return version;
+}
+
+/** A job started for `jobVersion` is superseded once a later transition stopped the jobs. */
+export function isSuperseded(
+  feature: Pick<FeatureRecord, "stoppedVersion">,
+  jobVersion: number | undefined,
+): boolean {
+  // Jobs queued before versions were carried have none: they are judged by the pipeline alone.
+  return jobVersion !== undefined && feature.stoppedVersion > jobVersion;
 }
 
 export function actorOf(event: PipelineEvent): string {
@@ -88,12 +105,18 @@ export async function advance(
   featureId: number,
   event: PipelineEvent,
   detail: Record<string, unknown> = {},
+  options: {
+    /** The version an agent job was started for: its result is dropped once superseded. */
+    jobVersion?: number | undefined;
+  } = {},
 ): Promise<{ feature: FeatureRecord; effects: Effect[] } | null> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       return await store.transaction(async (tx) => {
         const feature = await tx.findFeature(featureId, { forUpdate: true });
         if (!feature) return null;
+        // Checked under the row lock, so a cancel cannot slip in between check and save.
+        if (isSuperseded(feature, options.jobVersion)) return null;
         const result = transition(feature, event);
         if (result.effects.length === 0 && result.feature === feature)
           return { feature, effects: [] };

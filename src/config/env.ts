@@ -72,6 +72,8 @@ const EnvSchema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** A failed job is retried after this delay, doubling for each attempt (four attempts). */
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(2_000),
+  /** How often a running agent job checks whether a cancel, the sweep or a retry stopped it. */
+  JOB_STOP_POLL_MS: z.coerce.number().int().min(50).default(2_000),
   /**
    * A model call that has not started answering after this long is abandoned (and retried):
    * a hung connection must not hold a job for the SDK's default of ten minutes per try.
@@ -136,6 +138,7 @@ export interface Config {
   workerConcurrency: number;
   workerLockMs: number;
   jobBackoffMs: number;
+  jobStopPollMs: number;
   modelTimeoutMs: number;
   queuePrefix: string;
   migrateOnStart: boolean;
@@ -214,6 +217,7 @@ export function readConfig(env: Env = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerLockMs: e.WORKER_LOCK_MS,
     jobBackoffMs: e.JOB_BACKOFF_MS,
+    jobStopPollMs: e.JOB_STOP_POLL_MS,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,

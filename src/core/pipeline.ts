@@ -632,6 +632,9 @@ function onCommand(
           : null;
       return result(f, after, [
         eyes,
+        // A job of the failed run that is still running (a sibling review, a BA reply) is
+        // superseded: the new run starts clean.
+        { type: "cancel_jobs" },
         enterWorkingStage(f, checkpoint, fix),
         { type: "sync_status" },
         reply("retrying", key("retrying"), {

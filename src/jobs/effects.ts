@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import type { FeatureRecord } from "../adapters/store/features.ts";
-import type { EffectsJobData } from "../app/advance.ts";
+import { type EffectsJobData, isSuperseded } from "../app/advance.ts";
 import { agentJobPrefix, reviewJobPrefix } from "../app/job-ids.ts";
 import type { Effect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
@@ -18,12 +18,12 @@ export function replyMarker(featureId: number | null, key: string): string {
 
 /** Performs one transition's effects in order. Every step is idempotent. */
 export async function performEffects(deps: JobDeps, job: Job<EffectsJobData>): Promise<void> {
-  const { featureId, target, effects } = job.data;
+  const { featureId, target, effects, version } = job.data;
   const repo: RepoRef = target;
   const feature = featureId === null ? null : await deps.store.findFeature(featureId);
   const firstRun = isFirstRun(job);
   for (const effect of effects) {
-    await performEffect(deps, repo, target.issueNumber, feature, effect, firstRun);
+    await performEffect(deps, repo, target.issueNumber, feature, effect, firstRun, version);
   }
 }
 
@@ -34,6 +34,7 @@ async function performEffect(
   feature: FeatureRecord | null,
   effect: Effect,
   firstRun: boolean,
+  version: number | undefined,
 ): Promise<void> {
   switch (effect.type) {
     case "react":
@@ -67,11 +68,16 @@ async function performEffect(
     case "sync_status":
       if (feature) await deps.queue.enqueue(statusIntent(feature.id));
       return;
+    // A job whose start a later cancel or retry already superseded is not started at all.
     case "run_agent":
-      if (feature) await deps.queue.enqueue(agentIntent(feature.id, effect));
+      if (feature && !isSuperseded(feature, version)) {
+        await deps.queue.enqueue(agentIntent(feature.id, effect, version));
+      }
       return;
     case "run_reviews":
-      if (feature) await deps.queue.enqueue(reviewsIntent(feature.id, effect.key));
+      if (feature && !isSuperseded(feature, version)) {
+        await deps.queue.enqueue(reviewsIntent(feature.id, effect.key, version));
+      }
       return;
     case "cancel_jobs":
       if (feature) {

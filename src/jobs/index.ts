@@ -63,6 +63,13 @@ export async function onFinalFailure(deps: JobDeps, job: Job, failure: Error): P
         ? (data.review ?? "security_review")
         : undefined;
   if (!agent) return;
-  await advance(deps.store, data.featureId, { type: "agent_failed", agent, reason });
+  // A superseded job's failure is not the new run's: dropped like its results.
+  await advance(
+    deps.store,
+    data.featureId,
+    { type: "agent_failed", agent, reason },
+    {},
+    { jobVersion: data.version },
+  );
   await deps.relay.kick();
 }

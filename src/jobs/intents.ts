@@ -14,18 +14,27 @@ export interface AgentJobData {
   instructions?: string;
   /** Set when the implementer fixes its own code: where the worker reads what to fix. */
   fix?: FixSource;
+  /** The feature version the job was started for; a later cancel, sweep or retry supersedes it. */
+  version?: number;
 }
 
 export interface ReviewJobData {
   featureId: number;
   key: string;
   review?: "security_review" | "code_review" | "alignment_review";
+  /** The feature version the reviews were started for (see `AgentJobData.version`). */
+  version?: number;
 }
 
 export const REVIEWS = ["security_review", "code_review", "alignment_review"] as const;
 
-export function agentIntent(featureId: number, effect: RunAgentEffect): JobIntent {
+export function agentIntent(
+  featureId: number,
+  effect: RunAgentEffect,
+  version?: number,
+): JobIntent {
   const data: AgentJobData = { featureId, agent: effect.agent, key: effect.key };
+  if (version !== undefined) data.version = version;
   if (effect.gate) data.gate = effect.gate;
   if (effect.commentId !== undefined) data.commentId = effect.commentId;
   if (effect.instructions) data.instructions = effect.instructions;
@@ -39,18 +48,19 @@ export function agentIntent(featureId: number, effect: RunAgentEffect): JobInten
 }
 
 /** Three reviews in parallel, then one verdict: a BullMQ flow. */
-export function reviewsIntent(featureId: number, key: string): JobIntent {
+export function reviewsIntent(featureId: number, key: string, version?: number): JobIntent {
   const prefix = reviewFlowId(featureId, key);
+  const base: ReviewJobData = { featureId, key, ...(version !== undefined ? { version } : {}) };
   return {
     queue: "pipeline",
     name: "verdict",
     jobId: `${prefix}-verdict`,
-    data: { featureId, key } satisfies ReviewJobData,
+    data: base,
     children: REVIEWS.map((review) => ({
       queue: "pipeline" as const,
       name: "review",
       jobId: `${prefix}-${review}`,
-      data: { featureId, key, review } satisfies ReviewJobData,
+      data: { ...base, review } satisfies ReviewJobData,
     })),
   };
 }

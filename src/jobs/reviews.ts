@@ -12,8 +12,9 @@ import type { CheckAnnotation } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
 import { readRepository } from "./agent/repository.ts";
+import { type StopWatch, wasStopped, watchForStop } from "./agent/stop.ts";
 import { ciReport } from "./ci.ts";
-import type { ReviewJobData } from "./intents.ts";
+import type { AgentJobData, ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
 
@@ -47,11 +48,30 @@ export async function runReview(
   job: Job<ReviewJobData>,
 ): Promise<ReviewResult> {
   const review = job.data.review ?? "security_review";
-  const opened = await openAgentJob(
-    deps,
-    { featureId: job.data.featureId, agent: review, key: job.data.key },
-    job.id ?? "",
-  );
+  const stop = watchForStop(deps, job.data.featureId, job.data.version);
+  try {
+    return await performReview(deps, job, review, stop);
+  } catch (error) {
+    // Stopped: no check run, and the verdict (superseded too) is dropped.
+    if (wasStopped(deps.log, stop, error, { id: job.id, featureId: job.data.featureId })) {
+      return { review, pass: false };
+    }
+    throw error;
+  } finally {
+    stop.close();
+  }
+}
+
+async function performReview(
+  deps: AgentJobDeps,
+  job: Job<ReviewJobData>,
+  review: Review,
+  stop: StopWatch,
+): Promise<ReviewResult> {
+  await stop.ensureCurrent("the review");
+  const data: AgentJobData = { featureId: job.data.featureId, agent: review, key: job.data.key };
+  if (job.data.version !== undefined) data.version = job.data.version;
+  const opened = await openAgentJob(deps, data, job.id ?? "", false, stop);
   if (!opened) return { review, pass: false };
   const { feature, repoContext } = opened;
   if (!feature.headSha || !feature.prNumber) {
@@ -132,6 +152,7 @@ export async function runReview(
     title: neutraliseCell(f.title, safe),
     detail: neutralise(f.detail, safe),
   }));
+  await stop.ensureCurrent(`the ${review} check run`);
   const check = await deps.github.ensureCheckRun(repo, {
     headSha: head,
     name: CHECK_NAMES[review],
@@ -177,11 +198,13 @@ export async function runReview(
     checkRunId: check.id,
     headSha: head,
   });
-  await advance(deps.store, feature.id, {
-    type: "agent_finished",
-    agent: review,
-    artifactVersion: null,
-  });
+  await advance(
+    deps.store,
+    feature.id,
+    { type: "agent_finished", agent: review, artifactVersion: null },
+    {},
+    { jobVersion: job.data.version },
+  );
   await deps.relay.kick();
   return { review, pass: verdict.pass };
 }
@@ -195,12 +218,18 @@ export async function runVerdict(deps: AgentJobDeps, job: Job<ReviewJobData>): P
   // The head's CI as recorded by now: a result that came in during the reviews counts here.
   const feature = await deps.store.findFeature(job.data.featureId);
   const recorded = feature?.headSha ? await deps.store.ciResult(feature.id, feature.headSha) : null;
-  await advance(deps.store, job.data.featureId, {
-    type: "review_verdict",
-    pass: failed.length === 0,
-    failed,
-    ...(recorded ? { ci: ciReport(recorded.sha, recorded.state, recorded.checks) } : {}),
-  });
+  await advance(
+    deps.store,
+    job.data.featureId,
+    {
+      type: "review_verdict",
+      pass: failed.length === 0,
+      failed,
+      ...(recorded ? { ci: ciReport(recorded.sha, recorded.state, recorded.checks) } : {}),
+    },
+    {},
+    { jobVersion: job.data.version },
+  );
   await deps.relay.kick();
 }
 

@@ -1,6 +1,9 @@
 import type { Store } from "../adapters/store/store.ts";
 import { decryptModelKey, encryptModelKey, keyFingerprint } from "../core/model-keys.ts";
 
+/** The settings audit's actor for `npm run keys:rotate`. */
+export const ROTATION_ACTOR = "operator (keys:rotate)";
+
 export interface RotationResult {
   /** Installations whose key was re-encrypted under the current ENCRYPTION_KEY. */
   reEncrypted: number[];
@@ -40,8 +43,16 @@ export async function rotateModelKeys(
       continue;
     }
     const sealed = encryptModelKey(plaintext, row.id, current);
-    if (await store.replaceModelKey(row.id, row.ciphertext, sealed))
+    if (await store.replaceModelKey(row.id, row.ciphertext, sealed)) {
       result.reEncrypted.push(row.id);
+      // The operator's command, not a dashboard user: the key's last four, never the key.
+      await store.auditSettingsChange({
+        installationId: row.id,
+        actor: ROTATION_ACTOR,
+        action: "model_key_rotated",
+        detail: { hint: sealed.hint, from: row.version, to: currentVersion },
+      });
+    }
   }
   result.sessionsEnded = await store.sessions([current]).deleteSealedWithOtherKeys(current);
   return result;

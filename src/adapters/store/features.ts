@@ -25,6 +25,8 @@ export interface FeatureRecord extends Feature {
   statusDigest: string | null;
   createdAt: Date;
   stageEnteredAt: Date;
+  /** The version of the last transition that stopped its jobs: older jobs are superseded. */
+  stoppedVersion: number;
 }
 
 /** Who made a transition and why: one row of the feature's audit trail (`feature_events`). */
@@ -64,6 +66,7 @@ function toFeatureRecord(row: FeatureRow): FeatureRecord {
     statusDigest: row.status_digest,
     createdAt: row.created_at,
     stageEnteredAt: row.stage_entered_at,
+    stoppedVersion: row.stopped_version,
   };
 }
 
@@ -200,6 +203,18 @@ export function featureRepository(db: Kysely<Database>) {
         })
         .execute();
       return updated.version;
+    },
+
+    /**
+     * A transition saved as `version` stopped the feature's jobs (cancel, stuck, retry…): any
+     * job started for an earlier version is superseded from now on.
+     */
+    async markJobsStopped(id: number, version: number) {
+      await db
+        .updateTable("features")
+        .set({ stopped_version: sql<number>`greatest(stopped_version, ${version})` })
+        .where("id", "=", id)
+        .execute();
     },
 
     /** GitHub-side facts about the feature; not part of its state machine, so no version bump. */

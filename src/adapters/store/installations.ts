@@ -2,6 +2,12 @@ import { type Kysely, sql } from "kysely";
 import type { EncryptedKey } from "../../core/model-keys.ts";
 import type { Database } from "./schema.ts";
 
+export type SettingsAuditAction =
+  | "settings"
+  | "model_key_set"
+  | "model_key_deleted"
+  | "model_key_rotated";
+
 /** The app's installations, their sealed model keys, and what an uninstall leaves behind. */
 export function installationRepository(db: Kysely<Database>) {
   return {
@@ -16,6 +22,35 @@ export function installationRepository(db: Kysely<Database>) {
             deleted_at: null,
           }),
         )
+        .execute();
+    },
+
+    /** One entry of an installation's settings audit: who changed what. Never a key itself. */
+    async auditSettingsChange(entry: {
+      installationId: number;
+      actor: string;
+      action: SettingsAuditAction;
+      detail?: Record<string, unknown>;
+    }) {
+      await db
+        .insertInto("settings_audit")
+        .values({
+          installation_id: entry.installationId,
+          actor: entry.actor,
+          action: entry.action,
+          detail: JSON.stringify(entry.detail ?? {}),
+        })
+        .execute();
+    },
+
+    /** The newest entries of an installation's settings audit first. */
+    async listSettingsAudit(installationId: number, limit = 10) {
+      return db
+        .selectFrom("settings_audit")
+        .selectAll()
+        .where("installation_id", "=", installationId)
+        .orderBy("id", "desc")
+        .limit(limit)
         .execute();
     },
 
@@ -52,6 +87,9 @@ export function installationRepository(db: Kysely<Database>) {
           .execute();
         const ids = due.map((r) => r.id);
         if (ids.length === 0) return [];
+        // The audit tables refuse deletes (a trigger) except in a transaction that says it purges.
+        await sql`SET LOCAL practical.purging = 'on'`.execute(trx);
+        await trx.deleteFrom("settings_audit").where("installation_id", "in", ids).execute();
         await trx.deleteFrom("agent_runs").where("installation_id", "in", ids).execute();
         await trx.deleteFrom("features").where("installation_id", "in", ids).execute();
         await trx.deleteFrom("installations").where("id", "in", ids).execute();

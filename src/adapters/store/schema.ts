@@ -42,6 +42,8 @@ export interface FeaturesTable {
   approvals: Json<Record<string, string>>;
   failure_reason: string | null;
   protected_pending: string | null;
+  /** The version of the last transition that stopped the feature's jobs (0: none yet). */
+  stopped_version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   stage_entered_at: Timestamp;
@@ -126,6 +128,16 @@ export interface FeatureEventsTable {
   created_at: Timestamp;
 }
 
+/** Who changed an installation's settings or model key: append-only, like `feature_events`. */
+export interface SettingsAuditTable {
+  id: Generated<number>;
+  installation_id: number;
+  actor: string;
+  action: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
 export interface DeliveriesTable {
   id: string;
   event: string;
@@ -193,6 +205,7 @@ export interface Database {
   acted_sources: ActedSourcesTable;
   reply_windows: ReplyWindowsTable;
   ci_results: CiResultsTable;
+  settings_audit: SettingsAuditTable;
 }
 
 export type FeatureRow = Selectable<FeaturesTable>;

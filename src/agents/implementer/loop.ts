@@ -92,6 +92,8 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
   let shownDiff: string | null = null;
 
   for (;;) {
+    // Stopped (a cancel, the sweep or a retry superseded the job): no further turn.
+    call.signal?.throwIfAborted();
     if (turns >= maxTurns) {
       throw new AgentOutputError(`the implementer did not finish within ${maxTurns} turns`);
     }
@@ -134,6 +136,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
     messages.push({ role: "assistant", content: reply.content });
     const results: ContentBlockParam[] = [];
     for (const [i, use] of uses.entries()) {
+      call.signal?.throwIfAborted();
       const input: Record<string, unknown> = isRecord(use.input) ? use.input : {};
       let outcome: Outcome;
       if (use.name === FINISH) {

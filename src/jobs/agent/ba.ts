@@ -19,6 +19,7 @@ export async function baReply({
   messages,
   run,
   firstRun,
+  ensureCurrent,
 }: AgentJob): Promise<void> {
   const key = data.commentId ? `ba-${data.commentId}` : `ba-${data.key}`;
   const marker = replyMarker(feature.id, key);
@@ -34,6 +35,8 @@ export async function baReply({
       : `Stage: ${describeStage(feature.stage)}. Changes to the brief go through \`/revise <text>\`.`,
   });
 
+  // Stopped meanwhile (a cancel): neither the brief nor the reply is kept or posted.
+  await ensureCurrent("the BA's reply");
   let briefVersion: string | null = null;
   let brief = "";
   if (output.brief && drafting) {
@@ -57,6 +60,7 @@ export async function baReply({
     briefVersion: briefVersion ?? "",
     diff: "",
   });
+  await ensureCurrent("the BA's reply");
   const comment = await deps.github.ensureComment(
     targetOf(feature),
     feature.issueNumber,
@@ -72,11 +76,13 @@ export async function baReply({
     author: "BA agent",
     body: output.reply,
   });
-  await advance(deps.store, feature.id, {
-    type: "agent_finished",
-    agent: "ba",
-    artifactVersion: briefVersion,
-  });
+  await advance(
+    deps.store,
+    feature.id,
+    { type: "agent_finished", agent: "ba", artifactVersion: briefVersion },
+    {},
+    { jobVersion: data.version },
+  );
 }
 
 /** The `/revise` text as the BA reads it: data from a person, fenced like every comment. */
@@ -118,6 +124,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
     throw new StageOutputError("the BA agent did not return the amended brief for /revise");
   }
   const after = renderBrief(before, output.brief);
+  await job.ensureCurrent("the amended brief");
   await deps.store.saveArtifact({
     featureId: feature.id,
     stage: "brief",
@@ -134,6 +141,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
     briefVersion: "",
     diff: before === after ? "" : `${fenceFor(diff)}diff\n${diff}\n${fenceFor(diff)}`,
   });
+  await job.ensureCurrent("the amended brief's reply");
   const comment = await deps.github.ensureComment(
     targetOf(feature),
     feature.issueNumber,

@@ -52,6 +52,8 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   });
   const marker = stepMarker(feature.id, step.key);
   const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
+  // The last moment to drop a superseded job's work: nothing of it reaches the branch.
+  await job.ensureCurrent(`the commit "${step.subject}"`);
   const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
     branch,
     base: repoContext.defaultBranch,
@@ -85,6 +87,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
   const { deps, repoContext } = job;
+  await job.ensureCurrent("the pull request");
   const pr = await deps.github.ensurePullRequest(targetOf(feature), {
     head: branchOf(feature, repoContext.config),
     base: repoContext.defaultBranch,

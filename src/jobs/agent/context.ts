@@ -19,6 +19,7 @@ import type { JobDeps } from "../deps.ts";
 import type { AgentJobData } from "../intents.ts";
 import { resolveModelKey } from "./model-key.ts";
 import { loadRepoContext, type RepoContext } from "./repo-context.ts";
+import type { StopWatch } from "./stop.ts";
 
 export interface AgentJobDeps extends JobDeps {
   model: ModelPort;
@@ -36,6 +37,10 @@ export interface AgentJob {
   apiKey: string;
   /** Nothing of this job can have happened before (see `isFirstRun`). */
   firstRun: boolean;
+  /** Aborted once a cancel, the sweep or a retry superseded the job (see stop.ts). */
+  signal: AbortSignal;
+  /** Throws JobSupersededError when the job is superseded: called just before acting. */
+  ensureCurrent(what: string): Promise<void>;
   /** Runs `agent` (the job's own by default) with the shared context plus `context`. */
   run<T>(
     context: Record<string, unknown>,
@@ -57,6 +62,7 @@ export async function openAgentJob(
   data: AgentJobData,
   jobId: string,
   firstRun = false,
+  stop: Pick<StopWatch, "signal" | "ensureCurrent"> = NEVER_STOPPED,
 ): Promise<AgentJob | null> {
   const feature = await deps.store.findFeature(data.featureId);
   if (!feature) return null;
@@ -82,6 +88,7 @@ export async function openAgentJob(
     context: { ...base, ...context },
     budgetUsd: featureBudgetUsd(installation, repoContext.config.budget_usd),
     monthlyBudgetUsd: monthly,
+    signal: stop.signal,
   });
   return {
     deps,
@@ -92,6 +99,8 @@ export async function openAgentJob(
     messages,
     apiKey,
     firstRun,
+    signal: stop.signal,
+    ensureCurrent: (what) => stop.ensureCurrent(what),
     call,
     run: (context, agent, extras = {}) =>
       runAgent(deps, {
@@ -101,6 +110,12 @@ export async function openAgentJob(
       }),
   };
 }
+
+/** A job run outside the worker's stop watch (checks, evals): never stopped. */
+const NEVER_STOPPED = {
+  signal: new AbortController().signal,
+  ensureCurrent: async () => {},
+};
 
 /** No new model call once the installation has spent its monthly budget (UTC calendar month). */
 async function checkMonthlyBudget(deps: JobDeps, installationId: number, budget: number) {

@@ -32,15 +32,19 @@ export async function gateReview(job: AgentJob): Promise<void> {
     undefined,
     { repository: repository.reader },
   );
+  // A superseded review's recommendation is not recorded (the status would show it).
+  await job.ensureCurrent("the alignment review");
   await deps.store.setAgentRunDetail(runId, {
     gate,
     recommendation: output.recommendation,
     reasons: output.reasons,
     summary: output.summary,
   });
-  await advance(deps.store, feature.id, {
-    type: "agent_finished",
-    agent: "alignment_review",
-    artifactVersion: null,
-  });
+  await advance(
+    deps.store,
+    feature.id,
+    { type: "agent_finished", agent: "alignment_review", artifactVersion: null },
+    {},
+    { jobVersion: data.version },
+  );
 }

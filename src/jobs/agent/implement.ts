@@ -65,6 +65,7 @@ export async function implement(job: AgentJob): Promise<void> {
       basedOn: snapshot.sha,
     };
     const content = JSON.stringify(code);
+    await job.ensureCurrent("the implementer's changes");
     await deps.store.transaction(async (tx) => {
       await tx.saveArtifact({
         featureId: feature.id,
@@ -94,12 +95,18 @@ export async function implement(job: AgentJob): Promise<void> {
     },
     code.basedOn,
   );
-  await advance(deps.store, feature.id, {
-    type: "agent_finished",
-    agent: "implement",
-    artifactVersion: sha,
-    ...(protectedChanges ? { protectedChanges } : {}),
-  });
+  await advance(
+    deps.store,
+    feature.id,
+    {
+      type: "agent_finished",
+      agent: "implement",
+      artifactVersion: sha,
+      ...(protectedChanges ? { protectedChanges } : {}),
+    },
+    {},
+    { jobVersion: data.version },
+  );
 }
 
 /** Each task as the plan gave it: title, files, what to do, and the requirements it serves. */

@@ -3,18 +3,35 @@ import { PermanentError } from "../../errors.ts";
 import { isFirstRun } from "../deps.ts";
 import type { AgentJobData } from "../intents.ts";
 import { baReply } from "./ba.ts";
-import { type AgentJobDeps, openAgentJob } from "./context.ts";
+import { type AgentJob, type AgentJobDeps, openAgentJob } from "./context.ts";
 import { gateReview } from "./gate-review.ts";
 import { implement } from "./implement.ts";
 import { writeStageArtifact } from "./stage.ts";
+import { wasStopped, watchForStop } from "./stop.ts";
 
 export type { AgentJobDeps };
 
 /** Runs one agent for one feature and feeds its result back into the pipeline. */
 export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): Promise<void> {
-  const opened = await openAgentJob(deps, job.data, job.id ?? "", isFirstRun(job));
-  if (!opened) return;
-  switch (job.data.agent) {
+  const stop = watchForStop(deps, job.data.featureId, job.data.version);
+  try {
+    // Superseded while it waited in the queue: not even started.
+    await stop.ensureCurrent("the job");
+    const opened = await openAgentJob(deps, job.data, job.id ?? "", isFirstRun(job), stop);
+    if (!opened) return;
+    await runAgent(opened);
+  } catch (error) {
+    // Stopped, not failed: nothing is applied, and /retry's new run is left alone.
+    if (wasStopped(deps.log, stop, error, { id: job.id, featureId: job.data.featureId })) return;
+    throw error;
+  } finally {
+    stop.close();
+  }
+  await deps.relay.kick();
+}
+
+async function runAgent(opened: AgentJob): Promise<void> {
+  switch (opened.data.agent) {
     case "ba":
       await baReply(opened);
       break;
@@ -30,7 +47,6 @@ export async function runAgentJob(deps: AgentJobDeps, job: Job<AgentJobData>): P
       await implement(opened);
       break;
     default:
-      throw new PermanentError(`the ${job.data.agent} agent does not run as its own job`);
+      throw new PermanentError(`the ${opened.data.agent} agent does not run as its own job`);
   }
-  await deps.relay.kick();
 }

@@ -46,6 +46,7 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
   let saved = await deps.store.stepArtifacts(feature.id, data.key);
   if (saved.length === 0) {
     const files = await produce(job, agent);
+    await job.ensureCurrent(`the ${agent} agent's output`);
     await deps.store.transaction(async (tx) => {
       for (const file of files.files) {
         await tx.saveArtifact({
@@ -72,12 +73,18 @@ export async function writeStageArtifact(job: AgentJob): Promise<void> {
     subject: `${SUBJECTS[agent]} for #${feature.issueNumber}`,
     files,
   });
-  await advance(deps.store, feature.id, {
-    type: "agent_finished",
-    agent,
-    artifactVersion: sha,
-    ...(protectedChanges ? { protectedChanges } : {}),
-  });
+  await advance(
+    deps.store,
+    feature.id,
+    {
+      type: "agent_finished",
+      agent,
+      artifactVersion: sha,
+      ...(protectedChanges ? { protectedChanges } : {}),
+    },
+    {},
+    { jobVersion: data.version },
+  );
 }
 
 interface Produced {

@@ -775,7 +775,7 @@ failed           | /approve:write            | =                | react:eyes rep
 failed           | /approve:read             | =                | react:confused reply:unauthorized
 failed           | /revise:write             | =                | react:eyes reply:not_now
 failed           | /revise:read              | =                | react:confused reply:unauthorized
-failed           | /retry:write              | reviewing        | react:eyes run_reviews sync_status reply:retrying
+failed           | /retry:write              | reviewing        | react:eyes cancel_jobs run_reviews sync_status reply:retrying
 failed           | /retry:read               | =                | react:confused reply:unauthorized
 failed           | /cancel:write             | cancelled        | react:eyes cancel_jobs sync_status reply:cancelled
 failed           | /cancel:read              | =                | react:confused reply:unauthorized

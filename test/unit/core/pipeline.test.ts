@@ -521,7 +521,9 @@ describe("fix loop", () => {
     const r = transition(featureAt("failed", { checkpoint, fixRounds: 2 }), command("retry"));
     expect(r.to).toBe(checkpoint);
     expect(r.feature.fixRounds).toBe(0);
-    expect(r.effects[1]?.type).toBe(type);
+    // The failed run's jobs still running are superseded before the new one starts.
+    expect(r.effects[1]?.type).toBe("cancel_jobs");
+    expect(r.effects[2]?.type).toBe(type);
   });
 
   it("fifty /retry in a row queue one job", () => {

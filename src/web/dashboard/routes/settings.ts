@@ -20,7 +20,7 @@ import { modelSettingsRows, parseSettingsForm } from "../settings-form.ts";
 
 export interface SettingsDeps {
   config: Pick<Config, "anthropicApiKey" | "anthropicBaseUrl" | "encryptionKey" | "retentionDays">;
-  store: Pick<Store, "ensureInstallation">;
+  store: Pick<Store, "ensureInstallation" | "auditSettingsChange" | "listSettingsAudit">;
   queries: DashboardQueries;
   access: UserAccess;
   /** Limits how often one user may have a pasted key checked. */
@@ -71,6 +71,7 @@ export function settingsRoutes({
   ) {
     const row = await queries.installation(installation.id);
     const settings = parseInstallationSettings(row?.settings);
+    const audit = await store.listSettingsAudit(installation.id, 10);
     sendPage(res, status, "settings", {
       ...layoutFields(res, `${installation.account} · settings`, users.isOperatorAdmin(access)),
       installation: { id: installation.id, account: installation.account },
@@ -85,6 +86,11 @@ export function settingsRoutes({
       notice: messages.notice ?? null,
       keyError: messages.keyError ?? null,
       settingsErrors: messages.settingsErrors ?? [],
+      recentChanges: audit.map((entry) => ({
+        at: entry.created_at.toISOString(),
+        actor: entry.actor,
+        what: describeChange(entry.action, entry.detail),
+      })),
     });
   }
 
@@ -107,10 +113,14 @@ export function settingsRoutes({
       return;
     }
     await store.ensureInstallation(installation.id, installation.account, installation.accountType);
-    await queries.setModelKey(
-      installation.id,
-      encryptModelKey(pasted, installation.id, config.encryptionKey),
-    );
+    const sealed = encryptModelKey(pasted, installation.id, config.encryptionKey);
+    await queries.setModelKey(installation.id, sealed);
+    await store.auditSettingsChange({
+      installationId: installation.id,
+      actor: actorOf(res),
+      action: "model_key_set",
+      detail: { hint: sealed.hint },
+    });
     log.info(
       { installationId: installation.id, login: localsOf(res).session?.login },
       "dashboard: model key saved",
@@ -120,7 +130,14 @@ export function settingsRoutes({
 
   router.post("/installations/:id/settings/key/delete", async (req, res) => {
     const { installation } = await adminInstallation(req, res);
+    const before = await queries.installation(installation.id);
     await queries.deleteModelKey(installation.id);
+    await store.auditSettingsChange({
+      installationId: installation.id,
+      actor: actorOf(res),
+      action: "model_key_deleted",
+      detail: before?.model_key_hint ? { hint: before.model_key_hint } : {},
+    });
     log.info(
       { installationId: installation.id, login: localsOf(res).session?.login },
       "dashboard: model key deleted",
@@ -136,7 +153,16 @@ export function settingsRoutes({
       return;
     }
     await store.ensureInstallation(installation.id, installation.account, installation.accountType);
+    const before = parseInstallationSettings(
+      (await queries.installation(installation.id))?.settings,
+    );
     await queries.saveSettings(installation.id, parsed.settings);
+    await store.auditSettingsChange({
+      installationId: installation.id,
+      actor: actorOf(res),
+      action: "settings",
+      detail: { changes: settingsChanges(before, parsed.settings) },
+    });
     log.info(
       { installationId: installation.id, login: localsOf(res).session?.login },
       "dashboard: settings saved",
@@ -145,4 +171,49 @@ export function settingsRoutes({
   });
 
   return router;
+}
+
+/** Who made a change: the signed-in user (settings pages need one). */
+function actorOf(res: Response): string {
+  return localsOf(res).session?.login ?? "unknown";
+}
+
+/** What changed between two settings, one `path: old → new` line per value. */
+export function settingsChanges(before: unknown, after: unknown): string[] {
+  const a = flatten(before);
+  const b = flatten(after);
+  const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return paths
+    .filter((path) => a.get(path) !== b.get(path))
+    .map((path) => `${path}: ${a.get(path) ?? "default"} → ${b.get(path) ?? "default"}`);
+}
+
+function flatten(value: unknown, prefix = "", into = new Map<string, string>()) {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) {
+      flatten(inner, prefix ? `${prefix}.${key}` : key, into);
+    }
+  } else if (value !== undefined && prefix) {
+    into.set(prefix, String(value));
+  }
+  return into;
+}
+
+/** One line of the "recent changes" list; a key appears only as its last four characters. */
+function describeChange(action: string, detail: Record<string, unknown>): string {
+  const hint = typeof detail.hint === "string" ? ` (last four characters: ${detail.hint})` : "";
+  switch (action) {
+    case "model_key_set":
+      return `set the model key${hint}`;
+    case "model_key_deleted":
+      return `deleted the model key${hint}`;
+    case "model_key_rotated":
+      return `re-encrypted the model key under a new ENCRYPTION_KEY${hint}`;
+    case "settings": {
+      const changes = Array.isArray(detail.changes) ? detail.changes.map(String) : [];
+      return changes.length > 0 ? `changed ${changes.join("; ")}` : "saved the settings unchanged";
+    }
+    default:
+      return action;
+  }
 }
