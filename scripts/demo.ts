@@ -9,7 +9,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { createDatabase } from "../src/adapters/store/database.ts";
-import { describeStage } from "../src/core/pipeline.ts";
+import { describeStage } from "../src/core/stages.ts";
 import { ConfigurationError } from "../src/errors.ts";
 import { DEMO_ANSWER, DEMO_ISSUE } from "../testkit/demo-feature.ts";
 import {

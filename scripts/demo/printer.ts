@@ -3,7 +3,7 @@
 
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
-import { describeStage } from "../../src/core/pipeline.ts";
+import { describeStage } from "../../src/core/stages.ts";
 import type { CommentView, GitHubFakeServer } from "../../testkit/fakes/github/index.ts";
 import type { WatchedFeature } from "../../testkit/journey.ts";
 import { indent, shortSha, style, terminalBody } from "./render.ts";

@@ -1,8 +1,9 @@
 import type { Effect } from "../core/effects.ts";
 import type { PipelineEvent, ReplyWindow } from "../core/events.ts";
 import type { Feature } from "../core/feature.ts";
-import { gateOf, personReplyKey, startFeature, transition } from "../core/pipeline.ts";
+import { personReplyKey, startFeature, transition } from "../core/pipeline.ts";
 import { slugify } from "../core/slug.ts";
+import { gateOf } from "../core/stages.ts";
 
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
 

@@ -8,7 +8,7 @@ import { advance, targetOf } from "../app/advance.ts";
 import { ciJobId } from "../app/job-ids.ts";
 import { type RepoConfig, readRepoConfig } from "../config/repo-config.ts";
 import type { CiReport } from "../core/events.ts";
-import { isTerminal } from "../core/pipeline.ts";
+import { isTerminal } from "../core/stages.ts";
 import type { CiCheckReport } from "../ports/github.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import type { JobDeps } from "./deps.ts";

@@ -12,7 +12,7 @@ import {
 import { ciRows, testsGateNote } from "../core/ci-view.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { neutralise } from "../core/neutralise.ts";
-import { availableCommands, describeStage } from "../core/pipeline.ts";
+import { availableCommands, describeStage } from "../core/stages.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";

@@ -3,7 +3,7 @@ import { type BaOutput, type Brief, renderBriefMarkdown } from "../../agents/sch
 import { advance, targetOf } from "../../app/advance.ts";
 import { fenceFor, lineDiff } from "../../core/line-diff.ts";
 import { neutralise } from "../../core/neutralise.ts";
-import { describeStage } from "../../core/pipeline.ts";
+import { describeStage } from "../../core/stages.ts";
 import { criteriaOf, stableCriteria } from "../../core/trace.ts";
 import { StageOutputError } from "../../errors.ts";
 import { fitComment, renderMarkdown } from "../../views.ts";

@@ -12,7 +12,7 @@ import {
   parseInstallationSettings,
 } from "../../config/installation-settings.ts";
 import type { AgentName } from "../../core/feature.ts";
-import { isHeard } from "../../core/pipeline.ts";
+import { isHeard } from "../../core/stages.ts";
 import { BudgetExceededError } from "../../errors.ts";
 import type { ModelPort } from "../../ports/model.ts";
 import type { JobDeps } from "../deps.ts";

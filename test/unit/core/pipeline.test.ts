@@ -12,15 +12,8 @@ import {
   type Stage,
   TERMINAL_STAGES,
 } from "../../../src/core/feature.ts";
-import {
-  APPROVE_LABEL,
-  availableCommands,
-  describeStage,
-  gateOf,
-  nextStage,
-  startFeature,
-  transition,
-} from "../../../src/core/pipeline.ts";
+import { APPROVE_LABEL, startFeature, transition } from "../../../src/core/pipeline.ts";
+import { availableCommands, describeStage, gateOf, nextStage } from "../../../src/core/stages.ts";
 import { AUTHOR, featureAt, MAINTAINER, READER, VARIANTS, VERSIONS } from "./pipeline-fixtures.ts";
 
 let nextCommentId = 1000;
