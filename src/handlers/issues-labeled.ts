@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { ingest } from "../app/ingest.ts";
 import { readRepoConfig } from "../config/repo-config.ts";
 import { APPROVE_LABEL } from "../core/pipeline.ts";
-import { type HandlerDeps, issueTarget } from "./context.ts";
+import { actorOf, type HandlerDeps, issueTarget } from "./context.ts";
 import { startFromLabel } from "./issues-opened.ts";
 
 /** The trigger label starts a feature; the approve label approves the current gate. */
@@ -15,16 +15,10 @@ export function onIssuesLabeled(deps: HandlerDeps) {
     const delivery = { id: context.id, name: context.name };
 
     if (label.name === APPROVE_LABEL) {
-      const permission = await deps.permissions.get(
-        context.octokit,
-        target.owner,
-        target.repo,
-        sender.login,
-      );
       await ingest(deps, {
         delivery,
         target,
-        event: { type: "approve_label", actor: { login: sender.login, permission } },
+        event: { type: "approve_label", actor: await actorOf(deps, context, sender.login, true) },
       });
       return;
     }

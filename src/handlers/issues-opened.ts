@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { ingest } from "../app/ingest.ts";
 import { type ParsedRepoConfig, readRepoConfig } from "../config/repo-config.ts";
-import { type HandlerDeps, issueTarget, newFeatureInfo } from "./context.ts";
+import { actorOf, type HandlerDeps, issueTarget, newFeatureInfo } from "./context.ts";
 
 /** An issue opened with the trigger label starts a feature. */
 export function onIssuesOpened(deps: HandlerDeps) {
@@ -29,16 +29,14 @@ export async function startFromLabel(
   const { issue, sender } = context.payload;
   const target = issueTarget(context, issue.number);
   if (!target) return;
-  const permission = await deps.permissions.get(
-    context.octokit,
-    target.owner,
-    target.repo,
-    sender.login,
-  );
   await ingest(deps, {
     delivery: { id: context.id, name: context.name },
     target,
-    event: { type: "start", actor: { login: sender.login, permission }, commentId: null },
+    event: {
+      type: "start",
+      actor: await actorOf(deps, context, sender.login, true),
+      commentId: null,
+    },
     newFeature: newFeatureInfo(context, issue, repoConfig),
     message: { commentId: null, author: issue.user?.login ?? sender.login, body: issueText(issue) },
   });
