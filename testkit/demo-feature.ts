@@ -2,6 +2,7 @@
 // script drives the demo, the end-to-end tests and the benchmark, so what they exercise is a
 // feature worth reading, answered by the model fake the way a model would answer each agent.
 
+import type { ActionsWorkflow } from "./fakes/github/index.ts";
 import type { ModelFake, ModelRequest, Reply } from "./fakes/model/index.ts";
 import { byPromptIncludes, byTool } from "./fakes/model/index.ts";
 
@@ -317,6 +318,41 @@ function assistantTurns(request: ModelRequest): number {
  * Registers a responder for every agent. The BA asks one question, then writes the brief; the
  * security review can be made to fail in chosen rounds (a round is one review of one head).
  */
+/**
+ * The demo repository's CI, played as GitHub Actions would run `npm test` on every push to the
+ * feature branch: the contract tests fail while `src/health.js` does not exist (red before the
+ * code, as expected) and pass once the implementer wrote it (green after).
+ */
+export const DEMO_WORKFLOW: ActionsWorkflow = ({ files }) => {
+  const tests = files["test/health.test.js"] !== undefined;
+  const code = files["src/health.js"] !== undefined;
+  if (!tests || code) {
+    return [
+      {
+        name: "test",
+        conclusion: "success",
+        log: `> hello-app@1.0.0 test\n> node --test\n\n✔ ${tests ? "GET /health answers 200" : "no tests yet"}\nℹ pass ${tests ? 4 : 0}\nℹ fail 0\n`,
+      },
+    ];
+  }
+  return [
+    {
+      name: "test",
+      conclusion: "failure",
+      log: [
+        "> hello-app@1.0.0 test",
+        "> node --test",
+        "",
+        "✖ test/health.test.js",
+        "  Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/home/runner/work/hello-app/hello-app/src/health.js' imported from /home/runner/work/hello-app/hello-app/test/health.test.js",
+        "ℹ pass 0",
+        "ℹ fail 1",
+        "##[error]Process completed with exit code 1.",
+      ].join("\n"),
+    },
+  ];
+};
+
 export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) {
   let securityRound = 0;
   const removers = [

@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import { Queue } from "bullmq";
 import { type Runtime, start } from "../src/main/runtime.ts";
 import type { DashboardOptions } from "../src/web/dashboard/index.ts";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "./demo-feature.ts";
+import { DEMO_REPO_FILES, DEMO_WORKFLOW, scriptDemoFeature } from "./demo-feature.ts";
 import { deliver, type GitHubFakeServer, startGitHubFake } from "./fakes/github/index.ts";
 import { type ModelFake, startModelFake } from "./fakes/model/index.ts";
 import { type AppProcess, type Role, spawnApp } from "./processes.ts";
@@ -309,5 +309,7 @@ export async function startDemoStack(options: {
     env: { NODE_ENV: "production", ...options.env },
   });
   if (stack.model) scriptDemoFeature(stack.model);
+  // The demo repository has a CI: red on the contract tests, green once the code exists.
+  stack.github.playActions({ owner: OWNER, repo: REPO, workflow: DEMO_WORKFLOW });
   return stack;
 }
