@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import type { ActionsJob } from "../../testkit/fakes/github/index.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
 import { journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
@@ -168,6 +169,71 @@ describe("the repository's CI is the judge", () => {
         .map((c) => c.body.split("ready on the reviews alone").length - 1);
       expect(all.reduce((a, b) => a + b, 0)).toBe(1);
     } finally {
+      unscript();
+    }
+  }, 60_000);
+
+  it("a CI failure that arrives while the reviews run is kept and acted on after them", async () => {
+    ci = "actions";
+    let held = false;
+    // Registered before the demo's script, so it answers first: the first security review of
+    // the code waits until CI has reported red on the head, then passes.
+    const hold = h.model.respond(byTool("submit_security_review"), async () => {
+      if (!held) {
+        held = true;
+        await waitFor("CI red on the code commit", async () => {
+          const f = await feature(issue);
+          const head = f?.headSha ?? "";
+          const results = await h.db.store.ciResults(f?.id ?? 0);
+          return results.some((r) => r.sha === head && r.stage === "code" && r.state === "failure");
+        });
+      }
+      return {
+        toolUse: {
+          name: "submit_security_review",
+          input: { verdict: "pass", summary: "Nothing found.", findings: [] },
+        },
+      };
+    });
+    const unscript = scriptDemoFeature(h.model);
+    let issue = 0;
+    try {
+      issue = await toTestsGate("Health endpoint whose CI fails during the reviews");
+      await say(issue, "/approve");
+      await waitStage(issue, "awaiting_merge", 30_000);
+      const f = await feature(issue);
+      expect(held).toBe(true);
+      // The reviews passed on a red head: the red result, recorded while they ran, started a fix.
+      expect(stepCommits(f?.branch ?? "").slice(0, 2)).toEqual([
+        `fix: make CI pass for #${issue}`,
+        `feat: implement #${issue}`,
+      ]);
+    } finally {
+      hold();
+      unscript();
+    }
+  }, 60_000);
+
+  it("without actions: read the job log cannot be read: the fix request says so; fix rounds are bounded", async () => {
+    ci = "actions";
+    h.github.revokeAppPermission("actions");
+    const unscript = scriptDemoFeature(h.model);
+    try {
+      const issue = await toTestsGate("Health endpoint without job logs");
+      await say(issue, "/approve");
+      // The scripted implementer fixes only what a log tells it: red stays red, and the fix
+      // rounds are bounded (ci_fix_rounds, 3), then the feature fails quoting the failure.
+      await waitStage(issue, "failed", 30_000);
+      expect((await feature(issue))?.failureReason).toMatch(
+        /^CI still failing after 3 automatic fix rounds: test\./,
+      );
+      const fixRequests = h.model.requests
+        .map((r) => JSON.stringify(r.body))
+        .filter((b) => b.includes("# Agent: implementer") && b.includes("Mode: `fix`"));
+      expect(fixRequests.join("\n")).toContain("The job's log could not be read");
+      expect(fixRequests.join("\n")).toContain("Process completed with exit code 1.");
+    } finally {
+      h.github.grantAppPermission("actions", "read");
       unscript();
     }
   }, 60_000);
