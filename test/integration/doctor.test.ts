@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Check, runDoctor } from "../../src/ops/doctor.ts";
+import { type Check, runDoctor } from "../../src/ops/doctor/index.ts";
 import { projectPath } from "../../src/project-root.ts";
 import { type GitHubFakeServer, startGitHubFake } from "../../testkit/fakes/github/index.ts";
 import { type ModelFake, startModelFake } from "../../testkit/fakes/model/index.ts";

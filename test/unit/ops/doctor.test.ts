@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { safeUrl } from "../../../src/ops/doctor/check.ts";
 import {
   checkClock,
   checkInstallationGrants,
-  checkMigrations,
-  checkRedisPolicy,
   checkWebhookConfig,
-  formatReport,
   readManifest,
-  safeUrl,
-} from "../../../src/ops/doctor.ts";
+} from "../../../src/ops/doctor/github.ts";
+import { formatReport } from "../../../src/ops/doctor/index.ts";
+import { checkMigrations, checkRedisPolicy } from "../../../src/ops/doctor/services.ts";
 
 const NOW = Date.parse("2026-05-10T12:00:00Z");
 const hook = {
