@@ -31,28 +31,28 @@ export interface TokenUsage {
 
 const share = (read: number, all: number) => (all > 0 ? read / all : 0);
 
-/** Model use of the given features (all of them when `featureIds` is null). */
-export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<TokenUsage> {
-  const only = featureIds
-    ? sql`r.feature_id = ANY(${featureIds}::bigint[])`
-    : sql`r.feature_id IS NOT NULL`;
-  const { rows } = await sql<{
-    agent: string;
-    calls: number;
-    input: number;
-    cache_read: number;
-    cache_write: number;
-    output: number;
-    cost: number;
-    duration: number;
-    after_input: number;
-    after_read: number;
-    after_write: number;
-  }>`
+interface UsageRow {
+  key: string;
+  calls: number;
+  input: number;
+  cache_read: number;
+  cache_write: number;
+  output: number;
+  cost: number;
+  duration: number;
+  after_input: number;
+  after_read: number;
+  after_write: number;
+}
+
+/** Token sums per agent or per model, and the part after the brief's approval. */
+async function usageBy(db: Db, only: ReturnType<typeof sql>, column: "agent" | "model") {
+  const key = sql.ref(`r.${column}`);
+  const { rows } = await sql<UsageRow>`
     WITH brief AS (
       SELECT feature_id, min(created_at) AS at FROM approvals WHERE gate = 'brief' GROUP BY feature_id
     )
-    SELECT r.agent,
+    SELECT ${key} AS key,
       count(*)::int AS calls,
       sum(r.input_tokens)::float8 AS input,
       sum(r.cache_read_tokens)::float8 AS cache_read,
@@ -65,35 +65,19 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
       coalesce(sum(r.cache_write_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_write
     FROM agent_runs r LEFT JOIN brief b ON b.feature_id = r.feature_id
     WHERE ${only}
-    GROUP BY r.agent
+    GROUP BY ${key}
     ORDER BY min(r.id)
   `.execute(db);
-  const { rows: models } = await sql<{
-    model: string;
-    calls: number;
-    input: number;
-    cache_read: number;
-    cache_write: number;
-    after_input: number;
-    after_read: number;
-    after_write: number;
-  }>`
-    WITH brief AS (
-      SELECT feature_id, min(created_at) AS at FROM approvals WHERE gate = 'brief' GROUP BY feature_id
-    )
-    SELECT r.model,
-      count(*)::int AS calls,
-      sum(r.input_tokens)::float8 AS input,
-      sum(r.cache_read_tokens)::float8 AS cache_read,
-      sum(r.cache_write_tokens)::float8 AS cache_write,
-      coalesce(sum(r.input_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_input,
-      coalesce(sum(r.cache_read_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_read,
-      coalesce(sum(r.cache_write_tokens) FILTER (WHERE r.created_at > b.at), 0)::float8 AS after_write
-    FROM agent_runs r LEFT JOIN brief b ON b.feature_id = r.feature_id
-    WHERE ${only}
-    GROUP BY r.model
-    ORDER BY min(r.id)
-  `.execute(db);
+  return rows;
+}
+
+/** Model use of the given features (all of them when `featureIds` is null). */
+export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<TokenUsage> {
+  const only = featureIds
+    ? sql`r.feature_id = ANY(${featureIds}::bigint[])`
+    : sql`r.feature_id IS NOT NULL`;
+  const rows = await usageBy(db, only, "agent");
+  const models = await usageBy(db, only, "model");
   const features = featureIds
     ? featureIds.length
     : Number(
@@ -104,7 +88,7 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
         ).rows[0]?.n ?? 0,
       );
   const byAgent: AgentUsage[] = rows.map((r) => ({
-    agent: r.agent,
+    agent: r.key,
     calls: r.calls,
     inputTokens: r.input,
     cacheReadTokens: r.cache_read,
@@ -142,7 +126,7 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
     ),
     cacheShareAfterBrief: share(after.read, after.input + after.read + after.write),
     byModel: models.map((m) => ({
-      model: m.model,
+      model: m.key,
       calls: m.calls,
       cacheShare: share(m.cache_read, m.input + m.cache_read + m.cache_write),
       cacheShareAfterBrief: share(m.after_read, m.after_input + m.after_read + m.after_write),
