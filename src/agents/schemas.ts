@@ -93,6 +93,14 @@ export const BaOutput = z.object({
   brief: Brief.nullable().describe(
     "The complete brief when producing a new or revised one; null while still clarifying, in answer mode, or when the current brief stands unchanged.",
   ),
+  proposedRevise: z
+    .string()
+    .min(1)
+    .max(2000)
+    .optional()
+    .describe(
+      "Answer mode only, when a person asks for a change: the text of a `/revise` command (without `/revise`) that a person with write access could comment. Shown as a suggestion, never executed.",
+    ),
 });
 export type BaOutput = z.infer<typeof BaOutput>;
 

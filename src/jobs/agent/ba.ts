@@ -9,6 +9,7 @@ import { StageOutputError } from "../../errors.ts";
 import { fitComment, renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { replyMarker } from "../effects.ts";
+import { standingContext } from "./ba-context.ts";
 import { type AgentJob, conversationText, readArtifacts } from "./context.ts";
 
 /** The BA agent's reply in the issue; while drafting, it may write the brief. */
@@ -25,14 +26,15 @@ export async function baReply({
   const marker = replyMarker(feature.id, key);
   const artifacts = await readArtifacts(deps.store, feature.id);
   const drafting = feature.stage === "drafting";
+  const standing = drafting
+    ? { pipelineContext: "", gateArtifact: "", alignment: "" }
+    : await standingContext(deps, feature, artifacts);
   const { output } = await run<BaOutput>({
     mode: drafting ? "clarify" : "answer",
     conversation: conversationText(messages),
     brief: artifacts.brief?.content ?? "",
     revision: revisionText(data.instructions),
-    pipelineContext: drafting
-      ? ""
-      : `Stage: ${describeStage(feature.stage)}. Changes to the brief go through \`/revise <text>\`.`,
+    ...standing,
   });
 
   // Stopped meanwhile (a cancel): neither the brief nor the reply is kept or posted.
@@ -59,6 +61,7 @@ export async function baReply({
     brief: neutralise(brief, safe),
     briefVersion: briefVersion ?? "",
     diff: "",
+    suggestion: drafting ? "" : suggestedRevise(output.proposedRevise),
   });
   await ensureCurrent("the BA's reply");
   const comment = await deps.github.ensureComment(
@@ -83,6 +86,18 @@ export async function baReply({
     {},
     { jobVersion: data.version },
   );
+}
+
+/**
+ * The `/revise` the BA proposes, as a command a person can copy: shown, never executed (only
+ * a person's own comment is a command). One line in a code block that no text can close, where
+ * GitHub renders no mention, link or image, so the words are copied exactly as proposed.
+ */
+function suggestedRevise(text: string | undefined): string {
+  const line = (text ?? "").replace(/\s+/g, " ").trim();
+  if (!line) return "";
+  const command = `/revise ${line}`;
+  return `${fenceFor(command)}\n${command}\n${fenceFor(command)}`;
 }
 
 /** The `/revise` text as the BA reads it: data from a person, fenced like every comment. */
@@ -139,6 +154,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
     reply: output.reply,
     brief: "",
     briefVersion: "",
+    suggestion: "",
     diff: before === after ? "" : `${fenceFor(diff)}diff\n${diff}\n${fenceFor(diff)}`,
   });
   await job.ensureCurrent("the amended brief's reply");

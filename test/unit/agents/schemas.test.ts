@@ -305,7 +305,12 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
       conversation: wrap("conversation", "alice (author): Please add CSV export."),
       mode: "clarify",
     },
-    optional: { brief: renderBriefMarkdown(brief), pipelineContext: "Stage: plan_ready." },
+    optional: {
+      brief: renderBriefMarkdown(brief),
+      pipelineContext: "Stage: plan_ready.",
+      gateArtifact: wrap("the plan waiting for approval", "# Plan"),
+      alignment: wrap("alignment review of the plan", "Recommendation: APPROVE"),
+    },
   },
   spec: {
     required: {
