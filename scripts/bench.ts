@@ -140,6 +140,7 @@ function report(
         "latency max",
         "GitHub req",
         "model req",
+        "worker RSS peak",
       ],
       orch.loads.map((l) => [
         l.features,
@@ -153,6 +154,7 @@ function report(
         fmt.ms(l.latencyMs.max),
         l.githubRequests,
         l.modelRequests,
+        `${mib(l.workerPeakRss).toFixed(0)} MiB`,
       ]),
     ),
   );

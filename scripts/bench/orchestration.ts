@@ -36,6 +36,8 @@ export interface LoadResult {
   latencyMs: { p50: number; max: number };
   githubRequests: number;
   modelRequests: number;
+  /** Highest RSS of the worker sampled during this load (bytes). */
+  workerPeakRss: number;
 }
 
 export interface OrchestrationResult {
@@ -160,7 +162,7 @@ export async function benchOrchestration(options: {
       const requestsBefore = stack.github.requestLog.length;
       const modelBefore = model.requests.length;
       const cpuBefore = { web: procStats(pids.web).cpuMs, worker: procStats(pids.worker).cpuMs };
-      const sampler = size === largest ? sampleRss(pids) : null;
+      const sampler = sampleRss(pids);
       const elu = performance.eventLoopUtilization();
       const started = performance.now();
       options.progress(`orchestration: ${size} feature${size > 1 ? "s" : ""} at once`);
@@ -168,10 +170,8 @@ export async function benchOrchestration(options: {
       const wallMs = performance.now() - started;
       const busy = performance.eventLoopUtilization(elu).active;
       const cpuAfter = { web: procStats(pids.web).cpuMs, worker: procStats(pids.worker).cpuMs };
-      if (sampler) {
-        const max = sampler.stop();
-        sampledPeak = { web: max.web ?? 0, worker: max.worker ?? 0 };
-      }
+      const max = sampler.stop();
+      if (size === largest) sampledPeak = { web: max.web ?? 0, worker: max.worker ?? 0 };
       const requests = stack.github.requestLog.slice(requestsBefore);
       const fakesBusyMs = Math.max(0, busy - idleBusyShare * wallMs);
       const appShareMs = Math.max(0, wallMs - fakesBusyMs);
@@ -197,6 +197,7 @@ export async function benchOrchestration(options: {
         },
         githubRequests: requests.length,
         modelRequests: model.requests.length - modelBefore,
+        workerPeakRss: max.worker ?? 0,
       });
 
       const featureIds = runs.flatMap((r) => {

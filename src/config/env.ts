@@ -115,6 +115,8 @@ const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** How often a worker asks GitHub again for the deliveries that never reached the app; 0: never. */
   REDELIVERY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(1_440).default(10),
+  /** Megabytes of parsed repository snapshots a worker keeps for its jobs to share; 0: none. */
+  SNAPSHOT_CACHE_MB: z.coerce.number().min(0).max(65_536).default(256),
 });
 
 export interface Config {
@@ -156,6 +158,7 @@ export interface Config {
   trustProxy: boolean;
   metricsPort: number | undefined;
   redeliveryIntervalMinutes: number;
+  snapshotCacheMb: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -236,5 +239,6 @@ export function readConfig(env: Env = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     metricsPort: e.METRICS_PORT,
     redeliveryIntervalMinutes: e.REDELIVERY_INTERVAL_MINUTES,
+    snapshotCacheMb: e.SNAPSHOT_CACHE_MB,
   };
 }

@@ -2,6 +2,7 @@ import { Probot, ProbotOctokit, run, Server } from "probot";
 import { OctokitAppWebhook } from "../adapters/github/app-webhook.ts";
 import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
 import { PermissionCache } from "../adapters/github/permissions.ts";
+import { SnapshotCache } from "../adapters/github/snapshot-cache.ts";
 import { refreshRejectedTokens } from "../adapters/github/token-refresh.ts";
 import { AnthropicModel } from "../adapters/model/anthropic.ts";
 import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
@@ -173,7 +174,9 @@ export async function start(
       queue,
       relay,
       model,
-      github: new OctokitGitHub(probot, config.appId),
+      github: new OctokitGitHub(probot, config.appId, {
+        snapshots: new SnapshotCache(config.snapshotCacheMb * 1024 * 1024),
+      }),
     };
     const processors = createJobProcessors(deps);
     processors.maintenance[REDELIVERY_JOB] = () =>

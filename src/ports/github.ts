@@ -162,11 +162,14 @@ export interface CiCheckReport {
   description: string;
 }
 
-/** The repository's files at one commit, read once into memory. */
+/**
+ * The repository's files at one commit, read once into memory. Shared by the jobs reading that
+ * commit, so read-only: a job that edits or adds files copies them first.
+ */
 export interface Snapshot {
   sha: string;
   /** Text files by path; binary and very large files are left out. */
-  files: Map<string, string>;
+  files: ReadonlyMap<string, string>;
   /**
    * Files of the commit the archive left out (`.gitattributes` `export-ignore`, often tests or
    * docs): they exist, so they are read on demand and never overwritten unread.

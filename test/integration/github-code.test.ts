@@ -4,6 +4,7 @@
 import { Probot, ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OctokitGitHub } from "../../src/adapters/github/octokit-github.ts";
+import { SnapshotCache } from "../../src/adapters/github/snapshot-cache.ts";
 import { BranchMovedError, isPermanent } from "../../src/errors.ts";
 import type { CheckAnnotation, CommitRequest, RepoRef } from "../../src/ports/github.ts";
 import {
@@ -905,6 +906,46 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       expect(older.sha).toBe(repo.base);
       expect(older.files.has("CHANGELOG.md")).toBe(false);
       expect(older.files.get("README.md")).toBe("# Widgets\n");
+    });
+
+    it("with a cache, a second read of the same commit downloads nothing: a branch costs one commit read, a sha none", async () => {
+      const repo = newRepo();
+      const cached = new OctokitGitHub(newProbot(fake), fake.appId, {
+        snapshots: new SnapshotCache(16 * 1024 * 1024),
+      });
+      const routes = (mark: number) => fake.requestLog.slice(mark).map((r) => r.route);
+      const TARBALL = "/repos/{owner}/{repo}/tarball/{ref}";
+
+      let mark = fake.requestLog.length;
+      const [first, concurrent] = await Promise.all([
+        cached.snapshot(repo, "main"),
+        cached.snapshot(repo, "main"),
+      ]);
+      expect(concurrent).toBe(first);
+      expect(routes(mark).filter((r) => r === TARBALL)).toHaveLength(1);
+
+      mark = fake.requestLog.length;
+      const again = await cached.snapshot(repo, "main");
+      expect(again).toBe(first);
+      expect(routes(mark)).toEqual(["/repos/{owner}/{repo}/commits/{ref}"]);
+
+      mark = fake.requestLog.length;
+      expect(await cached.snapshot(repo, first.sha)).toBe(first);
+      expect(routes(mark)).toEqual([]);
+
+      // A new commit on the branch is a new snapshot.
+      fake.pushCommit({
+        owner: OWNER,
+        repo: repo.repo,
+        branch: "main",
+        files: { "CHANGELOG.md": "## 1.0\n" },
+        author: "maria",
+        message: "Changelog",
+      });
+      mark = fake.requestLog.length;
+      const moved = await cached.snapshot(repo, "main");
+      expect(moved.files.get("CHANGELOG.md")).toBe("## 1.0\n");
+      expect(routes(mark).filter((r) => r === TARBALL)).toHaveLength(1);
     });
 
     it("reconciles the archive with the tree: export-ignored files are hidden, links and submodules special, a cut tree said", async () => {

@@ -290,6 +290,7 @@ describe("the pull-request side, end to end", () => {
   it("takes an issue to a merged PR: one commit per stage, three check runs, ready, merged", async () => {
     const unscript = scriptDemoFeature(h.model);
     const before = h.github.countRequests();
+    const logMark = h.github.requestLog.length;
     const issue = await driveToReviews(DEMO_ISSUE.title);
     await waitStage(issue, "awaiting_merge");
 
@@ -348,6 +349,19 @@ describe("the pull-request side, end to end", () => {
     const calls = h.github.countRequests() - before;
     console.log(`GitHub API calls for the journey: ${calls}`);
     expect(calls).toBeLessThan(150);
+    // The worker's jobs share the snapshot of a commit they all read: fewer downloads than
+    // agents that read the repository.
+    const tarballs = h.github.requestLog
+      .slice(logMark)
+      .filter((r) => r.route === "/repos/{owner}/{repo}/tarball/{ref}").length;
+    const agents = await h.db.db
+      .selectFrom("agent_runs")
+      .select("agent")
+      .distinct()
+      .where("feature_id", "=", f?.id ?? -1)
+      .execute();
+    console.log(`Tarball downloads for the journey: ${tarballs}, agents: ${agents.length}`);
+    expect(tarballs).toBeLessThan(agents.length);
     expect(h.github.violations).toEqual([]);
     unscript();
   }, 90_000);

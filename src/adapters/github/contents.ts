@@ -1,6 +1,7 @@
 import { githubStatusOf } from "../../errors.ts";
 import type { RepoRef, Snapshot } from "../../ports/github.ts";
 import type { Octokit } from "./client.ts";
+import type { SnapshotCache } from "./snapshot-cache.ts";
 import { readTarball } from "./tarball.ts";
 
 // Reading a repository: one file, the default branch, a diff, the file list, a snapshot.
@@ -50,10 +51,25 @@ export async function listFiles(octokit: Octokit, repo: RepoRef, ref: string) {
   return data.tree.flatMap((entry) => (entry.type === "blob" && entry.path ? [entry.path] : []));
 }
 
-export async function snapshot(octokit: Octokit, repo: RepoRef, ref: string): Promise<Snapshot> {
-  const { owner, repo: name } = repo;
+/**
+ * The files at `ref`. With a cache, a commit already read (or being read) by another job costs
+ * at most the read that resolves a branch to its sha.
+ */
+export async function snapshot(
+  octokit: Octokit,
+  repo: RepoRef,
+  ref: string,
+  cache?: SnapshotCache,
+): Promise<Snapshot> {
   // Resolve first, then download that very commit: the ref may move in between.
   const sha = /^[0-9a-f]{40}$/i.test(ref) ? ref.toLowerCase() : await commitOf(octokit, repo, ref);
+  if (!cache) return download(octokit, repo, sha);
+  const key = `${repo.owner}/${repo.repo}@${sha}`.toLowerCase();
+  return cache.get(key, () => download(octokit, repo, sha));
+}
+
+async function download(octokit: Octokit, repo: RepoRef, sha: string): Promise<Snapshot> {
+  const { owner, repo: name } = repo;
   const [archive, tree] = await Promise.all([
     octokit.rest.repos.downloadTarballArchive({ owner, repo: name, ref: sha }),
     octokit.rest.git.getTree({ owner, repo: name, tree_sha: sha, recursive: "1" }),

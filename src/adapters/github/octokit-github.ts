@@ -6,6 +6,7 @@ import * as commits from "./commits.ts";
 import * as contents from "./contents.ts";
 import * as issues from "./issues.ts";
 import * as pulls from "./pulls.ts";
+import type { SnapshotCache } from "./snapshot-cache.ts";
 
 /** A verb of one of the parts, given the repository's installation client. */
 type Verb<A extends unknown[], R> = (octokit: Octokit, repo: RepoRef, ...args: A) => Promise<R>;
@@ -15,10 +16,13 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   readonly #probot: Probot;
   /** The app's id: a marker counts only in comments this app made. */
   readonly #appId: number;
+  /** Snapshots shared by this process's jobs (workers); none: each read downloads. */
+  readonly #snapshots: SnapshotCache | undefined;
 
-  constructor(probot: Probot, appId: number) {
+  constructor(probot: Probot, appId: number, options: { snapshots?: SnapshotCache } = {}) {
     this.#probot = probot;
     this.#appId = appId;
+    this.#snapshots = options.snapshots;
   }
 
   octokit(repo: RepoRef): Promise<Octokit> {
@@ -39,7 +43,8 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   readonly getDefaultBranch = this.#withClient(contents.getDefaultBranch);
   readonly diff = this.#withClient(contents.diff);
   readonly listFiles = this.#withClient(contents.listFiles);
-  readonly snapshot = this.#withClient(contents.snapshot);
+  readonly snapshot: GitHubCodePort["snapshot"] = async (repo, ref) =>
+    contents.snapshot(await this.octokit(repo), repo, ref, this.#snapshots);
 
   readonly getBranchHead = this.#withClient(commits.getBranchHead);
   readonly commitFiles = this.#withClient(commits.commitFiles);

@@ -10,7 +10,7 @@ const CONTEXT = 3;
 const ALIGN_CELLS = 4_000_000;
 
 /** The diff of every change, file by file, cut at `DIFF_CHARS` with a note of what was left out. */
-export function unifiedDiff(changes: FileChange[], before: Map<string, string>): string {
+export function unifiedDiff(changes: FileChange[], before: ReadonlyMap<string, string>): string {
   const parts = changes.map((change) => {
     const old = before.get(change.path);
     const header =

@@ -53,6 +53,7 @@ export class WorkingCopy {
     this.#readOnly = new Set([...(options.readOnly ?? [])].map((p) => p.toLowerCase()));
     this.files = new Map(snapshot.files);
     this.#reader = new RepoReader(this.files, {
+      writable: true,
       hidden: snapshot.hidden,
       readHidden: options.readHidden,
       truncated: snapshot.truncated,

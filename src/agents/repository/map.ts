@@ -47,7 +47,7 @@ export function isTestFile(path: string): boolean {
 }
 
 /** The overview of a snapshot's files for the prompt. */
-export function repoOverview(files: Map<string, string>, budget = MAP_CHARS): RepoOverview {
+export function repoOverview(files: ReadonlyMap<string, string>, budget = MAP_CHARS): RepoOverview {
   const paths = [...files.keys()].filter((p) => skippedBySearch(p, "") !== "vendored").sort();
   const tree = folderTree(paths, Math.floor(budget / 3));
   const symbols = symbolMap(files, paths, budget - tree.length);
@@ -93,7 +93,7 @@ function folderTree(paths: string[], budget: number): string {
 }
 
 /** Exported symbols of the source files that other files import most, within the rest of the budget. */
-function symbolMap(files: Map<string, string>, paths: string[], budget: number): string {
+function symbolMap(files: ReadonlyMap<string, string>, paths: string[], budget: number): string {
   const sources = paths.filter(
     (p) => SOURCE.test(p) && !isTestFile(p) && skippedBySearch(p, files.get(p) ?? "") === null,
   );
@@ -129,7 +129,7 @@ function symbolMap(files: Map<string, string>, paths: string[], budget: number):
 const IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g;
 
 /** How many files import each path (relative imports only, extensions resolved). */
-function importCounts(files: Map<string, string>, paths: string[]): Map<string, number> {
+function importCounts(files: ReadonlyMap<string, string>, paths: string[]): Map<string, number> {
   const known = new Set(paths);
   const counts = new Map<string, number>();
   for (const path of paths) {
@@ -199,7 +199,7 @@ export function exportedSymbols(path: string, content: string): string[] {
 const short = (text: string) => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
 
 /** The manifests, test configuration and example tests, under their paths. */
-function keyFiles(files: Map<string, string>, paths: string[]): string {
+function keyFiles(files: ReadonlyMap<string, string>, paths: string[]): string {
   const manifests = paths.filter((p) => MANIFESTS.includes(p));
   const configs = paths.filter(
     (p) => TEST_CONFIG.test(p.slice(p.lastIndexOf("/") + 1)) && p.split("/").length <= 2,
@@ -238,7 +238,7 @@ function fileBlock(path: string, content: string, max: number): string {
  * Two or three representative tests: from different folders, preferring those of ordinary size
  * (a typical test, not a fixture or a thousand-line suite) and those next to the source.
  */
-function exampleTests(files: Map<string, string>, paths: string[]): string[] {
+function exampleTests(files: ReadonlyMap<string, string>, paths: string[]): string[] {
   const candidates = paths
     .filter((p) => isTestFile(p) && /\.([cm]?[jt]sx?|py|go|rb)$/.test(p) && !/fixture/i.test(p))
     .map((p) => ({ path: p, size: files.get(p)?.length ?? 0 }))

@@ -125,22 +125,30 @@ export function numbered(lines: string[], first: number): string {
  * passes its live map so reads see its edits).
  */
 export class RepoReader {
-  readonly files: Map<string, string>;
+  #files: ReadonlyMap<string, string>;
+  /** Whether `#files` is this reader's to add to; a shared snapshot's map is copied first. */
+  #writable: boolean;
   /** Files of the commit the archive left out (export-ignore), still to be read from GitHub. */
   readonly hidden: Set<string>;
   readonly #readHidden: ((path: string) => Promise<string | null>) | undefined;
   readonly #truncated: boolean;
 
   constructor(
-    files: Map<string, string>,
+    files: ReadonlyMap<string, string>,
     options: {
+      /**
+       * `files` is the caller's own `Map` (a working copy): hidden files read are added to it.
+       * Otherwise the first one read copies the map, which may be a shared snapshot's.
+       */
+      writable?: boolean;
       hidden?: Iterable<string> | undefined;
       /** Reads a hidden file from GitHub (the contents API at the snapshot's commit). */
       readHidden?: ((path: string) => Promise<string | null>) | undefined;
       truncated?: boolean | undefined;
     } = {},
   ) {
-    this.files = files;
+    this.#files = files;
+    this.#writable = options.writable ?? false;
     this.hidden = new Set(options.hidden ?? []);
     this.#readHidden = options.readHidden;
     this.#truncated = options.truncated ?? false;
@@ -170,7 +178,16 @@ export class RepoReader {
   async #load(path: string): Promise<void> {
     const content = this.#readHidden ? await this.#readHidden(path) : null;
     this.hidden.delete(path);
-    if (content !== null) this.files.set(path, content);
+    if (content === null) return;
+    if (!this.#writable) {
+      this.#files = new Map(this.#files);
+      this.#writable = true;
+    }
+    (this.#files as Map<string, string>).set(path, content);
+  }
+
+  get files(): ReadonlyMap<string, string> {
+    return this.#files;
   }
 
   list(folderInput: unknown, depthInput: unknown, globInput: unknown): ToolOutcome {
