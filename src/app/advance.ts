@@ -38,6 +38,36 @@ export function effectsIntent(jobId: string, data: EffectsJobData): JobIntent {
   return { queue: "pipeline", name: "effects", jobId, data };
 }
 
+/** A transition's audit entry: `/approve protected` is its own entry (who approved which commit). */
+export function auditEntryOf(result: TransitionResult<Feature>, audit: AuditEntry): AuditEntry {
+  const approved = result.effects.find((e) => e.type === "approve_protected");
+  return approved
+    ? {
+        ...audit,
+        event: "approve_protected",
+        detail: { ...audit.detail, approver: approved.approver, commit: approved.commit },
+      }
+    : audit;
+}
+
+/** The outbox intent carrying a transition's effects, saved as `version`; none without effects. */
+export function transitionIntents(
+  before: FeatureRecord,
+  result: TransitionResult<Feature>,
+  version: number,
+): JobIntent[] {
+  const effects = result.effects.filter((e) => e.type !== "record_approval");
+  if (effects.length === 0) return [];
+  return [
+    effectsIntent(effectsJobId(before.id, version), {
+      featureId: before.id,
+      target: targetOf(before),
+      effects,
+      version,
+    }),
+  ];
+}
+
 /**
  * Saves a transition's result inside the caller's transaction: the new state with a
  * compare-and-set, the audit entry, approvals, and one outbox intent carrying the effects
@@ -49,15 +79,7 @@ export async function saveTransition(
   result: TransitionResult<Feature>,
   audit: AuditEntry,
 ): Promise<number> {
-  // `/approve protected` is its own entry in the audit trail: who approved which commit.
-  const approved = result.effects.find((e) => e.type === "approve_protected");
-  const entry: AuditEntry = approved
-    ? {
-        ...audit,
-        event: "approve_protected",
-        detail: { ...audit.detail, approver: approved.approver, commit: approved.commit },
-      }
-    : audit;
+  const entry = auditEntryOf(result, audit);
   const version = await tx.saveFeature(result.feature, before.version, before.stage, entry);
   for (const effect of result.effects) {
     if (effect.type === "record_approval") {
@@ -69,17 +91,7 @@ export async function saveTransition(
   if (result.effects.some((e) => e.type === "cancel_jobs")) {
     await tx.markJobsStopped(before.id, version);
   }
-  const effects = result.effects.filter((e) => e.type !== "record_approval");
-  if (effects.length > 0) {
-    await tx.addToOutbox([
-      effectsIntent(effectsJobId(before.id, version), {
-        featureId: before.id,
-        target: targetOf(before),
-        effects,
-        version,
-      }),
-    ]);
-  }
+  await tx.addToOutbox(transitionIntents(before, result, version));
   return version;
 }
 

@@ -1,4 +1,3 @@
-import type { Store } from "../adapters/store/store.ts";
 import { effectsIntent, type IssueTarget } from "./advance.ts";
 import type { Ingress } from "./ingest.ts";
 import { deliveryEffectsJobId } from "./job-ids.ts";
@@ -15,17 +14,16 @@ export async function ingestCiWebhook(
   feature: { id: number; target: IssueTarget },
   sha: string,
 ): Promise<boolean> {
-  const applied = await deps.store.transaction(async (tx: Store) => {
-    if (!(await tx.recordDelivery(delivery.id, delivery.name))) return false;
-    await tx.addToOutbox([
+  const outcome = await deps.store.ingestDelivery({
+    delivery,
+    outbox: [
       effectsIntent(deliveryEffectsJobId(delivery.id), {
         featureId: feature.id,
         target: feature.target,
         effects: [{ type: "check_ci", sha }],
       }),
-    ]);
-    return true;
+    ],
+    outcome: "applied",
   });
-  if (applied) void deps.relay.kick();
-  return applied;
+  return outcome === "applied";
 }

@@ -1,18 +1,24 @@
-import type { Effect } from "../core/effects.ts";
+import type { AuditEntry, FeatureRecord } from "../adapters/store/features.ts";
+import type { IngestRead, IngestWrite } from "../adapters/store/ingest.ts";
+import type { Store } from "../adapters/store/store.ts";
+import type { ParsedRepoConfig } from "../config/repo-config.ts";
+import type { Effect, TransitionResult } from "../core/effects.ts";
 import type { PipelineEvent, ReplyWindow } from "../core/events.ts";
 import type { Feature } from "../core/feature.ts";
 import { personReplyKey, startFeature, transition } from "../core/pipeline.ts";
 import { slugify } from "../core/slug.ts";
 import { gateOf } from "../core/stages.ts";
+import { IngressUnavailableError, VersionConflictError } from "../errors.ts";
+import {
+  actorOf,
+  auditEntryOf,
+  effectsIntent,
+  type IssueTarget,
+  transitionIntents,
+} from "./advance.ts";
+import { deliveryEffectsJobId } from "./job-ids.ts";
 
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
-
-import type { Store } from "../adapters/store/store.ts";
-import type { ParsedRepoConfig } from "../config/repo-config.ts";
-import { IngressUnavailableError } from "../errors.ts";
-import { actorOf, effectsIntent, type IssueTarget, saveTransition } from "./advance.ts";
-import { deliveryEffectsJobId } from "./job-ids.ts";
-import type { OutboxRelay } from "./outbox-relay.ts";
 
 export interface NewFeatureInfo {
   issueTitle: string;
@@ -48,22 +54,25 @@ export type IngestOutcome = "duplicate" | "ignored" | "applied";
 
 export interface Ingress {
   store: Store;
-  relay: OutboxRelay;
 }
 
+/** A lost compare-and-set (a job or another delivery saved the feature first) is recomputed. */
+const MAX_ATTEMPTS = 5;
+
 /**
- * Records a delivery and its consequence in one transaction: dedupe by delivery id, then
- * transition (or start) the issue's feature and write the effects to the outbox. The
- * relay moves them to the queue afterwards; if Redis is down they wait in the outbox.
+ * Records a delivery and its consequence: one read (the issue's feature, and what else the
+ * reducer needs), the pure transition, then one statement that dedupes the delivery, saves the
+ * feature with compare-and-set and writes the effects to the outbox, in one transaction. The
+ * workers relay the outbox to the queue (woken by its notification); if Redis is down the jobs
+ * wait in the outbox.
  */
 export async function ingest(deps: Ingress, incoming: Incoming): Promise<IngestOutcome> {
-  let outcome: IngestOutcome;
   let timer: NodeJS.Timeout | undefined;
-  const recording = deps.store.transaction((tx) => record(tx, incoming));
+  const recording = record(deps.store, incoming);
   // After a timeout the delivery has been answered already: a late failure has nowhere to go.
   recording.catch(() => {});
   try {
-    outcome = await Promise.race([
+    return await Promise.race([
       recording,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -78,57 +87,110 @@ export async function ingest(deps: Ingress, incoming: Incoming): Promise<IngestO
   } finally {
     clearTimeout(timer);
   }
-  if (outcome === "applied") void deps.relay.kick();
-  return outcome;
 }
 
-async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
-  const { delivery, target } = incoming;
-  if (!(await tx.recordDelivery(delivery.id, delivery.name))) return "duplicate";
+async function record(store: Store, incoming: Incoming): Promise<IngestOutcome> {
+  const { delivery, target, event } = incoming;
+  const windowLogin =
+    (event.type === "command" || event.type === "start") && event.commentId !== null
+      ? event.actor.login
+      : null;
+  const readOptions = {
+    deliveryId: delivery.id,
+    windowLogin,
+    drawFeatureId: incoming.newFeature !== undefined && startOf(event) !== null,
+  };
+  const attempt = async (on: Store) => {
+    const read = await on.readForIngest(target, readOptions);
+    if (read.delivered) return "duplicate";
+    return on.ingestDelivery(await consequence(on, incoming, read, windowLogin));
+  };
+  // Most deliveries meet no contender: one read, one write.
+  try {
+    return await attempt(store);
+  } catch (error) {
+    if (!(error instanceof VersionConflictError)) throw error;
+  }
+  // Lost a race (deliveries or a job on one feature at once): the contenders take turns on the
+  // feature's row lock, as jobs do, instead of racing again.
+  for (let retry = 1; retry < MAX_ATTEMPTS; retry++) {
+    try {
+      return await store.transaction(async (tx) => {
+        await tx.lockForIngest(target, windowLogin);
+        return attempt(tx);
+      });
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+  }
+  throw new VersionConflictError(`issue #${target.issueNumber}: too many concurrent updates`);
+}
 
-  const feature = await tx.findFeatureByIssue(target.owner, target.repo, target.issueNumber, {
-    forUpdate: true,
-  });
-  const replyWindow = await replyWindowOf(tx, target, incoming.event);
+/** What the delivery writes, computed from what was read. */
+async function consequence(
+  store: Store,
+  incoming: Incoming,
+  read: IngestRead,
+  windowLogin: string | null,
+): Promise<IngestWrite> {
+  const { delivery, target } = incoming;
+  const replyWindow: ReplyWindow | null =
+    windowLogin === null
+      ? null
+      : read.replyWindow === null
+        ? { commentId: (incoming.event as { commentId: number }).commentId, repeated: false }
+        : { commentId: read.replyWindow, repeated: true };
   let event: PipelineEvent =
     replyWindow && (incoming.event.type === "command" || incoming.event.type === "start")
       ? { ...incoming.event, replyWindow }
       : incoming.event;
+  const windowWrite = (effects: Effect[]): Pick<IngestWrite, "window"> =>
+    windowLogin === null
+      ? {}
+      : {
+          window: {
+            issue: target,
+            login: windowLogin,
+            seen: read.replyWindow,
+            open: windowOpenedBy(event, effects),
+          },
+        };
   const source = actedSource(event);
+  const feature = read.feature;
 
   if (feature) {
-    // The signature covers only the body: a captured delivery re-sent under a new delivery id
-    // passes the delivery dedupe, but the comment, review or press it carries acted already.
-    if (source && !(await tx.recordActedSource(feature.id, source))) return "duplicate";
-    event = await withArtifactAge(tx, feature, event);
-    // The issue's own text (no comment id) is recorded once, when the feature starts: a later
-    // label event (re-labelled, or labeled/unlabeled delivered out of order) must not add it
-    // to the conversation again.
-    if (incoming.message?.commentId !== null) {
-      await recordMessage(tx, feature.id, incoming.message, event);
-    }
+    event = await withArtifactAge(store, feature, event);
     const result = transition(feature, event);
-    await openWindowIfUsed(tx, target, event, result.effects);
-    if (result.effects.length === 0 && result.feature === feature) return "ignored";
-    await saveTransition(tx, feature, result, {
-      actor: actorOf(event),
-      event: event.type,
-      detail: { delivery: delivery.id },
-    });
-    return "applied";
+    const write: IngestWrite = {
+      delivery,
+      ...windowWrite(result.effects),
+      // The signature covers only the body: a captured delivery re-sent under a new delivery id
+      // passes the delivery dedupe, but the comment, review or press it carries acted already.
+      ...(source ? { acted: { featureId: feature.id, source } } : {}),
+      // The issue's own text (no comment id) is recorded once, when the feature starts: a later
+      // label event (re-labelled, or labeled/unlabeled delivered out of order) must not add it
+      // to the conversation again.
+      ...(incoming.message && incoming.message.commentId !== null
+        ? { message: messageOf(feature.id, incoming.message, event) }
+        : {}),
+      outbox: [],
+      outcome: "ignored",
+    };
+    if (result.effects.length === 0 && result.feature === feature) {
+      return { ...write, unchanged: { featureId: feature.id, version: feature.version } };
+    }
+    return {
+      ...write,
+      ...savedTransition(feature, result, {
+        actor: actorOf(event),
+        event: event.type,
+        detail: { delivery: delivery.id },
+      }),
+      outcome: "applied",
+    };
   }
 
-  const start: StartEvent | null =
-    event.type === "start"
-      ? event
-      : event.type === "command" && event.command.name === "build"
-        ? {
-            type: "start",
-            actor: event.actor,
-            commentId: event.commentId,
-            ...(event.replyWindow ? { replyWindow: event.replyWindow } : {}),
-          }
-        : null;
+  const start = startOf(event);
   if (incoming.newFeature && start) {
     const info = incoming.newFeature;
     const { config, problems } = info.repoConfig;
@@ -139,35 +201,25 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
     };
     const result = startFeature({ id: 0, ...init }, start);
     if (result.feature === null) {
-      await openWindowIfUsed(tx, target, start, result.effects);
       // Refused (no write access): nothing to create, only the refusal to post.
-      await tx.addToOutbox([
-        effectsIntent(deliveryEffectsJobId(delivery.id), {
-          featureId: null,
-          target,
-          effects: result.effects,
-        }),
-      ]);
-      return "applied";
+      event = start;
+      return {
+        delivery,
+        ...windowWrite(result.effects),
+        outbox: [
+          effectsIntent(deliveryEffectsJobId(delivery.id), {
+            featureId: null,
+            target,
+            effects: result.effects,
+          }),
+        ],
+        outcome: "applied",
+      };
     }
-    await tx.ensureInstallation(target.installationId, info.accountLogin, info.accountType);
-    const created = await tx.createFeature({
-      installation_id: target.installationId,
-      repo_owner: target.owner,
-      repo_name: target.repo,
-      issue_number: target.issueNumber,
-      issue_title: info.issueTitle,
-      issue_author: info.issueAuthor,
-      slug: slugify(info.issueTitle),
-      stage: "drafting",
-      max_fix_rounds: config.fix_rounds,
-      max_ci_fix_rounds: config.ci_fix_rounds,
-      allow_self_approval: config.allow_self_approval,
-    });
-    if (!created) return "ignored"; // a concurrent delivery created it first
-    if (source) await tx.recordActedSource(created.id, source);
-    await recordMessage(tx, created.id, incoming.message, event);
-    result.feature.id = created.id;
+    const id = read.newFeatureId;
+    if (id === null) throw new Error("no feature id was drawn for the new feature");
+    const created = newFeatureRecord(id, target, info);
+    result.feature.id = id;
     if (problems.length > 0) {
       // First, so the person reads why the defaults apply before the BA's first question.
       result.effects.unshift({
@@ -177,23 +229,138 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
         data: { problems },
       });
     }
-    await saveTransition(tx, created, result, {
-      actor: actorOf(event),
-      event: "start",
-      detail: { delivery: delivery.id },
-    });
-    return "applied";
+    return {
+      delivery,
+      ...windowWrite([]),
+      create: {
+        id,
+        installation: {
+          id: target.installationId,
+          accountLogin: info.accountLogin,
+          accountType: info.accountType,
+        },
+        row: {
+          repoOwner: target.owner,
+          repoName: target.repo,
+          issueNumber: target.issueNumber,
+          issueTitle: info.issueTitle,
+          issueAuthor: info.issueAuthor,
+          slug: created.slug,
+          stage: created.stage,
+          maxFixRounds: config.fix_rounds,
+          maxCiFixRounds: config.ci_fix_rounds,
+          allowSelfApproval: config.allow_self_approval,
+        },
+      },
+      ...(source ? { acted: { featureId: id, source } } : {}),
+      ...(incoming.message ? { message: messageOf(id, incoming.message, event) } : {}),
+      ...savedTransition(created, result, {
+        actor: actorOf(event),
+        event: "start",
+        detail: { delivery: delivery.id },
+      }),
+      outcome: "applied",
+    };
   }
 
   if (incoming.withoutFeature?.length) {
     const effects = replyOncePerWindow(incoming.withoutFeature, event);
-    await openWindowIfUsed(tx, target, event, effects);
-    await tx.addToOutbox([
-      effectsIntent(deliveryEffectsJobId(delivery.id), { featureId: null, target, effects }),
-    ]);
-    return "applied";
+    return {
+      delivery,
+      ...windowWrite(effects),
+      outbox: [
+        effectsIntent(deliveryEffectsJobId(delivery.id), { featureId: null, target, effects }),
+      ],
+      outcome: "applied",
+    };
   }
-  return "ignored";
+  return { delivery, outbox: [], outcome: "ignored" };
+}
+
+/** The start a `/build` command or a label means; null for any other event. */
+function startOf(event: PipelineEvent): StartEvent | null {
+  if (event.type === "start") return event;
+  if (event.type !== "command" || event.command.name !== "build") return null;
+  return {
+    type: "start",
+    actor: event.actor,
+    commentId: event.commentId,
+    ...(event.replyWindow ? { replyWindow: event.replyWindow } : {}),
+  };
+}
+
+/** The feature row a start creates, before its first transition is saved on it. */
+function newFeatureRecord(id: number, target: IssueTarget, info: NewFeatureInfo): FeatureRecord {
+  const { config } = info.repoConfig;
+  const now = new Date();
+  return {
+    id,
+    stage: "drafting",
+    version: 0,
+    checkpoint: null,
+    fixRounds: 0,
+    ciFixRounds: 0,
+    maxFixRounds: config.fix_rounds,
+    maxCiFixRounds: config.ci_fix_rounds,
+    artifacts: {},
+    approvals: {},
+    issueAuthor: info.issueAuthor,
+    allowSelfApproval: config.allow_self_approval,
+    failureReason: null,
+    protectedPending: null,
+    installationId: target.installationId,
+    repoOwner: target.owner,
+    repoName: target.repo,
+    issueNumber: target.issueNumber,
+    issueTitle: info.issueTitle,
+    slug: slugify(info.issueTitle),
+    branch: null,
+    prNumber: null,
+    statusCommentId: null,
+    headSha: null,
+    tasks: [],
+    statusDigest: null,
+    createdAt: now,
+    stageEnteredAt: now,
+    stoppedVersion: 0,
+  };
+}
+
+/** A transition saved on `before` with compare-and-set: its state, audit, approvals and effects. */
+function savedTransition(
+  before: FeatureRecord,
+  result: TransitionResult<Feature>,
+  audit: AuditEntry,
+): Pick<IngestWrite, "save" | "outbox"> {
+  const next = result.feature;
+  return {
+    save: {
+      featureId: before.id,
+      expectedVersion: before.version,
+      fromStage: before.stage,
+      next: {
+        stage: next.stage,
+        checkpoint: next.checkpoint,
+        fixRounds: next.fixRounds,
+        ciFixRounds: next.ciFixRounds,
+        artifacts: next.artifacts,
+        approvals: next.approvals,
+        failureReason: next.failureReason,
+        protectedPending: next.protectedPending ?? null,
+      },
+      audit: auditEntryOf(result, audit),
+      approvals: result.effects.flatMap((e) =>
+        e.type === "record_approval"
+          ? [{ gate: e.gate, approver: e.approver, artifactVersion: e.artifactVersion }]
+          : [],
+      ),
+      // From the moment a cancel, a sweep or a retry is durable, every job started before it is
+      // superseded (see jobs/agent/stop.ts).
+      stopJobs: result.effects.some((e) => e.type === "cancel_jobs"),
+    },
+    // The compare-and-set makes the saved version the one after `before`.
+    outbox: transitionIntents(before, result, before.version + 1),
+  };
 }
 
 /** What an event acts on, recognised again whatever delivery carries it; null for none. */
@@ -219,33 +386,13 @@ function actedSource(event: PipelineEvent): string | null {
   }
 }
 
-/** A command's comment's reply window: the one open for its author, or one this comment opens. */
-async function replyWindowOf(
-  tx: Store,
-  target: IssueTarget,
-  event: PipelineEvent,
-): Promise<ReplyWindow | null> {
-  if ((event.type !== "command" && event.type !== "start") || event.commentId === null) return null;
-  const opened = await tx.replyWindow(target, event.actor.login);
-  return opened === null
-    ? { commentId: event.commentId, repeated: false }
-    : { commentId: opened, repeated: true };
-}
-
-/** Records the window as opened when this comment opened it and a reply was given in it. */
-async function openWindowIfUsed(
-  tx: Store,
-  target: IssueTarget,
-  event: PipelineEvent,
-  effects: Effect[],
-): Promise<void> {
-  if (event.type !== "command" && event.type !== "start") return;
+/** The comment whose reply window this event opens: the reply it gives is keyed by it. */
+function windowOpenedBy(event: PipelineEvent, effects: Effect[]): number | null {
+  if (event.type !== "command" && event.type !== "start") return null;
   const window = event.replyWindow;
-  if (!window || window.repeated) return;
+  if (!window || window.repeated) return null;
   const key = personReplyKey(event.actor.login, window);
-  if (effects.some((e) => e.type === "reply" && e.key === key)) {
-    await tx.openReplyWindow(target, event.actor.login, window.commentId);
-  }
+  return effects.some((e) => e.type === "reply" && e.key === key) ? window.commentId : null;
 }
 
 /** "No feature here" answered like a refusal: one reply per person per window, edited in place. */
@@ -265,7 +412,7 @@ function replyOncePerWindow(effects: Effect[], event: PipelineEvent): Effect[] {
  * produced: it was meant for something else (or nothing), and is refused.
  */
 async function withArtifactAge(
-  tx: Store,
+  store: Store,
   feature: Feature,
   event: PipelineEvent,
 ): Promise<PipelineEvent> {
@@ -275,7 +422,7 @@ async function withArtifactAge(
   const gate = gateOf(feature.stage);
   const version = gate ? feature.artifacts[gate] : undefined;
   if (!gate || !version) return event;
-  const producedAt = await tx.artifactProducedAt(feature.id, gate, version);
+  const producedAt = await store.artifactProducedAt(feature.id, gate, version);
   const written = Date.parse(event.writtenAt);
   if (!producedAt || Number.isNaN(written)) return event;
   // GitHub's timestamps are whole seconds: a comment in the artifact's own second counts as after.
@@ -283,21 +430,18 @@ async function withArtifactAge(
   return written < producedSecond ? { ...event, predatesArtifact: true } : event;
 }
 
-async function recordMessage(
-  tx: Store,
+function messageOf(
   featureId: number,
-  message: Incoming["message"],
+  message: NonNullable<Incoming["message"]>,
   event: PipelineEvent,
-) {
-  if (!message) return;
+): NonNullable<IngestWrite["message"]> {
   // The permission the event's actor was checked with, kept so the BA can tell who it hears.
   const actor = "actor" in event && event.actor.login === message.author ? event.actor : null;
-  await tx.recordMessage({
+  return {
     featureId,
     githubCommentId: message.commentId,
-    role: "user",
     author: message.author,
     authorPermission: actor?.permission ?? null,
     body: message.body.slice(0, MAX_MESSAGE_CHARS),
-  });
+  };
 }

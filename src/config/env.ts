@@ -75,6 +75,11 @@ const EnvSchema = z.object({
   /** How often a running agent job checks whether a cancel, the sweep or a retry stopped it. */
   JOB_STOP_POLL_MS: z.coerce.number().int().min(50).default(2_000),
   /**
+   * How often a worker relays the outbox without being notified: the fallback for a notification
+   * lost while its listening connection was down, and for rows a stopped process left behind.
+   */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(50).default(5_000),
+  /**
    * A model call that has not started answering after this long is abandoned (and retried):
    * a hung connection must not hold a job for the SDK's default of ten minutes per try.
    */
@@ -141,6 +146,7 @@ export interface Config {
   workerLockMs: number;
   jobBackoffMs: number;
   jobStopPollMs: number;
+  outboxPollMs: number;
   modelTimeoutMs: number;
   queuePrefix: string;
   migrateOnStart: boolean;
@@ -221,6 +227,7 @@ export function readConfig(env: Env = process.env): Config {
     workerLockMs: e.WORKER_LOCK_MS,
     jobBackoffMs: e.JOB_BACKOFF_MS,
     jobStopPollMs: e.JOB_STOP_POLL_MS,
+    outboxPollMs: e.OUTBOX_POLL_MS,
     modelTimeoutMs: e.MODEL_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     migrateOnStart: e.MIGRATE_ON_START,

@@ -9,6 +9,7 @@ import { BullMqJobQueue } from "../adapters/queue/bullmq.ts";
 import { startWorkers } from "../adapters/queue/worker.ts";
 import { createDatabase } from "../adapters/store/database.ts";
 import { migrateToLatest } from "../adapters/store/migrate.ts";
+import { OutboxListener } from "../adapters/store/outbox-listener.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { OutboxRelay } from "../app/outbox-relay.ts";
 import { type Config, needsAppRegistration, readConfig, WEBHOOK_PATH } from "../config/env.ts";
@@ -113,8 +114,6 @@ export async function start(
   const queue = new BullMqJobQueue(config.redisUrl, config.queuePrefix, {
     backoffMs: config.jobBackoffMs,
   });
-  const relay = new OutboxRelay(store, queue, log);
-  relay.start();
   const metrics = new Metrics({
     store,
     queues: Object.values(queue.queues),
@@ -144,7 +143,6 @@ export async function start(
     await server.load(
       createApp({
         store,
-        relay,
         queue,
         appId: config.appId,
         permissions: new PermissionCache(),
@@ -159,9 +157,18 @@ export async function start(
   }
 
   let workers: ReturnType<typeof startWorkers> | null = null;
+  let relay: OutboxRelay | null = null;
+  let listener: OutboxListener | null = null;
   let retention: ReturnType<typeof startRetentionSweep> | null = null;
   let metricsServer: Awaited<ReturnType<Metrics["listen"]>> | null = null;
   if (roles.worker) {
+    // The workers move the outbox to the queue: woken by the outbox's notification, and by a
+    // slow poll for a notification lost while not listening. Several workers relay safely.
+    const outboxRelay = new OutboxRelay(store, queue, log);
+    relay = outboxRelay;
+    outboxRelay.start(config.outboxPollMs);
+    listener = new OutboxListener(config.databaseUrl, () => void outboxRelay.kick(), log);
+    await listener.start();
     const probot = new Probot(probotOptions);
     const model = new AnthropicModel({
       baseURL: config.anthropicBaseUrl,
@@ -172,7 +179,7 @@ export async function start(
       log,
       store,
       queue,
-      relay,
+      relay: outboxRelay,
       model,
       github: new OctokitGitHub(probot, config.appId, {
         snapshots: new SnapshotCache(config.snapshotCacheMb * 1024 * 1024),
@@ -225,8 +232,9 @@ export async function start(
         metricsServer ? metricsServer.close(resolve) : resolve(null),
       );
       await server?.stop();
+      await listener?.stop();
       await workers?.close();
-      await relay.stop();
+      await relay?.stop();
       await queue.close();
       await db.destroy();
     },

@@ -72,9 +72,17 @@ describe("store", () => {
     });
   });
 
-  it("records a delivery once", async () => {
-    expect(await t.store.recordDelivery("d-1", "issues")).toBe(true);
-    expect(await t.store.recordDelivery("d-1", "issues")).toBe(false);
+  it("records a delivery once: a redelivery writes nothing", async () => {
+    const write = {
+      delivery: { id: "d-1", name: "check_suite" },
+      outbox: [{ queue: "pipeline" as const, name: "effects", jobId: "d-d-1", data: {} }],
+      outcome: "applied" as const,
+    };
+    expect(await t.store.ingestDelivery(write)).toBe("applied");
+    await t.db.deleteFrom("outbox").where("job_id", "=", "d-d-1").execute();
+    expect(await t.store.ingestDelivery(write)).toBe("duplicate");
+    const rows = await t.db.selectFrom("outbox").where("job_id", "=", "d-d-1").execute();
+    expect(rows).toEqual([]);
   });
 });
 

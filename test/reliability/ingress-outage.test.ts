@@ -1,11 +1,10 @@
 // The web process when PostgreSQL is down (a 5xx, so GitHub can redeliver; never a 2xx for an
-// event it could not record), and a crash between the database commit and the enqueue (the
-// outbox relay of any process enqueues the work later).
+// event it could not record), and the web process only recording the work (the workers, told
+// by the commit's notification, enqueue it).
 
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../../src/app/ingest.ts";
-import type { OutboxRelay } from "../../src/app/outbox-relay.ts";
 import { parseRepoConfig } from "../../src/config/repo-config.ts";
 import { type Runtime, start } from "../../src/main/runtime.ts";
 import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
@@ -136,8 +135,8 @@ describe("ingress outages", () => {
     30_000,
   );
 
-  it("a crash between the database commit and the enqueue: the relay enqueues the work later, once", () =>
-    injected(FILE, "crash between the database commit and the enqueue", async () => {
+  it("the web role only records the work: a worker, notified by the commit, enqueues it once", () =>
+    injected(FILE, "the outbox written by ingest alone", async () => {
       const opened = h.github.openIssue({
         owner: OWNER,
         repo: REPO,
@@ -146,11 +145,10 @@ describe("ingress outages", () => {
         body: "Please.",
       });
       const issue = opened.payload.issue.number;
-      // What the web process does for a labelled issue, with a relay that never runs: as if the
-      // process died right after its transaction committed.
-      const crashed = { kick: async () => 0 } as unknown as OutboxRelay;
+      // What the web process does for a labelled issue, outside the app's processes: its commit
+      // is all that tells the workers (as if the web process died right after it).
       const outcome = await ingest(
-        { store: h.db.store, relay: crashed },
+        { store: h.db.store },
         {
           delivery: { id: randomUUID(), name: "issues" },
           target: { installationId: INSTALLATION_ID, owner: OWNER, repo: REPO, issueNumber: issue },
@@ -176,7 +174,7 @@ describe("ingress outages", () => {
         .selectAll()
         .where("job_id", "like", `f${f?.id}-%`)
         .executeTakeFirstOrThrow();
-      // The workers' relay (every second) moves it to the queue.
+      // The workers' relay, woken by the outbox's notification, moves it to the queue.
       await waitFor(
         "the BA's question",
         () => h.github.comments(OWNER, REPO, issue).some((c) => c.body.includes("Two questions")),

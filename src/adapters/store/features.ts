@@ -36,7 +36,7 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-function toFeatureRecord(row: FeatureRow): FeatureRecord {
+export function toFeatureRecord(row: FeatureRow): FeatureRecord {
   return {
     id: row.id,
     stage: row.stage as Stage,

@@ -6,6 +6,7 @@ import { commandRepository } from "./commands.ts";
 import { dashboardQueries } from "./dashboard-queries.ts";
 import { deliveryRepository } from "./deliveries.ts";
 import { featureRepository } from "./features.ts";
+import { ingestRepository } from "./ingest.ts";
 import { installationRepository } from "./installations.ts";
 import { messageRepository } from "./messages.ts";
 import { outboxRepository } from "./outbox.ts";
@@ -18,6 +19,7 @@ function repositories(db: Kysely<Database>) {
     ...deliveryRepository(db),
     ...installationRepository(db),
     ...featureRepository(db),
+    ...ingestRepository(db),
     ...outboxRepository(db),
     ...messageRepository(db),
     ...agentRunRepository(db),
