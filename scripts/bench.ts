@@ -1,14 +1,20 @@
 // `npm run bench`: what the app itself costs next to GitHub and the model, in one run, printed as
-// tables and as JSON (also written to bench-results.json). A benchmark, not a test: it checks
-// nothing, it reports the targets next to the measured values. docs/benchmarks.md explains the
-// method. Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; local defaults).
+// tables and as JSON (also written to bench-results.json, git-ignored: the previous run on this
+// machine). Each figure is printed beside the previous run's, and the run exits non-zero when a
+// target is missed. docs/benchmarks.md explains the method. Needs PostgreSQL and Redis
+// (DATABASE_URL, REDIS_URL; local defaults).
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../testkit/processes.ts";
 import { checkServices, serviceUrls } from "../testkit/services.ts";
-import { benchIngest, type IngestResult } from "./bench/ingest.ts";
+import {
+  benchIngest,
+  benchJobStart,
+  type IngestResult,
+  type JobStartResult,
+} from "./bench/ingest.ts";
 import { benchOrchestration, type OrchestrationResult } from "./bench/orchestration.ts";
 import { mib } from "./bench/processes.ts";
 import {
@@ -34,6 +40,7 @@ const SETTINGS = {
     unloaded: num("BENCH_INGEST_UNLOADED", 400),
     issues: 20,
   },
+  jobStartSamples: num("BENCH_JOB_START_SAMPLES", 40),
   sizes: (process.env.BENCH_SIZES ?? "1,10,50")
     .split(",")
     .map(Number)
@@ -43,6 +50,21 @@ const SETTINGS = {
   personPauseMs: num("BENCH_PERSON_PAUSE_MS", 1_500),
   logLevel: process.env.BENCH_LOG_LEVEL ?? "info",
 };
+
+/** Which parts run (`ingest`, `orchestration`); the others keep their previous figures. */
+const PARTS = new Set(
+  (process.env.BENCH_PARTS ?? "ingest,orchestration").split(",").map((p) => p.trim()),
+);
+/** Set: the ingest part's web and bare Probot processes write CPU profiles there. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR || undefined;
+/** The command that reproduces this run, its BENCH_* settings included. */
+const COMMAND = [
+  ...Object.entries(process.env)
+    .filter(([name]) => name.startsWith("BENCH_"))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `${name}=${value}`),
+  "npm run bench",
+].join(" ");
 
 const TARGETS = {
   ingestThroughputRatio: 0.5,
@@ -72,11 +94,7 @@ function tokensTable(usage: TokenUsage): string {
   );
 }
 
-function report(
-  ingest: IngestResult,
-  orch: OrchestrationResult,
-  seconds: { ingest: number; orchestration: number },
-) {
+function reportIngest(ingest: IngestResult, jobStart: JobStartResult) {
   const i = ingest;
   say(
     `\nWebhook ingest — signed issue_comment.created on ${i.issues} issues in conversation, ` +
@@ -122,6 +140,13 @@ function report(
     `app ÷ bare throughput: ${i.throughputRatio.toFixed(2)}× · deliveries the app recorded: ${fmt.int(i.recorded)}`,
   );
 
+  say(
+    `delivery → its job started in a worker process (web and worker apart, one at a time, ${jobStart.samples} deliveries): ` +
+      `p50 ${fmt.ms(jobStart.p50Ms)}, p99 ${fmt.ms(jobStart.p99Ms)}, max ${fmt.ms(jobStart.maxMs)}`,
+  );
+}
+
+function reportOrchestration(orch: OrchestrationResult) {
   say(
     `\nOrchestration — N features at once, issue → ready pull request, instant scripted model, ` +
       `GitHub fake; web and worker as child processes, WORKER_CONCURRENCY=${orch.workerConcurrency}`,
@@ -236,53 +261,146 @@ function report(
       ],
     ),
   );
+}
 
-  const largest = orch.loads.at(-1);
-  const targets = [
-    [
-      "ingest throughput, app ÷ bare Probot",
-      `≥ ${TARGETS.ingestThroughputRatio}×`,
-      `${i.throughputRatio.toFixed(2)}×`,
-      i.throughputRatio >= TARGETS.ingestThroughputRatio,
-    ],
-    [
-      "ingest p99 acknowledgement (under load)",
-      `< ${TARGETS.ingestP99Ms} ms`,
-      fmt.ms(i.app.p99Ms),
-      i.app.p99Ms < TARGETS.ingestP99Ms,
-    ],
-    [
-      `app's own time per feature at N = ${largest?.features}`,
-      `< ${TARGETS.appSharePerFeatureMsAtLargest} ms`,
-      fmt.ms(largest?.appSharePerFeatureMs ?? 0),
-      (largest?.appSharePerFeatureMs ?? Infinity) < TARGETS.appSharePerFeatureMsAtLargest,
-    ],
-    [
-      "GitHub API calls per feature",
-      `≤ ${TARGETS.apiCallsPerFeature}`,
-      String(calls.total),
-      calls.total <= TARGETS.apiCallsPerFeature,
-    ],
-    [
-      "input tokens from cache after the first stage",
-      `≥ ${fmt.pct(TARGETS.cacheShareAfterBrief)}`,
-      `${fmt.pct(orch.tokens.cacheShareAfterBrief)} (${orch.tokens.byModel
-        .map((m) => `${m.model} ${fmt.pct(m.cacheShareAfterBrief)}`)
-        .join(", ")})`,
-      orch.tokens.cacheShareAfterBrief >= TARGETS.cacheShareAfterBrief,
-    ],
-  ] as const;
-  say("\nTargets (from the issue)");
+/** The results as written to bench-results.json: the parts that ran, and those carried over. */
+interface Results {
+  ingest?: IngestResult;
+  jobStart?: JobStartResult;
+  orchestration?: OrchestrationResult;
+}
+
+interface Figure {
+  name: string;
+  show: (value: number) => string;
+  pick: (results: Results) => number | undefined;
+  /** The target (from the issue), when the figure has one. */
+  target?: { text: string; met: (value: number) => boolean };
+}
+
+const ratio = (n: number) => `${n.toFixed(2)}×`;
+const perSecond = (n: number) => `${fmt.int(n)}/s`;
+const largestLoad = (r: Results) => r.orchestration?.loads.at(-1);
+
+/** The figures guarded from run to run: each printed beside the previous run's. */
+const FIGURES: Figure[] = [
+  {
+    name: "ingest throughput, app ÷ bare Probot",
+    show: ratio,
+    pick: (r) => r.ingest?.throughputRatio,
+    target: {
+      text: `≥ ${TARGETS.ingestThroughputRatio}×`,
+      met: (v) => v >= TARGETS.ingestThroughputRatio,
+    },
+  },
+  { name: "ingest, app deliveries/s", show: perSecond, pick: (r) => r.ingest?.app.perSecond },
+  {
+    name: "ingest, bare Probot deliveries/s",
+    show: perSecond,
+    pick: (r) => r.ingest?.bare.perSecond,
+  },
+  {
+    name: "ingest p99 acknowledgement (under load)",
+    show: fmt.ms,
+    pick: (r) => r.ingest?.app.p99Ms,
+    target: { text: `< ${TARGETS.ingestP99Ms} ms`, met: (v) => v < TARGETS.ingestP99Ms },
+  },
+  { name: "ingest p50 one at a time", show: fmt.ms, pick: (r) => r.ingest?.appUnloaded.p50Ms },
+  { name: "delivery → job start p50", show: fmt.ms, pick: (r) => r.jobStart?.p50Ms },
+  { name: "delivery → job start p99", show: fmt.ms, pick: (r) => r.jobStart?.p99Ms },
+  {
+    name: "app's own time per feature at the largest N",
+    show: fmt.ms,
+    pick: (r) => largestLoad(r)?.appSharePerFeatureMs,
+    target: {
+      text: `< ${TARGETS.appSharePerFeatureMsAtLargest} ms`,
+      met: (v) => v < TARGETS.appSharePerFeatureMsAtLargest,
+    },
+  },
+  {
+    name: "app CPU per feature at the largest N",
+    show: fmt.ms,
+    pick: (r) => largestLoad(r)?.appCpuPerFeatureMs.total,
+  },
+  {
+    name: "GitHub API calls per feature",
+    show: fmt.int,
+    pick: (r) => r.orchestration?.apiCallsPerFeature.total,
+    target: {
+      text: `≤ ${TARGETS.apiCallsPerFeature}`,
+      met: (v) => v <= TARGETS.apiCallsPerFeature,
+    },
+  },
+  {
+    name: "input tokens from cache after the first stage",
+    show: fmt.pct,
+    pick: (r) => r.orchestration?.tokens.cacheShareAfterBrief,
+    target: {
+      text: `≥ ${fmt.pct(TARGETS.cacheShareAfterBrief)}`,
+      met: (v) => v >= TARGETS.cacheShareAfterBrief,
+    },
+  },
+  {
+    name: "worker RSS peak at the largest N",
+    show: (v) => `${mib(v).toFixed(0)} MiB`,
+    pick: (r) => largestLoad(r)?.workerPeakRss,
+  },
+];
+
+/**
+ * Prints every figure measured now beside the previous run's, with its target; returns the
+ * figures, and whether every target of a figure measured now is met.
+ */
+function reportFigures(now: Results, measured: Results, previous: Results | null) {
+  const rows = FIGURES.flatMap((figure) => {
+    const value = figure.pick(measured);
+    if (value === undefined) return [];
+    const before = previous ? figure.pick(previous) : undefined;
+    const change =
+      before === undefined || before === 0
+        ? ""
+        : `${value >= before ? "+" : ""}${fmt.pct(value / before - 1)}`;
+    const met = figure.target ? figure.target.met(value) : null;
+    return [{ figure, value, before, change, met }];
+  });
+  say("\nFigures (previous: the run before this one on this machine, from bench-results.json)");
   say(
     table(
-      ["figure", "target", "measured", "met"],
-      targets.map(([name, target, measured, met]) => [name, target, measured, met ? "yes" : "no"]),
+      ["figure", "target", "previous", "now", "change", "met"],
+      rows.map((r) => [
+        r.figure.name,
+        r.figure.target?.text ?? "",
+        r.before === undefined ? "—" : r.figure.show(r.before),
+        r.figure.show(r.value),
+        r.change,
+        r.met === null ? "" : r.met ? "yes" : "NO",
+      ]),
     ),
   );
-  say(
-    `\nRun time: ingest ${seconds.ingest.toFixed(0)} s, orchestration ${seconds.orchestration.toFixed(0)} s`,
-  );
-  return targets.map(([name, target, measured, met]) => ({ name, target, measured, met }));
+  const missed = rows.filter((r) => r.met === false).map((r) => r.figure.name);
+  if (missed.length > 0) say(`\nTargets missed: ${missed.join("; ")}`);
+  const figures = FIGURES.flatMap((figure) => {
+    const value = figure.pick(now);
+    return value === undefined
+      ? []
+      : [
+          {
+            name: figure.name,
+            value,
+            target: figure.target?.text ?? null,
+            met: figure.target?.met(value) ?? null,
+          },
+        ];
+  });
+  return { figures, allMet: missed.length === 0 };
+}
+
+async function readPrevious(path: string): Promise<Results | null> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as Results;
+  } catch {
+    return null; // the first run here, or an unreadable file: nothing to compare with
+  }
 }
 
 async function main(): Promise<number> {
@@ -313,48 +431,79 @@ async function main(): Promise<number> {
       `Note: this machine is busy with other work (load average ${loadBefore.toFixed(1)} over the last minute): the times will be noisy.`,
     );
   }
+  const resultsPath = join(ROOT, "bench-results.json");
+  const previous = await readPrevious(resultsPath);
   let ok = false;
+  let allMet = false;
   try {
-    const ingestStarted = performance.now();
-    const ingest = await benchIngest({
-      services,
-      logDir,
-      logLevel: SETTINGS.logLevel,
-      progress,
-      ...SETTINGS.ingest,
-    });
-    const orchestrationStarted = performance.now();
-    const orchestration = await benchOrchestration({
-      services,
-      logDir,
-      logLevel: SETTINGS.logLevel,
-      sizes: SETTINGS.sizes,
-      workerConcurrency: SETTINGS.workerConcurrency,
-      personPauseMs: SETTINGS.personPauseMs,
-      progress,
-    });
-    const seconds = {
-      ingest: (orchestrationStarted - ingestStarted) / 1000,
-      orchestration: (performance.now() - orchestrationStarted) / 1000,
+    const measured: Results = {};
+    const seconds: Record<string, number> = {};
+    if (PARTS.has("ingest")) {
+      const started = performance.now();
+      measured.ingest = await benchIngest({
+        services,
+        logDir,
+        logLevel: SETTINGS.logLevel,
+        progress,
+        ...(PROFILE_DIR ? { profileDir: PROFILE_DIR } : {}),
+        ...SETTINGS.ingest,
+      });
+      measured.jobStart = await benchJobStart({
+        services,
+        logDir,
+        logLevel: SETTINGS.logLevel,
+        samples: SETTINGS.jobStartSamples,
+        progress,
+      });
+      seconds.ingest = (performance.now() - started) / 1000;
+      reportIngest(measured.ingest, measured.jobStart);
+    }
+    if (PARTS.has("orchestration")) {
+      const started = performance.now();
+      measured.orchestration = await benchOrchestration({
+        services,
+        logDir,
+        logLevel: SETTINGS.logLevel,
+        sizes: SETTINGS.sizes,
+        workerConcurrency: SETTINGS.workerConcurrency,
+        personPauseMs: SETTINGS.personPauseMs,
+        progress,
+      });
+      seconds.orchestration = (performance.now() - started) / 1000;
+      reportOrchestration(measured.orchestration);
+    }
+    // A part that did not run keeps the previous run's figures, so the next run compares with them.
+    const now: Results = {
+      ingest: measured.ingest ?? previous?.ingest,
+      jobStart: measured.jobStart ?? previous?.jobStart,
+      orchestration: measured.orchestration ?? previous?.orchestration,
     };
-    const targets = report(ingest, orchestration, seconds);
+    const guard = reportFigures(now, measured, previous);
+    allMet = guard.allMet;
+    say(
+      `\nRun time: ${Object.entries(seconds)
+        .map(([part, s]) => `${part} ${s.toFixed(0)} s`)
+        .join(", ")}`,
+    );
     const results = {
       date: new Date().toISOString(),
-      command: "npm run bench",
+      command: COMMAND,
+      parts: [...PARTS],
       machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] ?? 0 },
       settings: SETTINGS,
       seconds,
-      ingest,
-      orchestration: {
-        ...orchestration,
-        featuresPerHour: featuresPerHour(orchestration.apiCallsPerFeature),
-      },
-      targets,
+      ...now,
+      ...(now.orchestration
+        ? { featuresPerHour: featuresPerHour(now.orchestration.apiCallsPerFeature) }
+        : {}),
+      figures: guard.figures,
     };
     const json = JSON.stringify(results, null, 2);
-    await writeFile(join(ROOT, "bench-results.json"), `${json}\n`);
-    say("\nJSON (also in bench-results.json):");
-    say(json);
+    await writeFile(resultsPath, `${json}\n`);
+    if (process.env.BENCH_JSON === "1") {
+      say("\nJSON (also in bench-results.json):");
+      say(json);
+    }
     ok = true;
   } catch (error) {
     process.stderr.write(
@@ -363,7 +512,8 @@ async function main(): Promise<number> {
   } finally {
     if (ok) await rm(logDir, { recursive: true, force: true });
   }
-  return ok ? 0 : 1;
+  if (ok && !allMet) process.stderr.write("\nA target was missed (see Figures above).\n");
+  return ok && allMet ? 0 : 1;
 }
 
 process.exit(await main());

@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { createDatabase } from "../../src/adapters/store/database.ts";
 import { signWebhook } from "../../testkit/fakes/github/index.ts";
 import { type Acting, openIssue } from "../../testkit/journey.ts";
-import { waitListening } from "../../testkit/processes.ts";
+import { waitListening, waitLog } from "../../testkit/processes.ts";
 import { freePort, type ServiceUrls } from "../../testkit/services.ts";
 import { MAINTAINER, OWNER, REPO, startDemoStack } from "../../testkit/stack.ts";
 
@@ -120,6 +120,8 @@ export async function benchIngest(options: {
   unloaded: number;
   issues: number;
   progress: (text: string) => void;
+  /** Set: the web and bare Probot processes write CPU profiles (`--cpu-prof`) under it. */
+  profileDir?: string;
 }): Promise<IngestResult> {
   const stack = await startDemoStack({
     services: options.services,
@@ -128,11 +130,18 @@ export async function benchIngest(options: {
     env: { LOG_LEVEL: options.logLevel, LOG_FORMAT: "json" },
   });
   const barePort = await freePort();
-  const web = stack.spawnApp("web", { logFile: join(options.logDir, "ingest-web.log") });
+  const profiled = (name: string) =>
+    options.profileDir
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(options.profileDir, name)}` }
+      : {};
+  const web = stack.spawnApp("web", {
+    logFile: join(options.logDir, "ingest-web.log"),
+    env: profiled("web"),
+  });
   const bare = stack.spawnApp("web", {
     name: "bare Probot",
     script: "scripts/bench/bare-probot.ts",
-    env: { PORT: String(barePort) },
+    env: { PORT: String(barePort), ...profiled("bare-probot") },
     logFile: join(options.logDir, "ingest-bare-probot.log"),
   });
   const db = createDatabase(stack.db.url, { max: 1 });
@@ -253,6 +262,88 @@ export async function benchIngest(options: {
   } finally {
     await db.destroy().catch(() => {});
     await Promise.all([web.stop(), bare.stop()]);
+    await stack.stop().catch(() => {});
+  }
+}
+
+export interface JobStartResult {
+  samples: number;
+  /** From sending a delivery to its job starting in a worker process (BullMQ's `processedOn`). */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * How soon a delivery's job starts: the web and worker roles as separate processes (as in
+ * production), `/status` comments on an issue without a feature sent one at a time; each one's
+ * reply job (`d-<delivery>`) is started by the worker. Latency is from sending the request to
+ * the job's `processedOn` (both this machine's clock).
+ */
+export async function benchJobStart(options: {
+  services: ServiceUrls;
+  logDir: string;
+  logLevel: string;
+  samples: number;
+  progress: (text: string) => void;
+}): Promise<JobStartResult> {
+  const stack = await startDemoStack({
+    services: options.services,
+    run: "bench",
+    model: { kind: "scripted" },
+    env: { LOG_LEVEL: options.logLevel, LOG_FORMAT: "json" },
+  });
+  const web = stack.spawnApp("web", { logFile: join(options.logDir, "job-start-web.log") });
+  const worker = stack.spawnApp("worker");
+  const queue = stack.pipelineQueue();
+  try {
+    await Promise.all([
+      waitListening(web, `http://127.0.0.1:${stack.port}/healthz`),
+      waitLog(worker, "workers started"),
+    ]);
+    const opened = stack.github.openIssue({
+      owner: OWNER,
+      repo: REPO,
+      author: MAINTAINER,
+      title: "Not for the app",
+    });
+    const number = (opened.payload as { issue: { number: number } }).issue.number;
+    options.progress("job start: measuring");
+    const latencies: number[] = [];
+    for (let i = 0; i < options.samples; i++) {
+      const webhook = stack.github.comment({
+        owner: OWNER,
+        repo: REPO,
+        number,
+        author: MAINTAINER,
+        body: "/status",
+      });
+      const sentAt = Date.now();
+      const response = await stack.send(webhook);
+      if (!response.ok) throw new Error(`the app answered ${response.status}`);
+      const jobId = `d-${webhook.id}`;
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const job = await queue.getJob(jobId);
+        if (job?.processedOn) {
+          latencies.push(job.processedOn - sentAt);
+          break;
+        }
+        if (Date.now() > until) throw new Error(`job ${jobId} did not start within 10 s`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // Apart, so that each delivery meets an idle worker.
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+      samples: sorted.length,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted.at(-1) ?? 0,
+    };
+  } finally {
+    await Promise.all([web.stop(), worker.stop()]);
     await stack.stop().catch(() => {});
   }
 }

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BullMqJobQueue } from "../../src/adapters/queue/bullmq.ts";
+import { OutboxRelay } from "../../src/app/outbox-relay.ts";
 import { start } from "../../src/main/runtime.ts";
 import { freePort } from "../../testkit/services.ts";
 import { type Harness, INSTALLATION_ID, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
@@ -69,10 +72,16 @@ describe("webhook ingress", () => {
     expect(elapsed).toBeLessThan(10_000);
     expect(await count("deliveries")).toBe(1);
     expect(await count("outbox")).toBe(1);
+    // The web role only records; a worker's relay moves the row to the queue.
     const queue = h.pipelineQueue();
-    await expect
-      .poll(() => queue.getJobCounts("waiting"), { timeout: 5_000 })
-      .toEqual({ waiting: 1 });
+    expect(await queue.getJobCounts("waiting")).toEqual({ waiting: 0 });
+    const jobs = new BullMqJobQueue(h.redisUrl, h.prefix);
+    try {
+      expect(await new OutboxRelay(h.db.store, jobs, pino({ level: "silent" })).kick()).toBe(1);
+    } finally {
+      await jobs.close();
+    }
+    expect(await queue.getJobCounts("waiting")).toEqual({ waiting: 1 });
 
     // The same delivery again: acknowledged, nothing new.
     const again = await h.send(webhook);
