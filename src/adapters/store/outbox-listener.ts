@@ -19,6 +19,8 @@ export class OutboxListener {
   #retry: NodeJS.Timeout | null = null;
   #stopped = false;
   #listening = false;
+  /** Said once per outage: PostgreSQL down must not fill the log with a line a second. */
+  #lostSaid = false;
 
   constructor(databaseUrl: string, wake: () => void, log: Logger, retryMs = 1_000) {
     this.#databaseUrl = databaseUrl;
@@ -60,7 +62,10 @@ export class OutboxListener {
       this.#listening = false;
       client.end().catch(() => {});
       if (this.#stopped) return;
-      this.#log.warn({ reason }, "outbox notifications lost: listening again soon");
+      if (!this.#lostSaid) {
+        this.#log.warn({ reason }, "outbox notifications lost: listening again soon");
+        this.#lostSaid = true;
+      }
       this.#retry = setTimeout(() => {
         this.#retry = null;
         void this.#connect();
@@ -81,6 +86,8 @@ export class OutboxListener {
     }
     if (this.#client !== client) return;
     this.#listening = true;
+    if (this.#lostSaid) this.#log.info("outbox notifications heard again");
+    this.#lostSaid = false;
     this.#wake();
   }
 }
