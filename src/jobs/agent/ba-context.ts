@@ -3,7 +3,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { ciRows, testsGateNote } from "../../core/ci-view.ts";
 import { GATE_STAGE, GATES, type Gate } from "../../core/feature.ts";
-import { describeStage } from "../../core/stages.ts";
+import { stageName } from "../../views.ts";
 import type { JobDeps } from "../deps.ts";
 
 /** What the BA reads, besides the brief, to answer a question once the brief is approved. */
@@ -37,9 +37,9 @@ export async function standingContext(
     gate ? deps.store.latestAgentRun(feature.id, "alignment_review") : undefined,
   ]);
   const wait = deps.config.ciWaitMinutes;
-  const lines = [`Stage: ${describeStage(feature.stage)}.`];
+  const lines = [`Stage: ${stageName(feature.stage)}.`];
   if (feature.stage === "failed") {
-    const at = feature.checkpoint ? ` while at "${describeStage(feature.checkpoint)}"` : "";
+    const at = feature.checkpoint ? ` while at "${stageName(feature.checkpoint)}"` : "";
     lines.push(
       `The feature failed${at}. Reason: ${feature.failureReason ?? "unknown"}`,
       "A person with write access can comment `/retry` to resume from where it stopped.",

@@ -3,10 +3,9 @@ import { type BaOutput, type Brief, renderBriefMarkdown } from "../../agents/sch
 import { advance, targetOf } from "../../app/advance.ts";
 import { fenceFor, lineDiff } from "../../core/line-diff.ts";
 import { neutralise } from "../../core/neutralise.ts";
-import { describeStage } from "../../core/stages.ts";
 import { criteriaOf, stableCriteria } from "../../core/trace.ts";
 import { StageOutputError } from "../../errors.ts";
-import { fitComment, renderMarkdown } from "../../views.ts";
+import { fitComment, renderMarkdown, stageName } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { replyMarker } from "../effects.ts";
 import { standingContext } from "./ba-context.ts";
@@ -131,7 +130,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
       conversation: conversationText(messages),
       brief: before,
       revision: revisionText(instructions),
-      pipelineContext: `A person with write access asked for a change with \`/revise\` at the ${describeStage(feature.stage).toLowerCase()} stage. Apply it to the brief; the specification is then written again from the amended brief.`,
+      pipelineContext: `A person with write access asked for a change with \`/revise\` at the ${stageName(feature.stage).toLowerCase()} stage. Apply it to the brief; the specification is then written again from the amended brief.`,
     },
     "ba",
   );
