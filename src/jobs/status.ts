@@ -184,7 +184,7 @@ async function budgets(deps: JobDeps, feature: FeatureRecord) {
 export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
   const repo = targetOf(feature);
   const data = await buildStatusData(deps, feature);
-  const body = fitComment(renderMarkdown("comments/status", data), data.marker);
+  const body = fitComment(renderMarkdown("comments/status", data, feature.language), data.marker);
   const label = stageLabel(feature.stage);
   const bodyDigest = createHash("sha256").update(body).digest("hex").slice(0, 16);
   // What was written last time: "<body digest> <label>".
