@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import Handlebars from "handlebars";
+import type { CiMessage } from "./core/ci-view.ts";
 import { projectPath } from "./project-root.ts";
 
 /** GitHub refuses comment bodies over 65,536 characters; stay well below. */
@@ -39,14 +40,16 @@ export function placeholdersOf(text: string): string[] {
 
 /**
  * The text of `key` in `language`, or in English when that language has no such key (or is
- * unknown), with its placeholders filled. Values are HTML-escaped like `{{value}}` in a view,
- * except SafeStrings (another helper's output, or `raw`), which go in as they are. A key
- * missing from English too, or a placeholder without a value, is a bug in a view: it throws.
+ * unknown), with its placeholders filled. Values are HTML-escaped like `{{value}}` in a view
+ * (unless `escapeValues` is false, for plain text), except SafeStrings (another helper's output, or
+ * `raw`), which go in as they are. A key missing from English too, or a placeholder without a
+ * value, is a bug in a view: it throws.
  */
 export function translate(
   language: string | null | undefined,
   key: string,
   values: Record<string, unknown> = {},
+  escapeValues = true,
 ): string {
   const text =
     allLocales().get(language ?? "")?.[key] ?? allLocales().get(FALLBACK_LANGUAGE)?.[key];
@@ -55,8 +58,8 @@ export function translate(
   return text.replace(PLACEHOLDER, (_, name: string) => {
     if (!(name in values)) throw new Error(`"${key}" needs a value for {${name}}`);
     const value = values[name];
-    return value instanceof Handlebars.SafeString
-      ? value.toString()
+    return value instanceof Handlebars.SafeString || !escapeValues
+      ? String(value ?? "")
       : Handlebars.escapeExpression(String(value ?? ""));
   });
 }
@@ -66,6 +69,11 @@ export function stageName(stage: string, language?: string | null): string {
   return allLocales().get(FALLBACK_LANGUAGE)?.[`stage.${stage}`] === undefined
     ? stage
     : translate(language, `stage.${stage}`);
+}
+
+/** A CI message of the core (ci-view.ts) as plain text in `language` (English by default). */
+export function ciText(message: CiMessage, language?: string | null): string {
+  return translate(language, message.key, message.values, false);
 }
 
 /** What a gate is called in `language` (its id when no locale names it). */
@@ -105,6 +113,11 @@ handlebars.registerHelper(
   "gateName",
   (gate: unknown, options: Handlebars.HelperOptions) =>
     new Handlebars.SafeString(gateName(String(gate), languageOf(options))),
+);
+handlebars.registerHelper(
+  "ciText",
+  (message: CiMessage, options: Handlebars.HelperOptions) =>
+    new Handlebars.SafeString(translate(languageOf(options), message.key, message.values)),
 );
 /** A value that goes into a `t` string unescaped, as `{{{value}}}` would in a view. */
 handlebars.registerHelper(

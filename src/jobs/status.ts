@@ -122,7 +122,7 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
     ci: ciRows(ci, deps.config.ciWaitMinutes),
     testsGateNote:
-      feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : "",
+      feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : null,
     coverage: coverageData(feature, artifacts),
   };
 }
@@ -151,7 +151,7 @@ function coverageData(feature: FeatureRecord, artifacts: LatestArtifacts) {
       requirements: list(r.requirements),
       tasks: table.has.plan ? list(r.tasks) : "…",
       tests: table.has.tests ? list(r.tests.map((t) => `\`${t.replace(/[`|\r\n]/g, "")}\``)) : "…",
-      gap: r.gap ?? "",
+      gap: r.gap ? `status.gap.${r.gap.replaceAll(" ", "_")}` : "",
     })),
     untested: table.untested.join(", "),
   };

@@ -3,9 +3,11 @@
 // language or a key is missing.
 
 import { describe, expect, it } from "vitest";
+import { ciRows } from "../../src/core/ci-view.ts";
 import { GATES, STAGES } from "../../src/core/feature.ts";
 import {
   allLocales,
+  ciText,
   FALLBACK_LANGUAGE,
   placeholdersOf,
   renderMarkdown,
@@ -123,6 +125,29 @@ describe("rendering in a language", () => {
     } finally {
       es.footer = saved as string;
     }
+  });
+
+  it("says what CI made of a commit in the language, from the core's message and values", () => {
+    const [tests, code] = ciRows(
+      [
+        {
+          sha: "abc1234567",
+          stage: "tests",
+          state: "failure",
+          checks: [{ name: "test", state: "failure", url: null }],
+        },
+        { sha: "bcd2345678", stage: "code", state: "none", checks: [] },
+      ],
+      10,
+    );
+    if (!tests || !code) throw new Error("two rows expected");
+    expect(ciText(tests.text)).toBe(
+      "CI ran the contract tests: 1 failing check (test) — as expected before the code.",
+    );
+    expect(ciText(code.text, "es")).toBe(
+      "ninguna CI informó en 10 minutos: listo solo con las revisiones",
+    );
+    expect(ciText(tests.label, "de")).toBe("Vertragstests");
   });
 
   it("names a stage without a locale entry by its id", () => {
