@@ -9,8 +9,8 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { createDatabase } from "../src/adapters/store/database.ts";
-import { describeStage } from "../src/core/stages.ts";
 import { ConfigurationError } from "../src/errors.ts";
+import { stageName } from "../src/views.ts";
 import { DEMO_ANSWER, DEMO_ISSUE } from "../testkit/demo-feature.ts";
 import {
   driveToReadyPullRequest,
@@ -190,9 +190,7 @@ async function main(): Promise<number> {
       () =>
         stack.github
           .comments(OWNER, REPO, issue)
-          .some(
-            (c) => c.body.includes(STATUS_MARKER) && c.body.includes(`— ${describeStage("done")}`),
-          ),
+          .some((c) => c.body.includes(STATUS_MARKER) && c.body.includes(`— ${stageName("done")}`)),
       5_000,
     ).catch(() => {});
     await watch.poll();

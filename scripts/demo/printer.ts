@@ -3,7 +3,7 @@
 
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
-import { describeStage } from "../../src/core/stages.ts";
+import { stageName } from "../../src/views.ts";
 import type { CommentView, GitHubFakeServer } from "../../testkit/fakes/github/index.ts";
 import type { WatchedFeature } from "../../testkit/journey.ts";
 import { indent, shortSha, style, terminalBody } from "./render.ts";
@@ -88,7 +88,7 @@ export class JourneyPrinter {
   #stageLine(feature: WatchedFeature): void {
     if (feature.stage === this.#stage) return;
     this.#stage = feature.stage;
-    this.#line(style.yellow(`▸ ${describeStage(feature.stage)}`));
+    this.#line(style.yellow(`▸ ${stageName(feature.stage)}`));
   }
 
   async #update(feature: WatchedFeature | undefined, issue: number): Promise<void> {

@@ -101,6 +101,14 @@ export const BaOutput = z.object({
     .describe(
       "Answer mode only, when a person asks for a change: the text of a `/revise` command (without `/revise`) that a person with write access could comment. Shown as a suggestion, never executed.",
     ),
+  language: z
+    .string()
+    .min(2)
+    .max(35)
+    .optional()
+    .describe(
+      "The ISO 639-1 code (two lowercase letters, e.g. `en`, `es`, `de`, `fr`, `ja`, `zh`) of the language the issue author writes in, the one `reply` is written in. The app writes its own comments in this issue in that language.",
+    ),
 });
 export type BaOutput = z.infer<typeof BaOutput>;
 

@@ -20,7 +20,6 @@ import {
   availableCommands,
   CONVERSE_PERMISSIONS,
   canHumanFix,
-  describeStage,
   gateOf,
   hasWriteAccess,
   isTerminal,
@@ -253,7 +252,6 @@ function fail(
     reply("failed", `v${f.version}-failed`, {
       reason,
       stage: checkpoint,
-      stageLabel: describeStage(checkpoint),
       retry: true,
     }),
   ]);
@@ -286,10 +284,6 @@ function unauthorizedEffects(
     permission: actor.permission,
     verified,
   };
-  if (!verified) {
-    data.reason =
-      "Your permission on this repository could not be verified. Please try again in a minute.";
-  }
   if (window && commentId !== null) return personReply(actor, window, "unauthorized", data);
   return [
     { type: "react", commentId, content: "confused" },
@@ -317,7 +311,6 @@ function personReply(
 function notNowData(f: Feature, command: CommandName, extra: ReplyData = {}): ReplyData {
   return {
     stage: f.stage,
-    stageLabel: describeStage(f.stage),
     command,
     available: availableCommands(f),
     ...extra,
@@ -327,7 +320,6 @@ function notNowData(f: Feature, command: CommandName, extra: ReplyData = {}): Re
 function statusData(f: Feature): ReplyData {
   const data: ReplyData = {
     stage: f.stage,
-    stageLabel: describeStage(f.stage),
     available: availableCommands(f),
     fixRounds: f.fixRounds,
     maxFixRounds: f.maxFixRounds,
@@ -407,7 +399,6 @@ function onCommand(
     case "help": {
       const data = {
         stage: f.stage,
-        stageLabel: describeStage(f.stage),
         commands: availableCommands(f),
       };
       if (event?.replyWindow)
@@ -482,7 +473,6 @@ function onCommand(
         { type: "sync_status" },
         reply("retrying", key("retrying"), {
           stage: checkpoint,
-          stageLabel: describeStage(checkpoint),
         }),
       ]);
     }
@@ -545,7 +535,6 @@ function approve(
       reply("nothing_to_approve", key("nothing_to_approve"), {
         gate,
         stage: f.stage,
-        stageLabel: describeStage(f.stage),
       }),
     ]);
   }
@@ -588,7 +577,6 @@ function approve(
             version: current,
             approver: actor.login,
             next,
-            nextLabel: describeStage(next),
           }),
         ]),
   ]);
@@ -740,7 +728,7 @@ function onAgentFailed(f: Feature, agent: AgentName, reason: string): Transition
       reply(
         "failed",
         `failed-ba-${slugify(reason)}`,
-        { agent, reason, stage, stageLabel: describeStage(stage), retry: false },
+        { agent, reason, stage, retry: false },
         { shared: true },
       ),
     ]);
@@ -754,7 +742,6 @@ function onAgentFailed(f: Feature, agent: AgentName, reason: string): Transition
         agent,
         reason,
         stage,
-        stageLabel: describeStage(stage),
         retry: false,
       }),
     ]);
@@ -913,7 +900,7 @@ function onUninstalled(f: Feature): TransitionResult<Feature> {
 
 function onStuck(f: Feature, minutes: number): TransitionResult<Feature> {
   if (!isWorkingStage(f.stage)) return same(f);
-  const reason = `No progress in "${describeStage(f.stage)}" for ${minutes} minutes.`;
+  const reason = `No progress at \`${f.stage}\` for ${minutes} minutes.`;
   // The job is given up on: tell it to discard its result so a late finish cannot race /retry.
   return fail(f, f.stage, reason, [{ type: "cancel_jobs" }]);
 }
@@ -949,7 +936,6 @@ function approveProtected(
       reply("nothing_to_approve", key("nothing_to_approve"), {
         gate: "protected",
         stage: f.stage,
-        stageLabel: describeStage(f.stage),
       }),
     ]);
   }

@@ -1,6 +1,7 @@
 // The stage tables and the small pure queries over them: which gate a stage waits at, which
-// agent it runs, what it is called, who may act and which commands mean something now. Read by
-// the reducer (pipeline.ts), the views, the handlers and the jobs.
+// agent it runs, who may act and which commands mean something now. Read by the reducer
+// (pipeline.ts), the views, the handlers and the jobs. What a stage is called, in each
+// language, is view data (`stage.<id>` in views/locales/).
 
 import { COMMAND_NAMES, type CommandName } from "./commands.ts";
 import {
@@ -73,25 +74,6 @@ export const REVIEW_AGENTS: ReadonlySet<AgentName> = new Set([
   "alignment_review",
 ]);
 
-export const STAGE_LABELS: Record<Stage, string> = {
-  drafting: "Drafting the brief",
-  spec_generating: "Writing the spec",
-  spec_ready: "Spec ready for approval",
-  plan_generating: "Writing the plan",
-  plan_ready: "Plan ready for approval",
-  tests_generating: "Writing the contract tests",
-  tests_ready: "Tests ready for approval",
-  implementing: "Implementing",
-  reviewing: "Reviewing the pull request",
-  fixing: "Fixing review findings",
-  awaiting_ci: "Reviews passed; waiting for CI",
-  awaiting_merge: "Ready for review and merge",
-  done: "Done (merged)",
-  failed: "Failed",
-  cancelled: "Cancelled",
-  abandoned: "Abandoned (pull request closed)",
-};
-
 // Small pure queries, exported for views and handlers.
 
 /** The gate that waits for `/approve` in this stage, or null. */
@@ -102,11 +84,6 @@ export function gateOf(stage: Stage): Gate | null {
 /** The stage that follows on the happy path, or null for terminal and failed stages. */
 export function nextStage(stage: Stage): Stage | null {
   return NEXT[stage] ?? null;
-}
-
-/** A short human label for a stage, for the status comment and replies. */
-export function describeStage(stage: Stage): string {
-  return STAGE_LABELS[stage] ?? stage;
 }
 
 /** The agent whose `agent_finished` advances this stage (null for reviewing and resting stages). */

@@ -51,11 +51,11 @@ async function performEffect(
         effect.view === "done" && feature
           ? { usage: await deps.store.usageTotals(feature.id), fixRounds: feature.fixRounds }
           : {};
-      const body = renderMarkdown(`comments/${effect.view}`, {
-        ...effect.data,
-        ...totals,
-        issueNumber,
-      });
+      const body = renderMarkdown(
+        `comments/${effect.view}`,
+        { ...effect.data, ...totals, issueNumber },
+        feature?.language,
+      );
       const ensure = () =>
         deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker), {
           firstRun: firstRun && !effect.shared,

@@ -12,23 +12,23 @@ import {
 import { ciRows, testsGateNote } from "../core/ci-view.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { neutralise } from "../core/neutralise.ts";
-import { availableCommands, describeStage } from "../core/stages.ts";
+import { availableCommands } from "../core/stages.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import { loadRepoContext } from "./agent/repo-context.ts";
 import type { JobDeps } from "./deps.ts";
 
-/** The stages a person follows, in order, for the checklist. */
-const CHECKLIST: { stage: Stage; label: string }[] = [
-  { stage: "drafting", label: "Brief agreed with the BA agent" },
-  { stage: "spec_ready", label: "Spec written" },
-  { stage: "plan_ready", label: "Plan written" },
-  { stage: "tests_ready", label: "Contract tests written" },
-  { stage: "implementing", label: "Code written" },
-  { stage: "reviewing", label: "Security, code and alignment reviews" },
-  { stage: "awaiting_merge", label: "Ready for review and merge" },
-  { stage: "done", label: "Merged" },
+/** The stages a person follows, in order, for the checklist (named by `checklist.<stage>`). */
+const CHECKLIST: Stage[] = [
+  "drafting",
+  "spec_ready",
+  "plan_ready",
+  "tests_ready",
+  "implementing",
+  "reviewing",
+  "awaiting_merge",
+  "done",
 ];
 /** The happy path in order; failed, cancelled and abandoned are off it. */
 const ORDER: Stage[] = STAGES.filter((s) => !["failed", "cancelled", "abandoned"].includes(s));
@@ -74,14 +74,13 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     marker: statusMarker(feature.id),
     issueNumber: feature.issueNumber,
     stage: feature.stage,
-    stageLabel: describeStage(feature.stage),
     failureReason: feature.failureReason ?? "",
-    checklist: CHECKLIST.map((item) => {
-      const index = ORDER.indexOf(item.stage);
+    checklist: CHECKLIST.map((stage) => {
+      const index = ORDER.indexOf(stage);
       return {
-        label: item.label,
+        key: `checklist.${stage}`,
         done: reached > index || feature.stage === "done",
-        current: feature.stage === item.stage,
+        current: feature.stage === stage,
       };
     }),
     approvals: approvals.map((a) => ({
@@ -123,7 +122,7 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
     ci: ciRows(ci, deps.config.ciWaitMinutes),
     testsGateNote:
-      feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : "",
+      feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : null,
     coverage: coverageData(feature, artifacts),
   };
 }
@@ -152,7 +151,7 @@ function coverageData(feature: FeatureRecord, artifacts: LatestArtifacts) {
       requirements: list(r.requirements),
       tasks: table.has.plan ? list(r.tasks) : "…",
       tests: table.has.tests ? list(r.tests.map((t) => `\`${t.replace(/[`|\r\n]/g, "")}\``)) : "…",
-      gap: r.gap ?? "",
+      gap: r.gap ? `status.gap.${r.gap.replaceAll(" ", "_")}` : "",
     })),
     untested: table.untested.join(", "),
   };
@@ -185,7 +184,7 @@ async function budgets(deps: JobDeps, feature: FeatureRecord) {
 export async function syncStatus(deps: JobDeps, feature: FeatureRecord): Promise<FeatureRecord> {
   const repo = targetOf(feature);
   const data = await buildStatusData(deps, feature);
-  const body = fitComment(renderMarkdown("comments/status", data), data.marker);
+  const body = fitComment(renderMarkdown("comments/status", data, feature.language), data.marker);
   const label = stageLabel(feature.stage);
   const bodyDigest = createHash("sha256").update(body).digest("hex").slice(0, 16);
   // What was written last time: "<body digest> <label>".

@@ -27,6 +27,8 @@ export interface FeatureRecord extends Feature {
   stageEnteredAt: Date;
   /** The version of the last transition that stopped its jobs: older jobs are superseded. */
   stoppedVersion: number;
+  /** The issue author's language (ISO 639-1), which the comments are written in; null: English. */
+  language: string | null;
 }
 
 /** Who made a transition and why: one row of the feature's audit trail (`feature_events`). */
@@ -67,6 +69,7 @@ export function toFeatureRecord(row: FeatureRow): FeatureRecord {
     createdAt: row.created_at,
     stageEnteredAt: row.stage_entered_at,
     stoppedVersion: row.stopped_version,
+    language: row.language,
   };
 }
 
@@ -242,6 +245,16 @@ export function featureRepository(db: Kysely<Database>) {
           ...(links.statusDigest !== undefined ? { status_digest: links.statusDigest } : {}),
         })
         .where("id", "=", id)
+        .execute();
+    },
+
+    /** The language the BA reports the issue author writes in; no version bump, like the links. */
+    async updateFeatureLanguage(id: number, language: string) {
+      await db
+        .updateTable("features")
+        .set({ language })
+        .where("id", "=", id)
+        .where((eb) => eb.or([eb("language", "is", null), eb("language", "!=", language)]))
         .execute();
     },
 

@@ -44,6 +44,8 @@ export interface FeaturesTable {
   protected_pending: string | null;
   /** The version of the last transition that stopped the feature's jobs (0: none yet). */
   stopped_version: Generated<number>;
+  /** The issue author's language (ISO 639-1) as the BA reported it; null: not known yet. */
+  language: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   stage_entered_at: Timestamp;

@@ -3,7 +3,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { ciRows, testsGateNote } from "../../core/ci-view.ts";
 import { GATE_STAGE, GATES, type Gate } from "../../core/feature.ts";
-import { describeStage } from "../../core/stages.ts";
+import { ciText, stageName } from "../../views.ts";
 import type { JobDeps } from "../deps.ts";
 
 /** What the BA reads, besides the brief, to answer a question once the brief is approved. */
@@ -37,9 +37,9 @@ export async function standingContext(
     gate ? deps.store.latestAgentRun(feature.id, "alignment_review") : undefined,
   ]);
   const wait = deps.config.ciWaitMinutes;
-  const lines = [`Stage: ${describeStage(feature.stage)}.`];
+  const lines = [`Stage: ${stageName(feature.stage)}.`];
   if (feature.stage === "failed") {
-    const at = feature.checkpoint ? ` while at "${describeStage(feature.checkpoint)}"` : "";
+    const at = feature.checkpoint ? ` while at "${stageName(feature.checkpoint)}"` : "";
     lines.push(
       `The feature failed${at}. Reason: ${feature.failureReason ?? "unknown"}`,
       "A person with write access can comment `/retry` to resume from where it stopped.",
@@ -47,15 +47,16 @@ export async function standingContext(
   }
   if (feature.stage === "tests_ready") {
     const testsCi = ci.findLast((r) => r.stage === "tests" && r.sha === feature.artifacts.tests);
+    const note = testsGateNote(testsCi, wait);
     lines.push(
-      `CI on the contract tests' commit: ${testsGateNote(testsCi, wait) || "no result recorded yet."}`,
+      `CI on the contract tests' commit: ${note ? ciText(note) : "no result recorded yet."}`,
     );
   } else {
     const rows = ciRows(ci, wait);
     if (rows.length > 0) {
       lines.push(
         "CI on the stage commits (oldest first):",
-        ...rows.map((r) => `- ${r.label} (${r.sha}): ${r.text}`),
+        ...rows.map((r) => `- ${ciText(r.label)} (${r.sha}): ${ciText(r.text)}`),
       );
     }
   }

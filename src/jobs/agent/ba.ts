@@ -1,12 +1,12 @@
 import { fenceUntrusted } from "../../agents/prompts.ts";
 import { type BaOutput, type Brief, renderBriefMarkdown } from "../../agents/schemas.ts";
 import { advance, targetOf } from "../../app/advance.ts";
+import { languageCode } from "../../core/language.ts";
 import { fenceFor, lineDiff } from "../../core/line-diff.ts";
 import { neutralise } from "../../core/neutralise.ts";
-import { describeStage } from "../../core/stages.ts";
 import { criteriaOf, stableCriteria } from "../../core/trace.ts";
 import { StageOutputError } from "../../errors.ts";
-import { fitComment, renderMarkdown } from "../../views.ts";
+import { fitComment, renderMarkdown, stageName } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { replyMarker } from "../effects.ts";
 import { standingContext } from "./ba-context.ts";
@@ -39,6 +39,7 @@ export async function baReply({
 
   // Stopped meanwhile (a cancel): neither the brief nor the reply is kept or posted.
   await ensureCurrent("the BA's reply");
+  const language = await keepLanguage(deps, feature, output);
   let briefVersion: string | null = null;
   let brief = "";
   if (output.brief && drafting) {
@@ -56,13 +57,17 @@ export async function baReply({
   }
   // Posted as the app: the model's words are shown, never acted on (no pings, no remote images).
   const safe = { githubWebUrl: deps.config.githubWebUrl };
-  const body = renderMarkdown("comments/ba-reply", {
-    reply: neutralise(output.reply, safe),
-    brief: neutralise(brief, safe),
-    briefVersion: briefVersion ?? "",
-    diff: "",
-    suggestion: drafting ? "" : suggestedRevise(output.proposedRevise),
-  });
+  const body = renderMarkdown(
+    "comments/ba-reply",
+    {
+      reply: neutralise(output.reply, safe),
+      brief: neutralise(brief, safe),
+      briefVersion: briefVersion ?? "",
+      diff: "",
+      suggestion: drafting ? "" : suggestedRevise(output.proposedRevise),
+    },
+    language,
+  );
   await ensureCurrent("the BA's reply");
   const comment = await deps.github.ensureComment(
     targetOf(feature),
@@ -86,6 +91,22 @@ export async function baReply({
     {},
     { jobVersion: data.version },
   );
+}
+
+/**
+ * The language the issue author writes in, as the BA reports it with each reply, is kept on
+ * the feature before anything is posted: the reply, the status and every later comment of the
+ * app in the issue are written in it. A reply that names none leaves the last one.
+ */
+async function keepLanguage(
+  deps: AgentJob["deps"],
+  feature: AgentJob["feature"],
+  output: BaOutput,
+): Promise<string | null> {
+  const reported = languageCode(output.language);
+  if (reported === null || reported === feature.language) return feature.language;
+  await deps.store.updateFeatureLanguage(feature.id, reported);
+  return reported;
 }
 
 /**
@@ -131,7 +152,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
       conversation: conversationText(messages),
       brief: before,
       revision: revisionText(instructions),
-      pipelineContext: `A person with write access asked for a change with \`/revise\` at the ${describeStage(feature.stage).toLowerCase()} stage. Apply it to the brief; the specification is then written again from the amended brief.`,
+      pipelineContext: `A person with write access asked for a change with \`/revise\` at the ${stageName(feature.stage).toLowerCase()} stage. Apply it to the brief; the specification is then written again from the amended brief.`,
     },
     "ba",
   );
@@ -140,6 +161,7 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
   }
   const after = renderBrief(before, output.brief);
   await job.ensureCurrent("the amended brief");
+  const language = await keepLanguage(deps, feature, output);
   await deps.store.saveArtifact({
     featureId: feature.id,
     stage: "brief",
@@ -150,13 +172,17 @@ export async function reviseBrief(job: AgentJob, instructions: string): Promise<
   });
   const diff = lineDiff(before, after, { context: 2 });
   const marker = replyMarker(feature.id, `revise-${data.key}`);
-  const body = renderMarkdown("comments/ba-reply", {
-    reply: output.reply,
-    brief: "",
-    briefVersion: "",
-    suggestion: "",
-    diff: before === after ? "" : `${fenceFor(diff)}diff\n${diff}\n${fenceFor(diff)}`,
-  });
+  const body = renderMarkdown(
+    "comments/ba-reply",
+    {
+      reply: output.reply,
+      brief: "",
+      briefVersion: "",
+      suggestion: "",
+      diff: before === after ? "" : `${fenceFor(diff)}diff\n${diff}\n${fenceFor(diff)}`,
+    },
+    language,
+  );
   await job.ensureCurrent("the amended brief's reply");
   const comment = await deps.github.ensureComment(
     targetOf(feature),

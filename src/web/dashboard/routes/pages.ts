@@ -11,6 +11,7 @@ import {
 } from "../../../config/installation-settings.ts";
 import { ciRows } from "../../../core/ci-view.ts";
 import { STAGES } from "../../../core/feature.ts";
+import { ciText } from "../../../views.ts";
 import { repoKey, type UserAccess } from "../access.ts";
 import { notFound } from "../errors.ts";
 import { layoutFields, sendPage } from "../layout.ts";
@@ -161,7 +162,8 @@ export function pageRoutes({
       // Details links are set by each CI app: only web addresses become links.
       ci: ciRows(ci, config.ciWaitMinutes).map((row) => ({
         ...row,
-        text: row.text.replace(/\*\*/g, ""),
+        label: ciText(row.label),
+        text: ciText(row.text).replace(/\*\*/g, ""),
         checks: row.checks.map((c) => ({ ...c, url: /^https?:\/\//.test(c.url) ? c.url : "" })),
       })),
       poll: isStopped(feature.stage)
