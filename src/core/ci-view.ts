@@ -41,12 +41,23 @@ export function testsGateNote(result: CiResult | undefined, waitMinutes: number)
   }
 }
 
-export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
+/**
+ * One row per tests and code commit. `taskLabels` names the task commits (`Code T002`,
+ * `Code T002 (fix 1)`); the other code commits read `Code`, then `Code (fix n)`.
+ */
+export function ciRows(
+  results: CiResult[],
+  waitMinutes: number,
+  taskLabels: ReadonlyMap<string, string> = new Map(),
+): CiRow[] {
   const shown = results.filter((r) => r.stage === "tests" || r.stage === "code");
+  const lastCode = shown.findLast((r) => r.stage === "code");
   let code = 0;
+  let fixes = 0;
   return shown.map((r) => {
     const tests = r.stage === "tests";
-    if (!tests) code++;
+    const task = taskLabels.get(r.sha);
+    if (!tests && task === undefined && code++ > 0) fixes++;
     const text = tests
       ? testsGateNote(r, waitMinutes)
       : r.state === "success"
@@ -57,10 +68,15 @@ export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
               .map((c) => c.name)
               .join(", ")}`
           : r.state === "none"
-            ? `no CI reported within ${waitMinutes} minutes: ready on the reviews alone`
+            ? // Only the head decides readiness; an earlier commit's silence is just that.
+              `no CI reported within ${waitMinutes} minutes${r === lastCode ? ": ready on the reviews alone" : ""}`
             : "waiting for CI";
     return {
-      label: tests ? "Contract tests" : `Code${code > 1 ? ` (fix ${code - 1})` : ""}`,
+      label: tests
+        ? "Contract tests"
+        : task !== undefined
+          ? `Code ${task}`
+          : `Code${fixes > 0 ? ` (fix ${fixes})` : ""}`,
       sha: r.sha.slice(0, 7),
       state: r.state,
       icon: ICONS[r.state] ?? "",
@@ -68,4 +84,68 @@ export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
       checks: r.checks.map((c) => ({ name: c.name, url: c.url ?? "", icon: ICONS[c.state] ?? "" })),
     };
   });
+}
+
+/** A plan task as the status comment and the PR body list it. */
+export interface TaskRow {
+  id: string;
+  title: string;
+  done: boolean;
+  /** `pending`, `writing`, or `committed \`abc1234\`` with its fix commits. */
+  state: string;
+  /** The CI of the task's latest commit, once committed: icon and word. */
+  ci: string;
+}
+
+const TASK_CI: Record<string, string> = {
+  success: "🟢 CI green",
+  failure: "🔴 CI red",
+  pending: "🟡 CI pending",
+  none: "⚪ no CI reported",
+};
+
+/**
+ * Each task's state: pending, writing (the implementer is on it), or committed with its short
+ * sha (and the fix commits sent back to it), and the CI of its latest commit.
+ */
+export function taskRows(
+  tasks: { id: string; title: string; done: boolean; commits?: string[] | undefined }[],
+  results: CiResult[],
+  writing: ReadonlySet<string>,
+): TaskRow[] {
+  const bySha = new Map(results.map((r) => [r.sha, r]));
+  return tasks.map((t) => {
+    const commits = t.commits ?? [];
+    const latest = commits.at(-1);
+    const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
+    const fixes = commits.slice(1).map(short).join(", ");
+    const state =
+      commits[0] !== undefined
+        ? `committed ${short(commits[0])}${fixes ? `, fixed in ${fixes}` : ""}`
+        : writing.has(t.id)
+          ? "writing"
+          : "pending";
+    const ci = latest === undefined ? "" : (TASK_CI[bySha.get(latest)?.state ?? "pending"] ?? "");
+    return { id: t.id, title: t.title, done: t.done || commits.length > 0, state, ci };
+  });
+}
+
+/** The labels of the task commits for `ciRows`: `T002` (`T002, T003` for a group), then `T002 (fix 1)`, … */
+export function taskCommitLabels(
+  tasks: { id: string; commits?: string[] | undefined }[],
+): Map<string, string> {
+  const owners = new Map<string, { ids: string[]; fix: number }>();
+  for (const t of tasks) {
+    for (const [fix, sha] of (t.commits ?? []).entries()) {
+      const owner = owners.get(sha) ?? { ids: [], fix };
+      owner.ids.push(t.id);
+      owners.set(sha, owner);
+    }
+  }
+  return new Map(
+    [...owners].map(([sha, { ids, fix }]) => [
+      sha,
+      `${ids.join(", ")}${fix > 0 ? ` (fix ${fix})` : ""}`,
+    ]),
+  );
 }

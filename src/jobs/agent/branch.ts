@@ -5,7 +5,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
-import { ciRows } from "../../core/ci-view.ts";
+import { ciRows, taskCommitLabels, taskRows } from "../../core/ci-view.ts";
 import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
@@ -33,6 +33,10 @@ export interface Step {
   key: string;
   subject: string;
   files: FileChange[];
+  /** Git trailers (`Requirements: FR-1`, `Refs: #12`) before the step's marker. */
+  trailers?: string[];
+  /** The plan tasks this commit carries out or fixes: recorded with their progress. */
+  tasks?: string[];
 }
 
 /**
@@ -51,7 +55,10 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     what: `the commit "${step.subject}"`,
   });
   const marker = stepMarker(feature.id, step.key);
-  const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
+  // Trailers end the message, one paragraph, the marker last (git interpret-trailers reads them).
+  const message = step.trailers
+    ? `${step.subject}\n\n${[...step.trailers, marker].join("\n")}`
+    : `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
   // The last moment to drop a superseded job's work: nothing of it reaches the branch.
   await job.ensureCurrent(`the commit "${step.subject}"`);
   const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
@@ -67,6 +74,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   const headSha = unchanged && basedOn ? basedOn : sha;
   await deps.store.updateFeatureLinks(feature.id, { branch, headSha });
   await deps.store.setArtifactCommit(feature.id, step.key, sha);
+  if (step.tasks && !unchanged) await recordTaskCommit(deps, feature.id, step.tasks, sha);
   // After the head moved: a CI reading of this commit may then go to the pipeline.
   const stage = job.data.agent === "implement" ? "code" : job.data.agent;
   await followCi(deps, feature.id, sha, stage, repoContext.config);
@@ -83,6 +91,20 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     );
   }
   return { sha, protectedChanges: protectedFiles.length > 0 };
+}
+
+/** The tasks' progress: committed, with `sha` appended to their commits (once). */
+// The implementing job is the only writer of the task progress while it runs.
+async function recordTaskCommit(deps: JobDeps, featureId: number, ids: string[], sha: string) {
+  const feature = await deps.store.findFeature(featureId);
+  if (!feature) return;
+  await deps.store.updateFeatureLinks(featureId, {
+    tasks: feature.tasks.map((t) =>
+      ids.includes(t.id) && !(t.commits ?? []).includes(sha)
+        ? { ...t, done: true, commits: [...(t.commits ?? []), sha] }
+        : t,
+    ),
+  });
 }
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
@@ -168,9 +190,13 @@ export async function pullRequestBody(
     issueNumber: feature.issueNumber,
     briefTitle: neutralise(artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "", safe),
     stages,
-    tasks: feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
+    tasks: taskRows(
+      feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
+      ci,
+      new Set(),
+    ),
     summary: neutralise(code?.summary ?? "", safe),
-    ci: ciRows(ci, deps.config.ciWaitMinutes),
+    ci: ciRows(ci, deps.config.ciWaitMinutes, taskCommitLabels(feature.tasks)),
   });
 }
 
