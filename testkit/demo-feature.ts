@@ -277,10 +277,32 @@ const TASK_EDITS: Record<string, { name: string; input: Record<string, unknown> 
   T003: [{ name: "insert", input: { path: "README.md", insert_line: 3, text: README_LINE } }],
 };
 
+type SentBody = { messages?: { role: string; content: string | { text?: string }[] }[] };
+
+/**
+ * The prompt of each agent run, as sent: the first call of a run is the one with a single
+ * message, whatever the run does next.
+ */
+export function runPrompts(requests: readonly { body: unknown }[]): string[] {
+  return requests
+    .map((r) => (r.body ?? {}) as SentBody)
+    .filter((b) => b.messages?.length === 1)
+    .map((b) => {
+      const content = b.messages?.[0]?.content ?? "";
+      return typeof content === "string" ? content : content.map((c) => c.text ?? "").join("\n");
+    });
+}
+
 /** The task a run of the implementer is given (`<current-task>` in its prompt), or null. */
 export function currentTask(prompt: string): string | null {
   return /<current-task>\s*### (T\d{3})/.exec(prompt)?.[1] ?? null;
 }
+
+/** Matches the implementer's runs for task `id` (to script one task differently). */
+export const implementerOnTask =
+  (id: string) =>
+  (request: ModelRequest): boolean =>
+    promptText(request).includes("# Agent: implementer") && currentTask(promptText(request)) === id;
 
 /** What a fix round changes, keyed by a phrase of the findings that asks for it. */
 const FIXES = [
@@ -338,7 +360,8 @@ const tool = (name: string, input: Record<string, unknown>): Reply => ({
   toolUse: { name, input },
 });
 
-function promptText(request: ModelRequest): string {
+/** The first user message of a request: the agent's prompt. */
+export function promptText(request: ModelRequest): string {
   const first = request.body.messages.find((m) => m.role === "user");
   const content = first?.content ?? "";
   return typeof content === "string"

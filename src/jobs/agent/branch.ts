@@ -156,22 +156,43 @@ export async function pullRequestBody(
   feature: FeatureRecord,
   config: RepoConfig,
 ): Promise<string> {
-  const [artifacts, approvals, ci] = await Promise.all([
+  const [artifacts, approvals, ci, taskCode] = await Promise.all([
     readArtifacts(deps.store, feature.id),
     deps.store.listApprovals(feature.id),
     deps.store.ciResults(feature.id),
+    deps.store.artifactsOfCommits(
+      feature.id,
+      feature.tasks.flatMap((t) => t.commits ?? []),
+    ),
   ]);
   const branch = branchOf(feature, config).split("/").map(encodePathSegment).join("/");
   const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branch}/`;
   // Paths, titles and the summary are the models' words: shown, never acted on.
   const safe = { githubWebUrl: deps.config.githubWebUrl };
-  const code = artifacts.code ? codeChanges(artifacts.code.content) : null;
+  // The code of every task commit, then the latest code step (a fix round) when it is not one.
+  const codeSteps = [
+    ...taskCode.filter((a) => a.stage === "code"),
+    ...(artifacts.code && !taskCode.some((a) => a.id === artifacts.code?.id)
+      ? [artifacts.code]
+      : []),
+  ].map((a) => codeChanges(a.content));
+  const code =
+    codeSteps.length > 0
+      ? {
+          paths: [
+            ...new Set(
+              codeSteps.flatMap((c) =>
+                c.changes.filter((f) => f.content !== null).map((f) => f.path),
+              ),
+            ),
+          ],
+          summary: clip(codeSteps.map((c) => c.summary).join("\n\n"), SUMMARY_CHARS),
+        }
+      : null;
   const stages = PR_STAGES.map(({ stage, label, gate }) => {
     const artifact = artifacts[stage];
     const paths =
-      stage === "code"
-        ? (code?.changes.filter((c) => c.content !== null).map((c) => c.path) ?? [])
-        : (artifact?.files.map((f) => f.path) ?? []);
+      stage === "code" ? (code?.paths ?? []) : (artifact?.files.map((f) => f.path) ?? []);
     const approval = gate ? approvals.findLast((a) => a.gate === gate) : undefined;
     return {
       label,
@@ -199,6 +220,11 @@ export async function pullRequestBody(
     ci: ciRows(ci, deps.config.ciWaitMinutes, taskCommitLabels(feature.tasks)),
   });
 }
+
+/** The implementer's summaries in the PR body: thirty tasks' worth would crowd out the rest. */
+const SUMMARY_CHARS = 12_000;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** What the implementer's step saved: the changed files and its own summary. */
 export interface CodeChanges {
