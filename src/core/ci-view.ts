@@ -57,7 +57,8 @@ export function ciRows(
   return shown.map((r) => {
     const tests = r.stage === "tests";
     const task = taskLabels.get(r.sha);
-    if (!tests && task === undefined && code++ > 0) fixes++;
+    // A code commit that is no task's, after the first code commit, is a fix round's.
+    if (!tests && code++ > 0 && task === undefined) fixes++;
     const text = tests
       ? testsGateNote(r, waitMinutes)
       : r.state === "success"
