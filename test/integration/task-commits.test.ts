@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   currentTask,
   DEMO_REPO_FILES,
+  implementerOnTask,
   runPrompts,
   scriptDemoFeature,
 } from "../../testkit/demo-feature.ts";
@@ -52,7 +53,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-const { feature, driveToReviews, waitStage } = journey(() => h);
+const { feature, driveToReviews, waitStage, say } = journey(() => h);
 
 const statusComment = (issue: number) =>
   h.github.comments(OWNER, REPO, issue).find((c) => c.body.includes("practical:status"))?.body ??
@@ -170,6 +171,43 @@ describe("the implementer works task by task", () => {
       expect(statusComment(issue)).toMatch(/- \[x\] T003 [^\n]* · 🔴 CI red/);
       expect(statusComment(issue)).toMatch(/🟢 Code T002 \(fix 1\) `[0-9a-f]{7}`: green/);
     } finally {
+      unscript();
+    }
+  }, 60_000);
+
+  it("a /retry after a task failed goes on from that task: no task is committed twice", async () => {
+    ci = "green";
+    let refused = false;
+    // T002's first run is refused by the model: the feature fails after T001's commit.
+    const refuse = h.model.respond(
+      (r) => !refused && implementerOnTask("T002")(r),
+      () => {
+        refused = true;
+        return { text: "I can't help with that.", stopReason: "refusal" };
+      },
+    );
+    const before = implementerPrompts("implement").length;
+    const unscript = scriptDemoFeature(h.model);
+    try {
+      const issue = await driveToReviews("Health endpoint, retried");
+      await waitStage(issue, "failed", 30_000);
+      const failed = await feature(issue);
+      expect(failed?.tasks.map((t) => (t.commits ?? []).length)).toEqual([1, 0, 0]);
+      await say(issue, "/retry");
+      await waitStage(issue, "awaiting_merge", 30_000);
+      const f = await feature(issue);
+      const subjects = stepCommits(f?.branch ?? "").map((c) => c.message.split("\n")[0]);
+      expect(subjects.filter((s) => s?.startsWith("feat("))).toEqual([
+        "feat(T003): Document GET /health in README.md",
+        "feat(T002): Route /health in src/server.js",
+        "feat(T001): Create src/health.js",
+      ]);
+      // T001 ran once; T002 ran again in the retried job, after its refused run.
+      const runs = implementerPrompts("implement").slice(before);
+      expect(runs.map(currentTask)).toEqual(["T001", "T002", "T002", "T003"]);
+      expect(f?.tasks.map((t) => (t.commits ?? []).length)).toEqual([1, 1, 1]);
+    } finally {
+      refuse();
       unscript();
     }
   }, 60_000);

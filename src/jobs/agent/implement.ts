@@ -54,9 +54,10 @@ interface Committed {
 
 /**
  * Every task unit, in order, one commit each. A job that runs again (a crash, a retry) finds
- * the units it saved by their step keys and commits none of them twice: a commit is found
- * again by its marker (and its protected files checked again), so the run goes on from the
- * first unit without saved changes.
+ * the units it saved by their step keys, and a later job of the same plan (`/retry`) the units
+ * with commits in the task progress; none is committed twice: its commit is found again by its
+ * marker (and its protected files checked again), and the run goes on from the first unit
+ * without saved changes.
  */
 async function implementTasks(job: AgentJob): Promise<Committed> {
   const { deps, feature, data } = job;
@@ -70,8 +71,17 @@ async function implementTasks(job: AgentJob): Promise<Committed> {
   for (const unit of units) {
     // Stopped between tasks (/cancel, the sweep, a retry): no further task starts.
     job.signal.throwIfAborted();
-    const key = unit.ids.length > 0 ? unitStepKey(data.key, unit) : data.key;
-    const [saved] = await deps.store.stepArtifacts(feature.id, key);
+    let key = unit.ids.length > 0 ? unitStepKey(data.key, unit) : data.key;
+    let [saved] = await deps.store.stepArtifacts(feature.id, key);
+    const earlier = unit.tasks[0]?.commits?.[0];
+    if (!saved && earlier && unit.tasks.every((t) => (t.commits ?? []).length > 0)) {
+      // Committed by an earlier job of this plan (a /retry after a failure): found again under
+      // its own step, never redone.
+      [saved] = (await deps.store.artifactsOfCommits(feature.id, [earlier])).filter(
+        (a) => a.stage === "code",
+      );
+      if (saved?.step) key = saved.step;
+    }
     let code: CodeChanges;
     if (saved) {
       code = codeChanges(saved.content);

@@ -9,7 +9,7 @@ import {
   monthlyBudgetUsd,
   parseInstallationSettings,
 } from "../../../config/installation-settings.ts";
-import { ciRows } from "../../../core/ci-view.ts";
+import { ciRows, taskCommitLabels } from "../../../core/ci-view.ts";
 import { STAGES } from "../../../core/feature.ts";
 import { repoKey, type UserAccess } from "../access.ts";
 import { notFound } from "../errors.ts";
@@ -159,7 +159,7 @@ export function pageRoutes({
       totals: usage.totals,
       reviews: reviews(runs),
       // Details links are set by each CI app: only web addresses become links.
-      ci: ciRows(ci, config.ciWaitMinutes).map((row) => ({
+      ci: ciRows(ci, config.ciWaitMinutes, taskCommitLabels(feature.tasks)).map((row) => ({
         ...row,
         text: row.text.replace(/\*\*/g, ""),
         checks: row.checks.map((c) => ({ ...c, url: /^https?:\/\//.test(c.url) ? c.url : "" })),
