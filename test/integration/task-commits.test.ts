@@ -73,9 +73,27 @@ describe("the implementer works task by task", () => {
   it("a three-task plan yields three task commits after the tests, each with its CI in the status", async () => {
     ci = "green";
     const before = implementerPrompts("implement").length;
+    // T002's first turn takes a moment, to look at the feature between two tasks.
+    let slowed = false;
+    const slow = h.model.respond(
+      (r) => !slowed && implementerOnTask("T002")(r),
+      () => {
+        slowed = true;
+        return { toolUse: { name: "view", input: { path: "src/server.js" } }, delayMs: 1_500 };
+      },
+    );
     const unscript = scriptDemoFeature(h.model);
     try {
       const issue = await driveToReviews("Health endpoint, task by task");
+      const entered = (await waitStage(issue, "implementing")).stageEnteredAt;
+      await waitFor("T001 committed", async () => (await feature(issue))?.tasks[0]?.commits);
+      const between = await feature(issue);
+      expect(between?.stage).toBe("implementing");
+      // A task's commit is progress: the stuck sweep's clock starts again.
+      expect(between?.stageEnteredAt.getTime()).toBeGreaterThan(entered.getTime());
+      await waitFor("T002 being written in the status", () =>
+        /- \[ \] T002 [^\n]* — writing\n- \[ \] T003 [^\n]* — pending/.test(statusComment(issue)),
+      );
       await waitStage(issue, "awaiting_merge", 30_000);
       const f = await feature(issue);
       const commits = stepCommits(f?.branch ?? "");
@@ -129,6 +147,7 @@ describe("the implementer works task by task", () => {
       const pull = h.github.pull(OWNER, REPO, f?.prNumber ?? 0);
       expect(pull.body).toContain(`- [x] T003 Document GET /health in README.md — committed`);
     } finally {
+      slow();
       unscript();
     }
   }, 60_000);

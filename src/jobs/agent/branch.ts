@@ -105,6 +105,7 @@ async function recordTaskCommit(deps: JobDeps, featureId: number, ids: string[],
         : t,
     ),
   });
+  await deps.store.markProgress(featureId);
 }
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
