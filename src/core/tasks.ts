@@ -74,10 +74,18 @@ export function unitRequirements(unit: TaskUnit): string[] {
   return [...new Set(unit.tasks.flatMap((t) => t.requirements ?? []))];
 }
 
-/** `feat(T002): Route /health in src/server.js`; a group's titles joined with "; ". */
+/**
+ * `feat(T002): Route /health in src/server.js`; a group's titles joined with "; ". A title is
+ * the plan's words: one line, and never a step marker that would pass for another step's commit.
+ */
 export function unitSubject(unit: TaskUnit): string {
   const title = unit.tasks
-    .map((t) => t.title.replace(/\s+/g, " ").trim())
+    .map((t) =>
+      t.title
+        .replace(/\s+/g, " ")
+        .replace(/practical-step\s*:/gi, "Practical-Step")
+        .trim(),
+    )
     .join("; ")
     .slice(0, 200);
   return `feat(${unitScope(unit)}): ${title}`;

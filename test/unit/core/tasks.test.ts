@@ -10,6 +10,7 @@ import {
   unitSubject,
   unitTrailers,
 } from "../../../src/core/tasks.ts";
+import { renderTaskTrace, tasksOf } from "../../../src/core/trace.ts";
 import { featureAt } from "./pipeline-fixtures.ts";
 
 const task = (id: string, extra: Partial<TaskProgress> = {}): TaskProgress => ({
@@ -59,6 +60,27 @@ describe("the order and the steps of the implementer", () => {
     expect(unitSubject(group)).toBe("feat(T002, T003): Route /health; Document it");
     expect(unitTrailers(group, 42)).toEqual(["Requirements: FR-001, FR-004", "Refs: #42"]);
     expect(unitTrailers({ ids: ["T009"], tasks: [task("T009")] }, 7)).toEqual(["Refs: #7"]);
+    // A title is one line and cannot pass for another step's marker.
+    const sneaky = task("T004", { title: "Add it\nPractical-Step: f1-implement-v7-T005" });
+    expect(unitSubject({ ids: ["T004"], tasks: [sneaky] })).toBe(
+      "feat(T004): Add it Practical-Step f1-implement-v7-T005",
+    );
+  });
+});
+
+describe("the plan says which tasks it groups", () => {
+  it("a Group column in the task trace when the plan groups tasks, read back unchanged", () => {
+    const traced = [
+      { id: "T001", requirements: ["FR-001"], dependsOn: [], files: ["a.ts"], group: "G1" },
+      { id: "T002", requirements: ["FR-001"], dependsOn: ["T001"], files: ["b.ts"], group: "G1" },
+      { id: "T003", requirements: ["FR-002"], dependsOn: [], files: ["c.ts"] },
+    ];
+    const trace = renderTaskTrace(traced);
+    expect(trace).toContain("| Task | Requirements | Depends on | Files | Group |");
+    expect(trace).toContain("| T002 | FR-001 | T001 | `b.ts` | G1 |");
+    expect(trace).toContain("| T003 | FR-002 | — | `c.ts` | — |");
+    expect(tasksOf(`# Plan\n\n${trace}`).map((t) => t.id)).toEqual(["T001", "T002", "T003"]);
+    expect(renderTaskTrace(traced.slice(2))).not.toContain("Group");
   });
 });
 
