@@ -293,9 +293,15 @@ export function runPrompts(requests: readonly { body: unknown }[]): string[] {
     });
 }
 
-/** The task a run of the implementer is given (`<current-task>` in its prompt), or null. */
+/** The tasks a run of the implementer is given (`<current-task>` in its prompt). */
+export function currentTasks(prompt: string): string[] {
+  const block = /<current-task>([\s\S]*?)<\/current-task>/.exec(prompt)?.[1] ?? "";
+  return [...block.matchAll(/^### (T\d{3})/gm)].map((m) => m[1] ?? "");
+}
+
+/** The (first) task a run of the implementer is given, or null. */
 export function currentTask(prompt: string): string | null {
-  return /<current-task>\s*### (T\d{3})/.exec(prompt)?.[1] ?? null;
+  return currentTasks(prompt)[0] ?? null;
 }
 
 /** Matches the implementer's runs for task `id` (to script one task differently). */
@@ -354,6 +360,8 @@ const finish = (tasksDone: string[]): Reply => ({
 
 export interface ReviewScript {
   security?: "pass" | "fail" | ((round: number) => "pass" | "fail");
+  /** The plan groups the route and its README line (T002, T003) into one step. */
+  groupRouteAndReadme?: boolean;
 }
 
 const tool = (name: string, input: Record<string, unknown>): Reply => ({
@@ -420,8 +428,8 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
     // names would catch it too.
     model.respond(byPromptIncludes("# Agent: implementer"), (request) => {
       const fixing = promptText(request).includes("Mode: `fix`");
-      const task = currentTask(promptText(request));
-      const mine = task ? [task] : Object.keys(TASK_EDITS);
+      const given = currentTasks(promptText(request));
+      const mine = given.length > 0 ? given : Object.keys(TASK_EDITS);
       switch (assistantTurns(request)) {
         case 0:
           return {
@@ -483,7 +491,9 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
     model.respond(byTool("submit_plan"), () =>
       tool("submit_plan", {
         markdown: PLAN,
-        tasks: TASKS,
+        tasks: options.groupRouteAndReadme
+          ? TASKS.map((t) => (t.id === "T001" ? t : { ...t, group: "G1" }))
+          : TASKS,
         summary: "Three tasks, one file each: the module, the route, the README line.",
       }),
     ),

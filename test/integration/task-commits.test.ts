@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   currentTask,
+  currentTasks,
   DEMO_REPO_FILES,
   implementerOnTask,
   runPrompts,
@@ -227,6 +228,41 @@ describe("the implementer works task by task", () => {
       expect(f?.tasks.map((t) => (t.commits ?? []).length)).toEqual([1, 1, 1]);
     } finally {
       refuse();
+      unscript();
+    }
+  }, 60_000);
+
+  it("tasks the plan groups are one run and one commit", async () => {
+    ci = "green";
+    const before = implementerPrompts("implement").length;
+    const unscript = scriptDemoFeature(h.model, { groupRouteAndReadme: true });
+    try {
+      const issue = await driveToReviews("Health endpoint, small steps grouped");
+      await waitStage(issue, "awaiting_merge", 30_000);
+      const f = await feature(issue);
+      const [grouped, first] = stepCommits(f?.branch ?? "");
+      expect(grouped?.message).toMatch(
+        new RegExp(
+          `^feat\\(T002, T003\\): Route /health in src/server.js; Document GET /health in README.md\n\nRequirements: FR-001, FR-003, FR-004\nRefs: #${issue}\nPractical-Step: f${f?.id}-implement-v\\d+-T002-T003$`,
+        ),
+      );
+      expect(grouped?.files.map((file) => file.path).sort()).toEqual([
+        "README.md",
+        "src/server.js",
+      ]);
+      expect(first?.message.split("\n")[0]).toBe("feat(T001): Create src/health.js");
+      const runs = implementerPrompts("implement").slice(before);
+      expect(runs.map(currentTasks)).toEqual([["T001"], ["T002", "T003"]]);
+      expect(f?.tasks.map((t) => t.commits)).toEqual([
+        [first?.sha],
+        [grouped?.sha],
+        [grouped?.sha],
+      ]);
+      const plan = h.github.files(OWNER, REPO, f?.branch ?? "")[
+        `docs/practical/${issue}-health-endpoint-small-steps-grouped/plan.md`
+      ];
+      expect(plan).toContain("| T003 | FR-001 | T002 | `README.md` | G1 |");
+    } finally {
       unscript();
     }
   }, 60_000);
