@@ -118,10 +118,12 @@ The version is read from package.json once, when the module loads (FR-005).
 | --- | --- |
 | \`src/health.js\` | new: \`healthReport\` and \`readVersion\` |
 | \`src/server.js\` | route \`/health\` (GET → 200, others → 405) |
+| \`README.md\` | a line on \`GET /health\` for operators |
 
 ## Tasks
 - **T001** Create \`src/health.js\` (FR-002, FR-005).
-- **T002** Route \`/health\` in \`src/server.js\` (FR-001, FR-003, FR-004).
+- **T002** Route \`/health\` in \`src/server.js\` (FR-001, FR-003, FR-004); depends on T001.
+- **T003** Document \`GET /health\` in \`README.md\` (FR-001); depends on T002.
 
 ## Risks
 None significant: no new dependencies, no I/O on the request path.
@@ -161,6 +163,15 @@ const TASKS = [
     files: ["src/server.js"],
     detail:
       "GET /health → 200 JSON with no-store; other methods → 405 allow: GET (FR-001, FR-003, FR-004).",
+  },
+  {
+    id: "T003",
+    title: "Document GET /health in README.md",
+    requirements: ["FR-001"],
+    dependsOn: ["T002"],
+    files: ["README.md"],
+    detail:
+      "One line under the start instructions: what GET /health answers, for operators (FR-001).",
   },
 ];
 
@@ -247,6 +258,58 @@ export function createApp() {
 }
 `;
 
+const README_LINE =
+  "\n`GET /health` answers `200` with `{ status, version, uptimeSeconds }` for load balancers and operators.\n";
+
+/** What each task's run writes, keyed by task id (the run is told its task in the prompt). */
+const TASK_EDITS: Record<string, { name: string; input: Record<string, unknown> }[]> = {
+  T001: [{ name: "create", input: { path: "src/health.js", content: HEALTH_JS } }],
+  T002: [
+    {
+      name: "str_replace",
+      input: {
+        path: "src/server.js",
+        old_str: DEMO_REPO_FILES["src/server.js"],
+        new_str: SERVER_JS,
+      },
+    },
+  ],
+  T003: [{ name: "insert", input: { path: "README.md", insert_line: 3, text: README_LINE } }],
+};
+
+type SentBody = { messages?: { role: string; content: string | { text?: string }[] }[] };
+
+/**
+ * The prompt of each agent run, as sent: the first call of a run is the one with a single
+ * message, whatever the run does next.
+ */
+export function runPrompts(requests: readonly { body: unknown }[]): string[] {
+  return requests
+    .map((r) => (r.body ?? {}) as SentBody)
+    .filter((b) => b.messages?.length === 1)
+    .map((b) => {
+      const content = b.messages?.[0]?.content ?? "";
+      return typeof content === "string" ? content : content.map((c) => c.text ?? "").join("\n");
+    });
+}
+
+/** The tasks a run of the implementer is given (`<current-task>` in its prompt). */
+export function currentTasks(prompt: string): string[] {
+  const block = /<current-task>([\s\S]*?)<\/current-task>/.exec(prompt)?.[1] ?? "";
+  return [...block.matchAll(/^### (T\d{3})/gm)].map((m) => m[1] ?? "");
+}
+
+/** The (first) task a run of the implementer is given, or null. */
+export function currentTask(prompt: string): string | null {
+  return currentTasks(prompt)[0] ?? null;
+}
+
+/** Matches the implementer's runs for task `id` (to script one task differently). */
+export const implementerOnTask =
+  (id: string) =>
+  (request: ModelRequest): boolean =>
+    promptText(request).includes("# Agent: implementer") && currentTask(promptText(request)) === id;
+
 /** What a fix round changes, keyed by a phrase of the findings that asks for it. */
 const FIXES = [
   {
@@ -282,26 +345,31 @@ const FIXES = [
   },
 ];
 
+const SUMMARIES: Record<string, string> = {
+  T001: "src/health.js: healthReport and readVersion (T001).",
+  T002: "src/server.js: the /health route with no-store and 405 (T002).",
+  T003: "README.md: a line on GET /health (T003).",
+};
+
 const finish = (tasksDone: string[]): Reply => ({
   toolUse: {
     name: "finish",
-    input: {
-      summary:
-        "src/health.js: healthReport and readVersion (T001). src/server.js: the /health route with no-store and 405 (T002).",
-      tasksDone,
-    },
+    input: { summary: tasksDone.map((t) => SUMMARIES[t] ?? t).join(" "), tasksDone },
   },
 });
 
 export interface ReviewScript {
   security?: "pass" | "fail" | ((round: number) => "pass" | "fail");
+  /** The plan groups the route and its README line (T002, T003) into one step. */
+  groupRouteAndReadme?: boolean;
 }
 
 const tool = (name: string, input: Record<string, unknown>): Reply => ({
   toolUse: { name, input },
 });
 
-function promptText(request: ModelRequest): string {
+/** The first user message of a request: the agent's prompt. */
+export function promptText(request: ModelRequest): string {
   const first = request.body.messages.find((m) => m.role === "user");
   const content = first?.content ?? "";
   return typeof content === "string"
@@ -360,6 +428,8 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
     // names would catch it too.
     model.respond(byPromptIncludes("# Agent: implementer"), (request) => {
       const fixing = promptText(request).includes("Mode: `fix`");
+      const given = currentTasks(promptText(request));
+      const mine = given.length > 0 ? given : Object.keys(TASK_EDITS);
       switch (assistantTurns(request)) {
         case 0:
           return {
@@ -369,21 +439,7 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
             })),
           };
         case 1: {
-          if (!fixing) {
-            return {
-              toolUse: [
-                { name: "create", input: { path: "src/health.js", content: HEALTH_JS } },
-                {
-                  name: "str_replace",
-                  input: {
-                    path: "src/server.js",
-                    old_str: DEMO_REPO_FILES["src/server.js"],
-                    new_str: SERVER_JS,
-                  },
-                },
-              ],
-            };
-          }
+          if (!fixing) return { toolUse: mine.flatMap((t) => TASK_EDITS[t] ?? []) };
           // A fix round changes what its findings ask for, in the files as they are now (the
           // line-numbered views of the first turn).
           const current: Record<string, string> = {
@@ -399,11 +455,11 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
                 input: { path: f.path, old_str: e.old, new_str: e.new },
               })),
           );
-          return edits.length > 0 ? { toolUse: edits } : finish(["T001", "T002"]);
+          return edits.length > 0 ? { toolUse: edits } : finish(mine);
         }
         default:
           // The first finish is answered with the diff to confirm; the next one is accepted.
-          return finish(["T001", "T002"]);
+          return finish(mine);
       }
     }),
     model.respond(byTool("submit_ba_reply"), (request) =>
@@ -435,8 +491,10 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
     model.respond(byTool("submit_plan"), () =>
       tool("submit_plan", {
         markdown: PLAN,
-        tasks: TASKS,
-        summary: "Two tasks, two files, no dependencies.",
+        tasks: options.groupRouteAndReadme
+          ? TASKS.map((t) => (t.id === "T001" ? t : { ...t, group: "G1" }))
+          : TASKS,
+        summary: "Three tasks, one file each: the module, the route, the README line.",
       }),
     ),
     model.respond(byTool("submit_tests"), () =>

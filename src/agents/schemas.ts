@@ -166,6 +166,13 @@ export const PlanTask = z.object({
     .describe(
       "Exactly what to do in those files: functions, types or sections, behaviour, requirement ids (FR-…), error cases.",
     ),
+  group: z
+    .string()
+    .regex(/^G[0-9]{1,2}$/)
+    .describe(
+      "Only for small tasks done better together: G1, G2, … shared by consecutive tasks that the implementer does in one run and one commit. Omit for a task done on its own.",
+    )
+    .optional(),
 });
 export type PlanTask = z.infer<typeof PlanTask>;
 

@@ -323,6 +323,7 @@ function newFeatureRecord(id: number, target: IssueTarget, info: NewFeatureInfo)
     createdAt: now,
     stageEnteredAt: now,
     stoppedVersion: 0,
+    language: null,
   };
 }
 

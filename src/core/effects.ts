@@ -32,8 +32,11 @@ export type FixSource =
   | { kind: "fix_command"; commentId: number; by: string }
   /** The "Fix findings" button of a check run. */
   | { kind: "fix_findings"; checkRunId: number; by: string }
-  /** The repository's own CI failed on the PR head (`sha`: read the failures recorded for it). */
-  | { kind: "ci"; checkSuiteId: number; sha?: string }
+  /**
+   * The repository's own CI failed on the PR head (`sha`: read the failures recorded for it).
+   * `task`: the plan task the failure goes back to; the fix round works on that task only.
+   */
+  | { kind: "ci"; checkSuiteId: number; sha?: string; task?: string }
   /** `/retry` of a feature that failed while fixing; `reason` is the failure being retried. */
   | { kind: "retry"; reason: string };
 

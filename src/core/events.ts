@@ -73,6 +73,8 @@ export interface CiReport {
   failing: string[];
   /** One line on the failure, quoted when the feature stops. */
   detail?: string;
+  /** Red on a plan task's commit: the task a fix round goes back to (see `taskToFix`). */
+  task?: string;
 }
 
 export type PipelineEventType = PipelineEvent["type"];

@@ -838,10 +838,11 @@ function ciFix(f: Feature, ci: CiReport): TransitionResult<Feature> {
   const max = f.maxCiFixRounds ?? DEFAULT_MAX_CI_FIX_ROUNDS;
   if (f.ciFixRounds < max) {
     const after: Feature = { ...f, stage: "fixing", ciFixRounds: f.ciFixRounds + 1 };
+    const task = ci.task ? ` (task ${ci.task})` : "";
     return result(f, after, [
       enterWorkingStage(f, "fixing", {
-        source: { kind: "ci", checkSuiteId: 0, sha: ci.sha },
-        instructions: `The repository's CI failed on commit ${ci.sha.slice(0, 7)}: ${names}. Read the failures and fix the code; the approved contract tests stay as they are.`,
+        source: { kind: "ci", checkSuiteId: 0, sha: ci.sha, ...(ci.task ? { task: ci.task } : {}) },
+        instructions: `The repository's CI failed on commit ${ci.sha.slice(0, 7)}${task}: ${names}. Read the failures and fix the code; the approved contract tests stay as they are.`,
       }),
       { type: "sync_status" },
     ]);

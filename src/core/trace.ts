@@ -13,6 +13,8 @@ export interface TracedTask {
   requirements: string[];
   dependsOn: string[];
   files: string[];
+  /** Small tasks sharing a group are implemented in one run and one commit. */
+  group?: string | undefined;
 }
 
 export interface TracedTestFile {
@@ -157,16 +159,18 @@ export function renderRequirementsTrace(requirements: TracedRequirement[]): stri
     .concat("\n");
 }
 
-/** The `## Task trace` section for `plan.md`. */
+/** The `## Task trace` section for `plan.md`; a Group column when the plan groups tasks. */
 export function renderTaskTrace(tasks: TracedTask[]): string {
+  const grouped = tasks.some((t) => t.group);
   const rows = tasks.map(
-    (t) => `| ${t.id} | ${cell(t.requirements)} | ${cell(t.dependsOn)} | ${code(t.files)} |`,
+    (t) =>
+      `| ${t.id} | ${cell(t.requirements)} | ${cell(t.dependsOn)} | ${code(t.files)} |${grouped ? ` ${t.group ?? "—"} |` : ""}`,
   );
   return [
     PLAN_TRACE_HEADING,
     "",
-    "| Task | Requirements | Depends on | Files |",
-    "| --- | --- | --- | --- |",
+    `| Task | Requirements | Depends on | Files |${grouped ? " Group |" : ""}`,
+    `| --- | --- | --- | --- |${grouped ? " --- |" : ""}`,
     ...rows,
   ]
     .join("\n")

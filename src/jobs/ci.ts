@@ -3,12 +3,14 @@
 // over. Each reading is recorded per commit; a result on the branch head goes to the pipeline.
 
 import type { CiState } from "../adapters/store/ci-results.ts";
+import type { FeatureRecord } from "../adapters/store/features.ts";
 import type { CiCheck } from "../adapters/store/schema.ts";
 import { advance, targetOf } from "../app/advance.ts";
 import { ciJobId } from "../app/job-ids.ts";
 import { type RepoConfig, readRepoConfig } from "../config/repo-config.ts";
 import type { CiReport } from "../core/events.ts";
 import { isTerminal } from "../core/stages.ts";
+import { taskToFix } from "../core/tasks.ts";
 import type { CiCheckReport } from "../ports/github.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import type { JobDeps } from "./deps.ts";
@@ -69,6 +71,23 @@ export function ciReport(sha: string, state: CiState, checks: CiCheck[]): CiRepo
   return report;
 }
 
+/** The report of a feature's commit; red on a plan task's commit names the task to fix. */
+export async function featureCiReport(
+  deps: JobDeps,
+  feature: Pick<FeatureRecord, "id" | "tasks">,
+  sha: string,
+  state: CiState,
+  checks: CiCheck[],
+): Promise<CiReport> {
+  const report = ciReport(sha, state, checks);
+  if (state !== "failure" || feature.tasks.length === 0) return report;
+  const task = taskToFix(feature.tasks, await deps.store.ciResults(feature.id), {
+    sha,
+    failing: report.failing,
+  });
+  return task ? { ...report, task } : report;
+}
+
 export async function runCiCheck(deps: JobDeps, data: CiJobData): Promise<void> {
   // The deadline and a webhook's reading may run at once: one at a time per commit.
   await deps.store.withLock(`ci-${data.featureId}-${data.sha}`, async () => {
@@ -96,7 +115,7 @@ export async function runCiCheck(deps: JobDeps, data: CiJobData): Promise<void> 
     if (state !== "pending" && data.sha === feature.headSha) {
       await advance(deps.store, feature.id, {
         type: "ci_reported",
-        ...ciReport(data.sha, state, checks),
+        ...(await featureCiReport(deps, feature, data.sha, state, checks)),
       });
       await deps.relay.kick();
     }

@@ -13,7 +13,7 @@ import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
 import { readRepository } from "./agent/repository.ts";
 import { type StopWatch, wasStopped, watchForStop } from "./agent/stop.ts";
-import { ciReport } from "./ci.ts";
+import { featureCiReport } from "./ci.ts";
 import type { AgentJobData, ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
@@ -225,7 +225,11 @@ export async function runVerdict(deps: AgentJobDeps, job: Job<ReviewJobData>): P
       type: "review_verdict",
       pass: failed.length === 0,
       failed,
-      ...(recorded ? { ci: ciReport(recorded.sha, recorded.state, recorded.checks) } : {}),
+      ...(feature && recorded
+        ? {
+            ci: await featureCiReport(deps, feature, recorded.sha, recorded.state, recorded.checks),
+          }
+        : {}),
     },
     {},
     { jobVersion: job.data.version },

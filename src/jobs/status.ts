@@ -9,10 +9,11 @@ import {
   monthStart,
   parseInstallationSettings,
 } from "../config/installation-settings.ts";
-import { ciRows, testsGateNote } from "../core/ci-view.ts";
+import { ciRows, taskCommitLabels, taskRows, testsGateNote } from "../core/ci-view.ts";
 import { GATE_STAGE, GATES, STAGES, type Stage } from "../core/feature.ts";
 import { neutralise } from "../core/neutralise.ts";
 import { availableCommands } from "../core/stages.ts";
+import { taskUnits } from "../core/tasks.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
@@ -111,20 +112,31 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     usage,
     budget,
     protectedPending: feature.protectedPending ?? "",
-    tasks: feature.tasks.map((t) => ({
-      ...t,
-      title: neutralise(t.title.replace(/\s*[\r\n]+\s*/g, " "), {
-        githubWebUrl: deps.config.githubWebUrl,
-      }),
-    })),
+    tasks: taskRows(
+      feature.tasks.map((t) => ({
+        ...t,
+        title: neutralise(t.title.replace(/\s*[\r\n]+\s*/g, " "), {
+          githubWebUrl: deps.config.githubWebUrl,
+        }),
+      })),
+      ci,
+      writingTasks(feature),
+    ),
     tasksDone: feature.tasks.filter((t) => t.done).length,
     commands: availableCommands(feature),
     gateStage: Object.values(GATE_STAGE).includes(feature.stage),
-    ci: ciRows(ci, deps.config.ciWaitMinutes),
+    ci: ciRows(ci, deps.config.ciWaitMinutes, taskCommitLabels(feature.tasks)),
     testsGateNote:
       feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : null,
     coverage: coverageData(feature, artifacts),
   };
+}
+
+/** While implementing, the tasks of the first unit without a commit are being written. */
+function writingTasks(feature: FeatureRecord): Set<string> {
+  if (feature.stage !== "implementing") return new Set();
+  const next = taskUnits(feature.tasks).find((u) => u.tasks.some((t) => !t.commits?.length));
+  return new Set(next?.ids ?? []);
 }
 
 /**

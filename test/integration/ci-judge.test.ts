@@ -113,9 +113,13 @@ describe("the repository's CI is the judge", () => {
       await waitStage(issue, "awaiting_merge", 30_000);
       watch.stop();
       const f = await feature(issue);
-      expect(stepCommits(f?.branch ?? "").slice(0, 2)).toEqual([
-        `fix: make CI pass for #${issue}`,
-        `feat: implement #${issue}`,
+      // Every task commit was red (the lint error came with T001 and stayed): the head's task,
+      // the last one, is sent back.
+      expect(stepCommits(f?.branch ?? "").slice(0, 4)).toEqual([
+        "fix(T003): make CI pass",
+        "feat(T003): Document GET /health in README.md",
+        "feat(T002): Route /health in src/server.js",
+        "feat(T001): Create src/health.js",
       ]);
       // The cause was only in the job log (the check run said "Process completed with exit
       // code 1."): its trimmed excerpt reached the implementer, without the setup noise.
@@ -137,12 +141,12 @@ describe("the repository's CI is the judge", () => {
       await waitFor(
         "the CI rows in the status",
         () =>
-          /🔴 Code `[0-9a-f]{7}`: red: test/.test(statusComment(issue)) &&
-          /🟢 Code \(fix 1\) `[0-9a-f]{7}`: green/.test(statusComment(issue)),
+          /🔴 Code T001 `[0-9a-f]{7}`: red: test/.test(statusComment(issue)) &&
+          /🟢 Code T003 \(fix 1\) `[0-9a-f]{7}`: green/.test(statusComment(issue)),
       );
       // The PR body carries CI per commit as of its last update: the red code commit at least.
       expect(pull.body).toMatch(/### CI per commit\n[\s\S]*🔴 Contract tests `[0-9a-f]{7}`/);
-      expect(pull.body).toMatch(/🔴 Code `[0-9a-f]{7}`: red: test/);
+      expect(pull.body).toMatch(/🔴 Code T001 `[0-9a-f]{7}`: red: test/);
     } finally {
       unscript();
     }
@@ -205,8 +209,8 @@ describe("the repository's CI is the judge", () => {
       expect(held).toBe(true);
       // The reviews passed on a red head: the red result, recorded while they ran, started a fix.
       expect(stepCommits(f?.branch ?? "").slice(0, 2)).toEqual([
-        `fix: make CI pass for #${issue}`,
-        `feat: implement #${issue}`,
+        "fix(T003): make CI pass",
+        "feat(T003): Document GET /health in README.md",
       ]);
     } finally {
       hold();

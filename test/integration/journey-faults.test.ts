@@ -1,12 +1,19 @@
 // The whole journey under the faults GitHub and the hosting really produce: every webhook is
 // delivered twice (same delivery id), and the worker process is SIGKILLed once in the middle of
-// the implementer's tool loop and once in the middle of the security review. The journey must
+// the second task's implementer tool loop (the first task committed) and once in the middle of
+// the security review. The journey must
 // still reach a merged PR, and GitHub must hold each commit, comment, PR and check run once.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it, onTestFailed } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import {
+  currentTask,
+  DEMO_REPO_FILES,
+  promptText,
+  runPrompts,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
 import { byPromptIncludes, byTool, type ModelRequest } from "../../testkit/fakes/model/index.ts";
 import { journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
@@ -108,12 +115,16 @@ function answeredCalls() {
 const MARKER = /<!-- practical:[^>]*-->/;
 
 it("completes the journey with every webhook twice and two killed workers, each effect once", async () => {
-  // The implementer's second turn (after it has read the files) and the first security review
-  // never get an answer: the worker holding each is killed while it waits.
+  // The second task's implementer on its second turn (after it has read the files) and the
+  // first security review never get an answer: the worker holding each is killed while it waits.
   let hungImplementer: ModelRequest | null = null;
   let hungSecurity: ModelRequest | null = null;
   h.model.respond(
-    (r) => hungImplementer === null && isImplementer(r) && assistantTurns(r) === 1,
+    (r) =>
+      hungImplementer === null &&
+      isImplementer(r) &&
+      assistantTurns(r) === 1 &&
+      currentTask(promptText(r)) === "T002",
     (r) => {
       hungImplementer = r;
       return { hang: true };
@@ -137,15 +148,15 @@ it("completes the journey with every webhook twice and two killed workers, each 
   let worker = await startWorker();
   const issue = await driveToReviews();
 
-  // Kill 1: inside the implementer's tool loop, one model call in.
-  await waitFor("the implementer's second turn", () => hungImplementer, PATIENCE);
+  // Kill 1: inside the second task's tool loop, one model call in, the first task committed.
+  await waitFor("the implementer's second turn on T002", () => hungImplementer, PATIENCE);
   expect((await feature(issue))?.stage).toBe("implementing");
   const branch = (await feature(issue))?.branch ?? "";
   const stepCommits = () =>
     h.github
       .branchCommits(OWNER, REPO, branch)
       .filter((c) => c.message.includes("Practical-Step:"));
-  expect(stepCommits()).toHaveLength(3);
+  expect(stepCommits()).toHaveLength(4);
   await killWorker(worker);
   worker = await startWorker();
 
@@ -162,7 +173,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
     PATIENCE,
   );
   expect((await feature(issue))?.stage).toBe("reviewing");
-  expect(stepCommits()).toHaveLength(4);
+  expect(stepCommits()).toHaveLength(6);
   await killWorker(worker);
   worker = await startWorker();
 
@@ -182,9 +193,11 @@ it("completes the journey with every webhook twice and two killed workers, each 
   // Let any late duplicate (a retried job, a second delivery) land before counting.
   await sleep(1_500);
 
-  // One commit per stage, none repeated by a retried job.
+  // One commit per stage and per task, none repeated by the retried job: it went on from T002.
   expect(stepCommits().map((c) => c.message.split("\n")[0])).toEqual([
-    `feat: implement #${issue}`,
+    "feat(T003): Document GET /health in README.md",
+    "feat(T002): Route /health in src/server.js",
+    "feat(T001): Create src/health.js",
     `test: contract tests for #${issue}`,
     `docs: implementation plan for #${issue}`,
     `docs: brief and specification for #${issue}`,
@@ -192,7 +205,12 @@ it("completes the journey with every webhook twice and two killed workers, each 
   const commitMutations = h.github
     .writes("/graphql")
     .filter((e) => JSON.stringify(e.body).includes("createCommitOnBranch"));
-  expect(commitMutations).toHaveLength(4);
+  expect(commitMutations).toHaveLength(6);
+  // T001's run was not repeated by the retried job; T002's started over.
+  const implementerRuns = runPrompts(h.model.requests).filter((p) =>
+    p.includes("# Agent: implementer"),
+  );
+  expect(implementerRuns.map(currentTask)).toEqual(["T001", "T002", "T002", "T003"]);
   expect(h.github.files(OWNER, REPO, branch)["src/health.js"]).toBeTruthy();
 
   // One pull request, created once.
@@ -258,9 +276,10 @@ it("completes the journey with every webhook twice and two killed workers, each 
   expect(rows).toHaveLength(answered.length);
   expect(h.model.requests.filter((r) => r.response.kind === "hang")).toHaveLength(2);
   const count = (agent: string) => rows.filter((r) => r.agent === agent).length;
-  // The implementer: one answered turn before the kill, then the whole loop again (four turns:
-  // view, edit, the finish answered with the diff, the confirming finish).
-  expect(count("implement")).toBe(5);
+  // The implementer, four turns a task (view, edit, the finish answered with the diff, the
+  // confirming finish): T001 once, T002's one answered turn before the kill and then its whole
+  // loop again, T003 once.
+  expect(count("implement")).toBe(4 + 1 + 4 + 4);
   expect(new Set(rows.filter((r) => r.agent === "implement").map((r) => r.job_id)).size).toBe(1);
   expect(count("security_review")).toBe(1);
   expect(count("code_review")).toBe(1);

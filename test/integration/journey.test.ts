@@ -1,7 +1,13 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ISSUE, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
-import { byPromptIncludes } from "../../testkit/fakes/model/index.ts";
+import {
+  currentTask,
+  DEMO_ISSUE,
+  DEMO_REPO_FILES,
+  promptText,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
+import { byPromptIncludes, type ModelRequest } from "../../testkit/fakes/model/index.ts";
 import { journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO, startHarness } from "../../testkit/stack.ts";
@@ -30,7 +36,7 @@ describe("the pull-request side, end to end", () => {
       expect(f?.fixRounds).toBe(1);
       const ours = stepCommits(f?.branch ?? "");
       expect(ours[0]).toBe(`fix: address security review findings for #${issue}`);
-      expect(ours).toHaveLength(5);
+      expect(ours).toHaveLength(7);
       expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/server.js"]).toContain(
         'allow: "GET", "content-type"',
       );
@@ -111,7 +117,11 @@ describe("the pull-request side, end to end", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
     const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     const forbidden = ["../x", "/etc/passwd", ".github/workflows/x.yml", "src/key.js"];
-    const removeEvil = h.model.respond(byPromptIncludes("# Agent: implementer"), (request) => {
+    // The first task's run tries the forbidden writes; the later tasks run as scripted.
+    const firstTask = (request: ModelRequest) =>
+      byPromptIncludes("# Agent: implementer")(request) &&
+      currentTask(promptText(request)) === "T001";
+    const removeEvil = h.model.respond(firstTask, (request) => {
       const turn = request.body.messages.filter((m) => m.role === "assistant").length;
       if (turn === 0) {
         return {
@@ -228,7 +238,7 @@ describe("the pull-request side, end to end", () => {
         `fix: make CI pass for #${issue}`,
         `fix: address review by @mona for #${issue}`,
       ]);
-      expect(ours).toHaveLength(6);
+      expect(ours).toHaveLength(8);
       expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/health.js"]).toContain(
         "const uptimeSeconds",
       );
@@ -300,7 +310,9 @@ describe("the pull-request side, end to end", () => {
     const commits = h.github.branchCommits(OWNER, REPO, branch);
     const ours = commits.filter((c) => c.message.includes("Practical-Step:"));
     expect(ours.map((c) => c.message.split("\n")[0])).toEqual([
-      `feat: implement #${issue}`,
+      "feat(T003): Document GET /health in README.md",
+      "feat(T002): Route /health in src/server.js",
+      "feat(T001): Create src/health.js",
       `test: contract tests for #${issue}`,
       `docs: implementation plan for #${issue}`,
       `docs: brief and specification for #${issue}`,

@@ -125,7 +125,7 @@ describe("traceable ids and /revise", () => {
       );
       const status = statusOf(issue);
       expect(status).toContain(
-        "| AC-1 | FR-001, FR-002, FR-003, FR-005 | T001, T002 | `test/health.test.js` |",
+        "| AC-1 | FR-001, FR-002, FR-003, FR-005 | T001, T002, T003 | `test/health.test.js` |",
       );
       expect(status).toMatch(/\| AC-3 \| FR-004 \| T002 \| — ⚠️ no test \|/);
       expect(status).toContain("No test covers AC-3.");

@@ -4,13 +4,13 @@
 // forbidden write happens.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ANSWER, DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import {
-  byPromptIncludes,
-  type ModelRequest,
-  type Reply,
-  toolsOffered,
-} from "../../testkit/fakes/model/index.ts";
+  DEMO_ANSWER,
+  DEMO_REPO_FILES,
+  implementerOnTask,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
+import { type ModelRequest, type Reply, toolsOffered } from "../../testkit/fakes/model/index.ts";
 import { type Journey, journey } from "../../testkit/journey.ts";
 import { sleep, waitFor } from "../../testkit/services.ts";
 import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
@@ -62,7 +62,7 @@ function obedientImplementer(request: ModelRequest): Reply {
   return {
     toolUse: {
       name: "finish",
-      input: { summary: "Added src/health.js.", tasksDone: ["T001", "T002"] },
+      input: { summary: "Added src/health.js.", tasksDone: ["T001"] },
     },
   };
 }
@@ -72,7 +72,7 @@ beforeAll(async () => {
   d = journey(h, { maintainer: true });
   // The implementer's prompt carries the brief, spec and plan, not the issue: switched on for
   // the injection's feature only.
-  h.model.respond((r) => obey && byPromptIncludes("# Agent: implementer")(r), obedientImplementer);
+  h.model.respond((r) => obey && implementerOnTask("T001")(r), obedientImplementer);
   scriptDemoFeature(h.model);
 });
 afterAll(async () => {

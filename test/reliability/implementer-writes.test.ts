@@ -5,13 +5,12 @@
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
 import {
-  byPromptIncludes,
-  byTool,
-  type ModelRequest,
-  type Reply,
-} from "../../testkit/fakes/model/index.ts";
+  DEMO_REPO_FILES,
+  implementerOnTask,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
+import { byTool, type ModelRequest, type Reply } from "../../testkit/fakes/model/index.ts";
 import { type Journey, journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, MODEL_KEY, OWNER, REPO } from "../../testkit/stack.ts";
@@ -114,7 +113,7 @@ function hostileImplementer(request: ModelRequest): Reply {
   return {
     toolUse: {
       name: "finish",
-      input: { summary: "Added src/health.js.", tasksDone: ["T001", "T002"] },
+      input: { summary: "Added src/health.js.", tasksDone: ["T001"] },
     },
   };
 }
@@ -124,7 +123,8 @@ let testsOutput: "path" | "secret" | null = null;
 beforeAll(async () => {
   h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
   d = journey(h, { maintainer: true });
-  h.model.respond(byPromptIncludes("# Agent: implementer"), hostileImplementer);
+  // The first task's run is the hostile one; the later tasks run as scripted.
+  h.model.respond(implementerOnTask("T001"), hostileImplementer);
   h.model.respond(
     (r) => testsOutput !== null && byTool("submit_tests")(r),
     () => ({
@@ -202,7 +202,7 @@ describe("the implementer's forbidden writes", () => {
 
     const code = h.github
       .branchCommits(OWNER, REPO, f.branch ?? "")
-      .find((c) => c.message.startsWith("feat: implement"));
+      .find((c) => c.message.startsWith("feat(T001):"));
     expect(code?.files.map((x) => x.path)).toEqual(Object.keys(VALID));
     // Nothing outside the allowed change was ever sent to GitHub, on any branch.
     const sent = JSON.stringify(h.github.ledger.map((e) => e.body));

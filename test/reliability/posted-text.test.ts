@@ -3,7 +3,11 @@
 // posted defused: nobody is pinged, nothing is fetched from elsewhere, every link stays whole.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
+import {
+  DEMO_REPO_FILES,
+  implementerOnTask,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
 import { byTool, type Reply } from "../../testkit/fakes/model/index.ts";
 import { type Journey, journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
@@ -31,7 +35,7 @@ beforeAll(async () => {
     }),
   );
   h.model.respond(
-    (r) => hostilePaths && JSON.stringify(r.body).includes("# Agent: implementer"),
+    (r) => hostilePaths && implementerOnTask("T001")(r),
     (r): Reply => {
       const turns = r.body.messages.filter((m) => m.role === "assistant").length;
       if (turns === 0) {

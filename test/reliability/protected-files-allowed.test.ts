@@ -5,8 +5,12 @@
 // protected-files.test.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
-import { byPromptIncludes, byTool } from "../../testkit/fakes/model/index.ts";
+import {
+  DEMO_REPO_FILES,
+  implementerOnTask,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
 import { type Journey, journey } from "../../testkit/journey.ts";
 import { sleep, waitFor } from "../../testkit/services.ts";
 import { type Harness, MAINTAINER, OWNER, REPO } from "../../testkit/stack.ts";
@@ -33,7 +37,7 @@ describe("protected files the repository allows", () => {
     });
     d = journey(h, { maintainer: true });
     h.github.setPermission(OWNER, REPO, "passer-by", "read");
-    h.model.respond(byPromptIncludes("# Agent: implementer"), protectedImplementer);
+    h.model.respond(implementerOnTask("T001"), protectedImplementer);
     // The plan names the protected files it changes.
     h.model.respond(byTool("submit_plan"), () => ({
       toolUse: {

@@ -8,8 +8,12 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_REPO_FILES, scriptDemoFeature } from "../../testkit/demo-feature.ts";
-import { byPromptIncludes, byTool } from "../../testkit/fakes/model/index.ts";
+import {
+  DEMO_REPO_FILES,
+  implementerOnTask,
+  scriptDemoFeature,
+} from "../../testkit/demo-feature.ts";
+import { byTool } from "../../testkit/fakes/model/index.ts";
 import { type Journey, journey } from "../../testkit/journey.ts";
 import { waitFor } from "../../testkit/services.ts";
 import { type Harness, OWNER, REPO } from "../../testkit/stack.ts";
@@ -31,7 +35,7 @@ describe("protected files by default", () => {
   beforeAll(async () => {
     h = await startReliabilityHarness({ files: DEMO_REPO_FILES });
     d = journey(h, { maintainer: true });
-    h.model.respond(byPromptIncludes("# Agent: implementer"), protectedImplementer);
+    h.model.respond(implementerOnTask("T001"), protectedImplementer);
     h.model.respond(
       (r) => leakSpec && byTool("submit_spec")(r),
       () => ({
@@ -73,7 +77,7 @@ describe("protected files by default", () => {
     expect(results[ATTEMPTS.length]?.isError).toBe(false);
     const code = h.github
       .branchCommits(OWNER, REPO, f.branch ?? "")
-      .find((c) => c.message.startsWith("feat: implement"));
+      .find((c) => c.message.startsWith("feat(T001):"));
     expect(code?.files.map((x) => x.path)).toEqual([HEALTH.path]);
     const head = h.github.files(OWNER, REPO, f.branch ?? "");
     expect(head[".npmrc"]).toBeUndefined();

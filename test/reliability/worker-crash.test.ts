@@ -117,7 +117,8 @@ describe("a worker killed mid-job", () => {
       const ours = h.github
         .branchCommits(OWNER, REPO, ready.branch ?? "")
         .filter((c) => c.message.includes("Practical-Step:"));
-      expect(ours).toHaveLength(4);
+      // The three stages and the plan's three tasks, each once.
+      expect(ours).toHaveLength(6);
       expect(duplicateSideEffects(h.github)).toEqual([]);
     }));
 });

@@ -225,6 +225,8 @@ async function runCase(model: AnthropicModel, apiKey: string, c: EvalCase): Prom
         spec,
         plan,
         tasks: taskList(planRun.output.tasks.map((t) => ({ ...t, done: false }))),
+        // The whole plan in one run: the eval scores the plan's files together.
+        current: "",
         tests: tests.map((t) => `### ${t.path}\n\n\`\`\`\`\n${t.content}\n\`\`\`\``).join("\n\n"),
         findings: "",
       }),

@@ -52,6 +52,18 @@ export function artifactRepository(db: Kysely<Database>) {
       return rows.map((r) => r.path);
     },
 
+    /** The artifacts the given commits carried, oldest first. */
+    async artifactsOfCommits(featureId: number, shas: string[]) {
+      if (shas.length === 0) return [];
+      return db
+        .selectFrom("artifacts")
+        .selectAll()
+        .where("feature_id", "=", featureId)
+        .where("commit_sha", "in", shas)
+        .orderBy("id")
+        .execute();
+    },
+
     async setArtifactCommit(featureId: number, step: string, commitSha: string) {
       await db
         .updateTable("artifacts")

@@ -258,6 +258,18 @@ export function featureRepository(db: Kysely<Database>) {
         .execute();
     },
 
+    /**
+     * A working stage made progress a person can see (a task's commit): the stuck sweep counts
+     * its minutes from here, so a long plan is not taken for a hung job.
+     */
+    async markProgress(id: number) {
+      await db
+        .updateTable("features")
+        .set({ stage_entered_at: sql<Date>`now()` })
+        .where("id", "=", id)
+        .execute();
+    },
+
     async recordApproval(featureId: number, gate: Gate, approver: string, artifactVersion: string) {
       await db
         .insertInto("approvals")

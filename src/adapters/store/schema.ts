@@ -51,10 +51,11 @@ export interface FeaturesTable {
   stage_entered_at: Timestamp;
 }
 
-/** One of the plan's tasks and whether the implementer reported it done. */
+/** One of the plan's tasks and how far the implementer is with it. */
 export interface PlanTaskProgress {
   id: string;
   title: string;
+  /** Committed (or, on features implemented in one run, reported done). */
   done: boolean;
   /** The files the plan says the task touches (absent on features planned before they were kept). */
   files?: string[];
@@ -63,6 +64,10 @@ export interface PlanTaskProgress {
   /** The plan's trace: the requirements it serves and the tasks it builds on. */
   requirements?: string[];
   dependsOn?: string[];
+  /** Small tasks sharing a group are implemented in one run and one commit. */
+  group?: string;
+  /** The task's commit, then the commits of the CI fix rounds sent back to it, oldest first. */
+  commits?: string[];
 }
 
 export interface MessagesTable {

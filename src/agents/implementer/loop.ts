@@ -39,11 +39,6 @@ export interface ImplementRun {
   readHidden?: (path: string) => Promise<string | null>;
   /** Model calls allowed before the run fails; default 40. */
   maxTurns?: number;
-  /**
-   * Told which plan tasks are complete when the model finishes (for the status comment). It
-   * runs before the result is returned; an error it throws fails the run.
-   */
-  onTaskDone?: (taskIds: string[]) => Promise<void>;
 }
 
 export interface ImplementResult {
@@ -61,7 +56,7 @@ const LAST_TURNS_WARNING = 3;
 
 const FINISH = AGENT_DEFINITIONS.implement.tool;
 const OWN_TOOLS = [...FILE_TOOLS.map((t) => t.name), FINISH];
-const REMINDER = `Call a tool; call \`${FINISH}\` when every task is done.`;
+const REMINDER = `Call a tool; call \`${FINISH}\` when your task is done.`;
 
 type Outcome = ToolOutcome | { finish: ImplementFinish };
 
@@ -146,11 +141,10 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
       } else {
         outcome = {
           isError: true,
-          text: `There is no tool "${use.name.slice(0, 100)}" here. Use ${OWN_TOOLS.filter((t) => t !== FINISH).join(", ")}, and \`${FINISH}\` when every task is done.`,
+          text: `There is no tool "${use.name.slice(0, 100)}" here. Use ${OWN_TOOLS.filter((t) => t !== FINISH).join(", ")}, and \`${FINISH}\` when your task is done.`,
         };
       }
       if ("finish" in outcome) {
-        await run.onTaskDone?.(outcome.finish.tasksDone);
         return {
           changes: copy.changes(),
           finish: outcome.finish,
@@ -220,7 +214,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
       shownDiff = diff;
       return {
         isError: false,
-        text: `Not finished yet: confirm the whole change. This is the diff of everything you changed (${changes.length} file${changes.length === 1 ? "" : "s"}):\n\n${diff}\n\nIf it is complete and correct (every task done, nothing unintended, every contract test satisfied), call \`${FINISH}\` again; otherwise correct it first.`,
+        text: `Not finished yet: confirm the whole change. This is the diff of everything you changed (${changes.length} file${changes.length === 1 ? "" : "s"}):\n\n${diff}\n\nIf it is complete and correct (your task done, nothing unintended, the contract tests it covers satisfied), call \`${FINISH}\` again; otherwise correct it first.`,
       };
     }
     return { finish: parsed.data };

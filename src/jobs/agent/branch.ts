@@ -5,7 +5,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
-import { ciRows } from "../../core/ci-view.ts";
+import { ciRows, taskCommitLabels, taskRows } from "../../core/ci-view.ts";
 import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
@@ -33,6 +33,10 @@ export interface Step {
   key: string;
   subject: string;
   files: FileChange[];
+  /** Git trailers (`Requirements: FR-1`, `Refs: #12`) before the step's marker. */
+  trailers?: string[];
+  /** The plan tasks this commit carries out or fixes: recorded with their progress. */
+  tasks?: string[];
 }
 
 /**
@@ -51,7 +55,10 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     what: `the commit "${step.subject}"`,
   });
   const marker = stepMarker(feature.id, step.key);
-  const message = `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
+  // Trailers end the message, one paragraph, the marker last (git interpret-trailers reads them).
+  const message = step.trailers
+    ? `${step.subject}\n\n${[...step.trailers, marker].join("\n")}`
+    : `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
   // The last moment to drop a superseded job's work: nothing of it reaches the branch.
   await job.ensureCurrent(`the commit "${step.subject}"`);
   const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
@@ -67,6 +74,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   const headSha = unchanged && basedOn ? basedOn : sha;
   await deps.store.updateFeatureLinks(feature.id, { branch, headSha });
   await deps.store.setArtifactCommit(feature.id, step.key, sha);
+  if (step.tasks && !unchanged) await recordTaskCommit(deps, feature.id, step.tasks, sha);
   // After the head moved: a CI reading of this commit may then go to the pipeline.
   const stage = job.data.agent === "implement" ? "code" : job.data.agent;
   await followCi(deps, feature.id, sha, stage, repoContext.config);
@@ -83,6 +91,21 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     );
   }
   return { sha, protectedChanges: protectedFiles.length > 0 };
+}
+
+/** The tasks' progress: committed, with `sha` appended to their commits (once). */
+// The implementing job is the only writer of the task progress while it runs.
+async function recordTaskCommit(deps: JobDeps, featureId: number, ids: string[], sha: string) {
+  const feature = await deps.store.findFeature(featureId);
+  if (!feature) return;
+  await deps.store.updateFeatureLinks(featureId, {
+    tasks: feature.tasks.map((t) =>
+      ids.includes(t.id) && !(t.commits ?? []).includes(sha)
+        ? { ...t, done: true, commits: [...(t.commits ?? []), sha] }
+        : t,
+    ),
+  });
+  await deps.store.markProgress(featureId);
 }
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
@@ -134,22 +157,43 @@ export async function pullRequestBody(
   feature: FeatureRecord,
   config: RepoConfig,
 ): Promise<string> {
-  const [artifacts, approvals, ci] = await Promise.all([
+  const [artifacts, approvals, ci, taskCode] = await Promise.all([
     readArtifacts(deps.store, feature.id),
     deps.store.listApprovals(feature.id),
     deps.store.ciResults(feature.id),
+    deps.store.artifactsOfCommits(
+      feature.id,
+      feature.tasks.flatMap((t) => t.commits ?? []),
+    ),
   ]);
   const branch = branchOf(feature, config).split("/").map(encodePathSegment).join("/");
   const blob = `${deps.config.githubWebUrl}/${feature.repoOwner}/${feature.repoName}/blob/${branch}/`;
   // Paths, titles and the summary are the models' words: shown, never acted on.
   const safe = { githubWebUrl: deps.config.githubWebUrl };
-  const code = artifacts.code ? codeChanges(artifacts.code.content) : null;
+  // The code of every task commit, then the latest code step (a fix round) when it is not one.
+  const codeSteps = [
+    ...taskCode.filter((a) => a.stage === "code"),
+    ...(artifacts.code && !taskCode.some((a) => a.id === artifacts.code?.id)
+      ? [artifacts.code]
+      : []),
+  ].map((a) => codeChanges(a.content));
+  const code =
+    codeSteps.length > 0
+      ? {
+          paths: [
+            ...new Set(
+              codeSteps.flatMap((c) =>
+                c.changes.filter((f) => f.content !== null).map((f) => f.path),
+              ),
+            ),
+          ],
+          summary: clip(codeSteps.map((c) => c.summary).join("\n\n"), SUMMARY_CHARS),
+        }
+      : null;
   const stages = PR_STAGES.map(({ stage, label, gate }) => {
     const artifact = artifacts[stage];
     const paths =
-      stage === "code"
-        ? (code?.changes.filter((c) => c.content !== null).map((c) => c.path) ?? [])
-        : (artifact?.files.map((f) => f.path) ?? []);
+      stage === "code" ? (code?.paths ?? []) : (artifact?.files.map((f) => f.path) ?? []);
     const approval = gate ? approvals.findLast((a) => a.gate === gate) : undefined;
     return {
       label,
@@ -168,11 +212,20 @@ export async function pullRequestBody(
     issueNumber: feature.issueNumber,
     briefTitle: neutralise(artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "", safe),
     stages,
-    tasks: feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
+    tasks: taskRows(
+      feature.tasks.map((t) => ({ ...t, title: neutralise(t.title, safe) })),
+      ci,
+      new Set(),
+    ),
     summary: neutralise(code?.summary ?? "", safe),
-    ci: ciRows(ci, deps.config.ciWaitMinutes),
+    ci: ciRows(ci, deps.config.ciWaitMinutes, taskCommitLabels(feature.tasks)),
   });
 }
+
+/** The implementer's summaries in the PR body: thirty tasks' worth would crowd out the rest. */
+const SUMMARY_CHARS = 12_000;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** What the implementer's step saved: the changed files and its own summary. */
 export interface CodeChanges {

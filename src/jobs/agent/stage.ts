@@ -148,6 +148,7 @@ async function produce(job: AgentJob, agent: StageAgent): Promise<Produced> {
           detail: t.detail,
           requirements: t.requirements,
           dependsOn: t.dependsOn,
+          ...(t.group ? { group: t.group } : {}),
         })),
       };
     }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AnthropicModel } from "../../../src/adapters/model/anthropic.ts";
 import type { Store } from "../../../src/adapters/store/store.ts";
 import { type ImplementRun, runImplementer } from "../../../src/agents/implementer/loop.ts";
@@ -50,6 +50,7 @@ const context = {
   spec: "The export returns a header line and one line per row.",
   plan: "Add src/csv.ts.",
   tasks: "T001 Add src/csv.ts",
+  current: "T001 Add src/csv.ts",
   tests: "test/csv.test.ts",
   findings: "",
   conventions: "",
@@ -133,7 +134,6 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       "README.md": "# Widgets\n",
       "src/index.ts": "export const version = 1;\n",
     });
-    const onTaskDone = vi.fn(async (_ids: string[]) => {});
     fake.enqueue(
       { toolUse: { name: "list", input: { path: "" } } },
       { toolUse: { name: "view", input: { path: "./src//index.ts" } } },
@@ -162,7 +162,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       { toolUse: { name: "finish", input: FINISH } },
     );
 
-    const result = await runImplementer(deps, { ...run, onTaskDone });
+    const result = await runImplementer(deps, run);
 
     expect(result.changes).toEqual([
       { path: "src/csv.ts", content: "export const csv = () => '';\n" },
@@ -171,7 +171,6 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     expect(result.finish).toEqual(FINISH);
     expect(result.turns).toBe(5);
     expect(result.rejected).toEqual([]);
-    expect(onTaskDone).toHaveBeenCalledWith(["T001"]);
 
     expect(fake.requests).toHaveLength(5);
     // The implementer's own tools only, chosen by the model (Sonnet 5.5 refuses forced tool use),
@@ -421,16 +420,14 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
 
   it("fails on a second invalid finish", async () => {
     const run = setup({});
-    const onTaskDone = vi.fn(async (_ids: string[]) => {});
     fake.enqueue(
       { toolUse: { name: "finish", input: { summary: "Done." } } },
       { toolUse: { name: "finish", input: { summary: "Done.", tasksDone: "T001" } } },
     );
-    const failure = runImplementer(deps, { ...run, onTaskDone });
+    const failure = runImplementer(deps, run);
     await expect(failure).rejects.toBeInstanceOf(AgentOutputError);
     await expect(failure).rejects.toThrow(/finish did not match its schema: tasksDone/);
     expect(fake.requests).toHaveLength(2);
-    expect(onTaskDone).not.toHaveBeenCalled();
   });
 
   it("accepts finish only as the last call of a turn", async () => {
@@ -507,7 +504,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
     fake.enqueue({ text: "All done, I think." }, { text: "Still done." });
     await expect(runImplementer(deps, run)).rejects.toBeInstanceOf(AgentOutputError);
     expect(fake.requests).toHaveLength(2);
-    expect(lastUserText(1)).toContain("Call a tool; call `finish` when every task is done.");
+    expect(lastUserText(1)).toContain("Call a tool; call `finish` when your task is done.");
   });
 
   it("asks again with twice the output room when a tool call is cut off; a reply without a tool call is followed by a user turn, never a prefill", async () => {
@@ -538,7 +535,7 @@ describe("runImplementer (real Anthropic adapter against the model fake)", () =>
       const body = request.body as { messages: { role: string }[] };
       expect(body.messages.at(-1)?.role).toBe("user");
     }
-    expect(lastUserText(2)).toContain("Call a tool; call `finish` when every task is done.");
+    expect(lastUserText(2)).toContain("Call a tool; call `finish` when your task is done.");
   });
 
   it("fails when a reply is cut off again after the retry", async () => {

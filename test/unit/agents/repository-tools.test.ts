@@ -226,7 +226,14 @@ describe("agents that see the repository (model fake)", () => {
       call: {
         ...call("plan", {}),
         agent: "implement",
-        context: { ...common, mode: "implement", tasks: "T001", tests: "", findings: "" },
+        context: {
+          ...common,
+          mode: "implement",
+          tasks: "T001",
+          current: "T001",
+          tests: "",
+          findings: "",
+        },
       },
       snapshot: { sha: "b".repeat(40), files },
       policy: { ...DEFAULT_PATH_POLICY },
@@ -260,7 +267,14 @@ describe("agents that see the repository (model fake)", () => {
       call: {
         ...call("plan", {}),
         agent: "implement",
-        context: { ...common, mode: "implement", tasks: "T001", tests: "", findings: "" },
+        context: {
+          ...common,
+          mode: "implement",
+          tasks: "T001",
+          current: "T001",
+          tests: "",
+          findings: "",
+        },
       },
       snapshot: { sha: "b".repeat(40), files: new Map([["a.ts", "export {};\n"]]) },
       policy: { ...DEFAULT_PATH_POLICY },

@@ -82,6 +82,48 @@ const samples = {
       summary: "Bad.",
     },
   },
+  PlanOutputGrouped: {
+    schema: PlanOutput,
+    valid: {
+      markdown: "# Plan",
+      tasks: [
+        {
+          id: "T001",
+          title: "Add type",
+          requirements: [],
+          dependsOn: [],
+          files: ["a.ts"],
+          detail: "x",
+          group: "G1",
+        },
+        {
+          id: "T002",
+          title: "Export it",
+          requirements: [],
+          dependsOn: ["T001"],
+          files: ["index.ts"],
+          detail: "x",
+          group: "G1",
+        },
+      ],
+      summary: "Two small tasks done together.",
+    },
+    invalid: {
+      markdown: "# Plan",
+      tasks: [
+        {
+          id: "T001",
+          title: "Add type",
+          requirements: [],
+          dependsOn: [],
+          files: ["a.ts"],
+          detail: "x",
+          group: "small ones",
+        },
+      ],
+      summary: "A group that is not G<n>.",
+    },
+  },
   PlanOutputEmpty: {
     schema: PlanOutput,
     valid: {

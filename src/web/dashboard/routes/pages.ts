@@ -9,7 +9,7 @@ import {
   monthlyBudgetUsd,
   parseInstallationSettings,
 } from "../../../config/installation-settings.ts";
-import { ciRows } from "../../../core/ci-view.ts";
+import { ciRows, taskCommitLabels } from "../../../core/ci-view.ts";
 import { STAGES } from "../../../core/feature.ts";
 import { ciText } from "../../../views.ts";
 import { repoKey, type UserAccess } from "../access.ts";
@@ -160,7 +160,7 @@ export function pageRoutes({
       totals: usage.totals,
       reviews: reviews(runs),
       // Details links are set by each CI app: only web addresses become links.
-      ci: ciRows(ci, config.ciWaitMinutes).map((row) => ({
+      ci: ciRows(ci, config.ciWaitMinutes, taskCommitLabels(feature.tasks)).map((row) => ({
         ...row,
         label: ciText(row.label),
         text: ciText(row.text).replace(/\*\*/g, ""),
