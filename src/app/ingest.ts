@@ -162,6 +162,7 @@ async function record(tx: Store, incoming: Incoming): Promise<IngestOutcome> {
       stage: "drafting",
       max_fix_rounds: config.fix_rounds,
       max_ci_fix_rounds: config.ci_fix_rounds,
+      docs: config.docs,
       allow_self_approval: config.allow_self_approval,
     });
     if (!created) return "ignored"; // a concurrent delivery created it first

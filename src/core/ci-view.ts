@@ -1,5 +1,6 @@
 // How the repository's CI on each stage commit reads in the status comment, the PR body and
-// the dashboard: the contract tests' commit (red is expected there) and every code commit.
+// the dashboard: the contract tests' commit (red is expected there), every code commit and the
+// docs commit.
 
 /** What the view needs of a recorded CI result (the store's rows have this shape). */
 export interface CiResult {
@@ -42,11 +43,13 @@ export function testsGateNote(result: CiResult | undefined, waitMinutes: number)
 }
 
 export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
-  const shown = results.filter((r) => r.stage === "tests" || r.stage === "code");
+  const shown = results.filter(
+    (r) => r.stage === "tests" || r.stage === "code" || r.stage === "docs",
+  );
   let code = 0;
   return shown.map((r) => {
     const tests = r.stage === "tests";
-    if (!tests) code++;
+    if (r.stage === "code") code++;
     const text = tests
       ? testsGateNote(r, waitMinutes)
       : r.state === "success"
@@ -60,7 +63,11 @@ export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
             ? `no CI reported within ${waitMinutes} minutes: ready on the reviews alone`
             : "waiting for CI";
     return {
-      label: tests ? "Contract tests" : `Code${code > 1 ? ` (fix ${code - 1})` : ""}`,
+      label: tests
+        ? "Contract tests"
+        : r.stage === "docs"
+          ? "Docs"
+          : `Code${code > 1 ? ` (fix ${code - 1})` : ""}`,
       sha: r.sha.slice(0, 7),
       state: r.state,
       icon: ICONS[r.state] ?? "",

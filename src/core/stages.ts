@@ -39,7 +39,8 @@ export const NEXT: Record<Stage, Stage | null> = {
   plan_ready: "tests_generating",
   tests_generating: "tests_ready",
   tests_ready: "implementing",
-  implementing: "reviewing",
+  implementing: "documenting",
+  documenting: "reviewing",
   reviewing: "awaiting_merge",
   fixing: "reviewing",
   awaiting_ci: "awaiting_merge",
@@ -64,6 +65,7 @@ export const STAGE_AGENT: Partial<Record<Stage, AgentName>> = {
   plan_generating: "plan",
   tests_generating: "tests",
   implementing: "implement",
+  documenting: "docs",
   fixing: "implement",
 };
 
@@ -82,6 +84,7 @@ export const STAGE_LABELS: Record<Stage, string> = {
   tests_generating: "Writing the contract tests",
   tests_ready: "Tests ready for approval",
   implementing: "Implementing",
+  documenting: "Writing the docs",
   reviewing: "Reviewing the pull request",
   fixing: "Fixing review findings",
   awaiting_ci: "Reviews passed; waiting for CI",

@@ -16,6 +16,7 @@ import { availableCommands, describeStage } from "../core/stages.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { docsChanges } from "./agent/docs-record.ts";
 import { loadRepoContext } from "./agent/repo-context.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -26,6 +27,7 @@ const CHECKLIST: { stage: Stage; label: string }[] = [
   { stage: "plan_ready", label: "Plan written" },
   { stage: "tests_ready", label: "Contract tests written" },
   { stage: "implementing", label: "Code written" },
+  { stage: "documenting", label: "Docs written" },
   { stage: "reviewing", label: "Security, code and alignment reviews" },
   { stage: "awaiting_merge", label: "Ready for review and merge" },
   { stage: "done", label: "Merged" },
@@ -67,6 +69,7 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     (g) =>
       feature.approvals[g] && feature.artifacts[g] && feature.approvals[g] !== feature.artifacts[g],
   );
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
   const review = alignment?.detail as
     | { gate?: string; recommendation?: string; reasons?: string[] }
     | undefined;
@@ -76,10 +79,14 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     stage: feature.stage,
     stageLabel: describeStage(feature.stage),
     failureReason: feature.failureReason ?? "",
-    checklist: CHECKLIST.map((item) => {
+    checklist: CHECKLIST.filter(
+      (item) => item.stage !== "documenting" || feature.docs !== false,
+    ).map((item) => {
       const index = ORDER.indexOf(item.stage);
+      const note = item.stage === "documenting" ? nothingDocumented(artifacts, safe) : "";
       return {
-        label: item.label,
+        label: note ? "Docs: nothing to document, no commit" : item.label,
+        note,
         done: reached > index || feature.stage === "done",
         current: feature.stage === item.stage,
       };
@@ -126,6 +133,14 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
       feature.stage === "tests_ready" ? testsGateNote(testsCi, deps.config.ciWaitMinutes) : "",
     coverage: coverageData(feature, artifacts),
   };
+}
+
+/** The docs agent's reason when it found nothing worth documenting (no docs commit), else "". */
+function nothingDocumented(artifacts: LatestArtifacts, safe: { githubWebUrl: string }): string {
+  const saved = artifacts.docs;
+  if (!saved || saved.commit_sha) return "";
+  // The docs agent's words: shown, never acted on.
+  return neutralise(docsChanges(saved.content).summary.replace(/\s*[\r\n]+\s*/g, " "), safe);
 }
 
 /**
