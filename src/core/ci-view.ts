@@ -47,7 +47,7 @@ export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
     (r) => r.stage === "tests" || r.stage === "code" || r.stage === "docs",
   );
   let code = 0;
-  return shown.map((r) => {
+  return shown.map((r, i) => {
     const tests = r.stage === "tests";
     if (r.stage === "code") code++;
     const text = tests
@@ -60,7 +60,8 @@ export function ciRows(results: CiResult[], waitMinutes: number): CiRow[] {
               .map((c) => c.name)
               .join(", ")}`
           : r.state === "none"
-            ? `no CI reported within ${waitMinutes} minutes: ready on the reviews alone`
+            ? // Only the newest commit is what the reviews decide on.
+              `no CI reported within ${waitMinutes} minutes${i === shown.length - 1 ? ": ready on the reviews alone" : ""}`
             : "waiting for CI";
     return {
       label: tests

@@ -113,8 +113,9 @@ describe("the repository's CI is the judge", () => {
       await waitStage(issue, "awaiting_merge", 30_000);
       watch.stop();
       const f = await feature(issue);
-      expect(stepCommits(f?.branch ?? "").slice(0, 2)).toEqual([
+      expect(stepCommits(f?.branch ?? "").slice(0, 3)).toEqual([
         `fix: make CI pass for #${issue}`,
+        `docs: document #${issue}`,
         `feat: implement #${issue}`,
       ]);
       // The cause was only in the job log (the check run said "Process completed with exit
@@ -177,7 +178,7 @@ describe("the repository's CI is the judge", () => {
     ci = "actions";
     let held = false;
     // Registered before the demo's script, so it answers first: the first security review of
-    // the code waits until CI has reported red on the head, then passes.
+    // the code and docs waits until CI has reported red on the head, then passes.
     const hold = h.model.respond(byTool("submit_security_review"), async () => {
       if (!held) {
         held = true;
@@ -185,7 +186,8 @@ describe("the repository's CI is the judge", () => {
           const f = await feature(issue);
           const head = f?.headSha ?? "";
           const results = await h.db.store.ciResults(f?.id ?? 0);
-          return results.some((r) => r.sha === head && r.stage === "code" && r.state === "failure");
+          // The head the reviews read: the docs commit, built on the red code.
+          return results.some((r) => r.sha === head && r.stage === "docs" && r.state === "failure");
         });
       }
       return {
@@ -204,8 +206,9 @@ describe("the repository's CI is the judge", () => {
       const f = await feature(issue);
       expect(held).toBe(true);
       // The reviews passed on a red head: the red result, recorded while they ran, started a fix.
-      expect(stepCommits(f?.branch ?? "").slice(0, 2)).toEqual([
+      expect(stepCommits(f?.branch ?? "").slice(0, 3)).toEqual([
         `fix: make CI pass for #${issue}`,
+        `docs: document #${issue}`,
         `feat: implement #${issue}`,
       ]);
     } finally {

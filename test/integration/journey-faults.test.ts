@@ -162,7 +162,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
     PATIENCE,
   );
   expect((await feature(issue))?.stage).toBe("reviewing");
-  expect(stepCommits()).toHaveLength(4);
+  expect(stepCommits()).toHaveLength(5);
   await killWorker(worker);
   worker = await startWorker();
 
@@ -184,6 +184,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
 
   // One commit per stage, none repeated by a retried job.
   expect(stepCommits().map((c) => c.message.split("\n")[0])).toEqual([
+    `docs: document #${issue}`,
     `feat: implement #${issue}`,
     `test: contract tests for #${issue}`,
     `docs: implementation plan for #${issue}`,
@@ -192,7 +193,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
   const commitMutations = h.github
     .writes("/graphql")
     .filter((e) => JSON.stringify(e.body).includes("createCommitOnBranch"));
-  expect(commitMutations).toHaveLength(4);
+  expect(commitMutations).toHaveLength(5);
   expect(h.github.files(OWNER, REPO, branch)["src/health.js"]).toBeTruthy();
 
   // One pull request, created once.

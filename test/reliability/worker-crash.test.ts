@@ -117,7 +117,8 @@ describe("a worker killed mid-job", () => {
       const ours = h.github
         .branchCommits(OWNER, REPO, ready.branch ?? "")
         .filter((c) => c.message.includes("Practical-Step:"));
-      expect(ours).toHaveLength(4);
+      // Spec, plan, tests, code and docs: one commit each.
+      expect(ours).toHaveLength(5);
       expect(duplicateSideEffects(h.github)).toEqual([]);
     }));
 });
