@@ -310,6 +310,15 @@ export const implementerOnTask =
   (request: ModelRequest): boolean =>
     promptText(request).includes("# Agent: implementer") && currentTask(promptText(request)) === id;
 
+/** The README section the docs agent adds for the endpoint. */
+export const DOCS_SECTION = `
+## Health endpoint
+
+\`GET /health\` answers \`200\` with \`{ "status": "ok", "version": "<package.json version>", "uptimeSeconds": <n> }\`
+and \`cache-control: no-store\`, for load balancers and for a quick check by hand. It needs no
+login and does no I/O per request. Other methods answer \`405\` with \`allow: GET\`.
+`;
+
 /** What a fix round changes, keyed by a phrase of the findings that asks for it. */
 const FIXES = [
   {
@@ -460,6 +469,29 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
         default:
           // The first finish is answered with the diff to confirm; the next one is accepted.
           return finish(mine);
+      }
+    }),
+    // The docs agent: reads the README and the new module, adds a section, confirms the diff.
+    model.respond(byTool("finish_docs"), (request) => {
+      switch (assistantTurns(request)) {
+        case 0:
+          return {
+            toolUse: ["README.md", "src/health.js"].map((path) => ({
+              name: "view",
+              input: { path },
+            })),
+          };
+        case 1:
+          return tool("insert", {
+            path: "README.md",
+            // After the last line: the demo README's lines and the two T003 added (it ends with a newline).
+            insert_line: (DEMO_REPO_FILES["README.md"] ?? "").split("\n").length + 1,
+            text: DOCS_SECTION,
+          });
+        default:
+          return tool("finish_docs", {
+            summary: "README.md: a Health endpoint section (GET /health, its body, no-store, 405).",
+          });
       }
     }),
     model.respond(byTool("submit_ba_reply"), (request) =>

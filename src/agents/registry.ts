@@ -5,6 +5,7 @@ import type { Effort, ModelId } from "../core/models.ts";
 import {
   AlignmentOutput,
   BaOutput,
+  DocsFinish,
   ImplementFinish,
   PlanOutput,
   ReviewOutput,
@@ -40,6 +41,11 @@ export interface AgentDefinition {
   thinking: "adaptive" | "least";
   /** Offered the read-only tools over the branch snapshot (list, view, search). */
   reads?: boolean;
+  /**
+   * Offered the read and editing tools over a working copy (implementer/loop.ts), and answers
+   * through its output tool when it is done: never forced to call it at once.
+   */
+  edits?: boolean;
 }
 
 const define = (d: AgentDefinition) => d;
@@ -102,6 +108,20 @@ export const AGENT_DEFINITIONS: Record<AgentName, AgentDefinition> = {
     maxTokens: 32_000,
     effort: "high",
     thinking: "adaptive",
+    edits: true,
+  }),
+  docs: define({
+    name: "docs",
+    prompt: "docs.md",
+    tool: "finish_docs",
+    toolDescription:
+      "Finish: the docs are written, or nothing in the feature is worth documenting (say why).",
+    schema: DocsFinish,
+    model: "claude-sonnet-5-5",
+    maxTokens: 16_000,
+    effort: "medium",
+    thinking: "adaptive",
+    edits: true,
   }),
   security_review: define({
     name: "security_review",

@@ -22,7 +22,7 @@ export function buildRequest(
   const thinking = thinkingFor(model, setting.effort, definition.thinking);
   // A model that accepts a forced tool answers without thinking when forced, so only an agent
   // that does not think anyway is forced; every other call leaves the choice to the model.
-  const forced = model.forcedToolUse && thinking.type === "disabled" && agent !== "implement";
+  const forced = model.forcedToolUse && thinking.type === "disabled" && !definition.edits;
   return {
     model: setting.model,
     max_tokens: outputRoom(agent, setting, answerTokens),

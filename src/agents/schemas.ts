@@ -231,6 +231,17 @@ export const ImplementFinish = z.object({
 });
 export type ImplementFinish = z.infer<typeof ImplementFinish>;
 
+export const DocsFinish = z.object({
+  summary: z
+    .string()
+    .min(1)
+    .max(4000)
+    .describe(
+      "What was documented, file by file; or, when nothing changed, why nothing in the feature is worth documenting.",
+    ),
+});
+export type DocsFinish = z.infer<typeof DocsFinish>;
+
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 export const Severity = z.enum(SEVERITIES).describe("How serious the finding is.");
 export type Severity = z.infer<typeof Severity>;

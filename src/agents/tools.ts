@@ -1,7 +1,7 @@
 // The tools each agent is offered: its own output tool, the read tools for the agents that read
-// the repository, and the editing tools for the implementer. An agent is sent only its own
-// tools, so a model never sees (or calls) another agent's, and no agent but the implementer
-// holds a tool that writes.
+// the repository, and the editing tools for the implementer and the docs agent. An agent is sent
+// only its own tools, so a model never sees (or calls) another agent's, and no other agent holds
+// a tool that writes.
 
 import type { Tool } from "@anthropic-ai/sdk/resources/messages";
 import { z } from "zod";
@@ -61,7 +61,7 @@ export const READ_TOOLS: Tool[] = [
   },
 ];
 
-/** The implementer's editing tools; their handlers are in implementer/working-copy.ts. */
+/** The editing tools (implementer, docs agent); their handlers are in implementer/working-copy.ts. */
 export const EDIT_TOOLS: Tool[] = [
   {
     name: "str_replace",
@@ -108,7 +108,7 @@ export const EDIT_TOOLS: Tool[] = [
   },
 ];
 
-/** The implementer's tools besides `finish`: it reads as the others do, and edits. */
+/** The editing agents' tools besides their finish: they read as the others do, and edit. */
 export const FILE_TOOLS: Tool[] = [...READ_TOOLS, ...EDIT_TOOLS];
 
 const built = new Map<string, Tool[]>();
@@ -132,12 +132,11 @@ function buildTools(agent: AgentName, strict: boolean): Tool[] {
       target: "draft-2020-12",
     }) as Tool["input_schema"],
   };
-  const tools =
-    agent === "implement"
-      ? [...FILE_TOOLS, output]
-      : definition.reads
-        ? [...READ_TOOLS, output]
-        : [output];
+  const tools = definition.edits
+    ? [...FILE_TOOLS, output]
+    : definition.reads
+      ? [...READ_TOOLS, output]
+      : [output];
   return tools.map((tool) => ({
     ...tool,
     input_schema: strictSchema(tool.input_schema) as Tool["input_schema"],

@@ -302,6 +302,7 @@ function newFeatureRecord(id: number, target: IssueTarget, info: NewFeatureInfo)
     ciFixRounds: 0,
     maxFixRounds: config.fix_rounds,
     maxCiFixRounds: config.ci_fix_rounds,
+    docs: config.docs,
     artifacts: {},
     approvals: {},
     issueAuthor: info.issueAuthor,

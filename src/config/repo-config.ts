@@ -76,6 +76,8 @@ export const RepoConfig = z.strictObject({
     })
     .default({ ignore: [] }),
   allow_self_approval: z.boolean().default(false),
+  /** The docs agent documents the code (README, docs/, CHANGELOG, doc comments) before the reviews. */
+  docs: z.boolean().default(true),
   paths: z
     .strictObject({
       allowed: z.array(pathGlob).max(100).default(["**"]),

@@ -9,6 +9,7 @@ export const STAGES = [
   "tests_generating",
   "tests_ready",
   "implementing",
+  "documenting",
   "reviewing",
   "fixing",
   "awaiting_ci",
@@ -26,6 +27,7 @@ export const WORKING_STAGES = [
   "plan_generating",
   "tests_generating",
   "implementing",
+  "documenting",
   "reviewing",
   "fixing",
 ] as const satisfies readonly Stage[];
@@ -55,6 +57,7 @@ export const AGENTS = [
   "plan",
   "tests",
   "implement",
+  "docs",
   "security_review",
   "code_review",
   "alignment_review",
@@ -95,6 +98,11 @@ export interface Feature {
   issueAuthor: string;
   allowSelfApproval: boolean;
   failureReason: string | null;
+  /**
+   * Whether the docs agent documents the code before the reviews (`docs` in the repository's
+   * configuration when the feature started); true when absent.
+   */
+  docs?: boolean;
   /**
    * The commit whose changes to protected files (CI, tooling, package scripts) wait for
    * `/approve protected`; the pull request is not marked ready while it is set.

@@ -216,6 +216,8 @@ function enterWorkingStage(
       return { type: "run_agent", agent: "tests", key: `tests-v${v}` };
     case "implementing":
       return { type: "run_agent", agent: "implement", key: `implement-v${v}` };
+    case "documenting":
+      return { type: "run_agent", agent: "docs", key: `docs-v${v}` };
     case "reviewing":
       return { type: "run_reviews", key: `reviews-v${v}` };
     case "fixing":
@@ -695,7 +697,14 @@ function onAgentFinished(
   }
   if (!isWorkingStage(stage) || agentOf(stage) !== agent) return same(f);
 
-  if (stage === "implementing" || stage === "fixing") {
+  if (stage === "implementing" && f.docs !== false) {
+    // The code is committed: the docs agent documents it before the reviews read both.
+    const after: Feature = { ...f, stage: "documenting" };
+    return result(f, after, [enterWorkingStage(f, "documenting", null), { type: "sync_status" }]);
+  }
+  if (stage === "implementing" || stage === "documenting" || stage === "fixing") {
+    // A fix round changes the code the docs describe only in detail: it goes straight back to
+    // the reviews, which read the docs with the code.
     const after: Feature = { ...f, stage: "reviewing" };
     return result(f, after, [enterWorkingStage(f, "reviewing", null), { type: "sync_status" }]);
   }

@@ -40,7 +40,8 @@ export const NEXT: Record<Stage, Stage | null> = {
   plan_ready: "tests_generating",
   tests_generating: "tests_ready",
   tests_ready: "implementing",
-  implementing: "reviewing",
+  implementing: "documenting",
+  documenting: "reviewing",
   reviewing: "awaiting_merge",
   fixing: "reviewing",
   awaiting_ci: "awaiting_merge",
@@ -65,6 +66,7 @@ export const STAGE_AGENT: Partial<Record<Stage, AgentName>> = {
   plan_generating: "plan",
   tests_generating: "tests",
   implementing: "implement",
+  documenting: "docs",
   fixing: "implement",
 };
 

@@ -123,11 +123,12 @@ export interface CommitCi {
 }
 
 /**
- * The task a red CI on the branch head is sent back to, or null when the head is not a task's
- * commit (a review fix, someone's push). Each task commit builds on the previous ones, so a
- * check that was green on a task's commit and is red on the head was broken by a later task:
- * the first task committed after the last commit on which every failing check was green.
- * Otherwise (the checks never passed, or their results are not in) it is the head's own task.
+ * The task a red CI on the branch head is sent back to, or null when no task broke it. Each
+ * task commit builds on the previous ones, so a check that was green on a task's commit and is
+ * red on the head was broken by a later task: the first task committed after the last commit on
+ * which every failing check was green (none when that was the last task: the docs commit, a
+ * review fix or someone's push broke it). When the checks never passed (or their results are
+ * not in) it is the head's own task, or the last task when the head is no task's commit.
  */
 export function taskToFix<T extends TaskProgress>(
   tasks: readonly T[],
@@ -135,7 +136,6 @@ export function taskToFix<T extends TaskProgress>(
   head: { sha: string; failing: string[] },
 ): string | null {
   const owner = taskOfCommit(tasks, head.sha);
-  if (!owner) return null;
   const firsts = taskUnits(tasks)
     .map((u) => ({ id: u.ids[0] ?? "", sha: u.tasks[0]?.commits?.[0] }))
     .filter((c): c is { id: string; sha: string } => c.sha !== undefined);
@@ -148,6 +148,6 @@ export function taskToFix<T extends TaskProgress>(
     );
   };
   const lastGreen = firsts.findLastIndex((c) => greenOn(c.sha));
-  const broke = lastGreen >= 0 ? firsts[lastGreen + 1] : undefined;
-  return broke?.id ?? owner.id;
+  if (lastGreen >= 0) return firsts[lastGreen + 1]?.id ?? owner?.id ?? null;
+  return owner?.id ?? firsts.at(-1)?.id ?? null;
 }

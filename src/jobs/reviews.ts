@@ -3,14 +3,16 @@ import { PermanentError } from "../errors.ts";
 // review publishes one check run on the head it reviewed; the verdict feeds the pipeline.
 
 import type { Job } from "bullmq";
+import type { LatestArtifacts } from "../adapters/store/artifacts.ts";
 import { fenceUntrusted } from "../agents/prompts.ts";
 import type { AlignmentOutput, Finding, ReviewOutput } from "../agents/schemas.ts";
 import { advance, targetOf } from "../app/advance.ts";
 import { FIX_FINDINGS_ACTION, RERUN_REVIEW_ACTION } from "../core/commands.ts";
 import { neutralise, neutraliseCell } from "../core/neutralise.ts";
-import type { CheckAnnotation } from "../ports/github.ts";
+import type { CheckAnnotation, RepoRef } from "../ports/github.ts";
 import { renderMarkdown } from "../views.ts";
 import { type AgentJobDeps, openAgentJob, readArtifacts } from "./agent/context.ts";
+import { docsChanges } from "./agent/docs-record.ts";
 import { readRepository } from "./agent/repository.ts";
 import { type StopWatch, wasStopped, watchForStop } from "./agent/stop.ts";
 import { featureCiReport } from "./ci.ts";
@@ -107,8 +109,9 @@ async function performReview(
 
   let verdict: Verdict;
   if (review === "alignment_review") {
+    const docs = await docsForReview(deps, repo, artifacts);
     const { output, runId } = await opened.run<AlignmentOutput>(
-      { ...documents, gate: "code", diff, conversation: "" },
+      { ...documents, gate: "code", diff, docs, conversation: "" },
       undefined,
       { repository: repository.reader },
     );
@@ -207,6 +210,34 @@ async function performReview(
   );
   await deps.relay.kick();
   return { review, pass: verdict.pass };
+}
+
+/**
+ * The docs commit on its own, for the alignment reviewer to check the docs against the brief:
+ * its diff, or the docs agent's reason for changing nothing; "" when there was no docs stage.
+ */
+async function docsForReview(
+  deps: AgentJobDeps,
+  repo: RepoRef,
+  artifacts: LatestArtifacts,
+): Promise<string> {
+  const saved = artifacts.docs;
+  if (!saved) return "";
+  const docs = docsChanges(saved.content);
+  if (!saved.commit_sha) {
+    return fenceUntrusted(
+      "docs agent",
+      `No docs commit: nothing was worth documenting. ${docs.summary}`,
+      5_000,
+    );
+  }
+  const changed = await deps.github.diff(repo, docs.basedOn, saved.commit_sha);
+  return fenceUntrusted(
+    "docs commit diff",
+    changed.map((c) => `--- ${c.path} (${c.status})\n${c.patch}`).join("\n\n"),
+    60_000,
+    "code",
+  );
 }
 
 /** The flow's parent: all three reviews finished; pass only if every one passed. */

@@ -17,6 +17,7 @@ import { taskUnits } from "../core/tasks.ts";
 import { coverage } from "../core/trace.ts";
 import type { JobIntent } from "../ports/queue.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
+import { docsChanges } from "./agent/docs-record.ts";
 import { loadRepoContext } from "./agent/repo-context.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -27,6 +28,7 @@ const CHECKLIST: Stage[] = [
   "plan_ready",
   "tests_ready",
   "implementing",
+  "documenting",
   "reviewing",
   "awaiting_merge",
   "done",
@@ -68,6 +70,7 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     (g) =>
       feature.approvals[g] && feature.artifacts[g] && feature.approvals[g] !== feature.artifacts[g],
   );
+  const safe = { githubWebUrl: deps.config.githubWebUrl };
   const review = alignment?.detail as
     | { gate?: string; recommendation?: string; reasons?: string[] }
     | undefined;
@@ -76,14 +79,18 @@ export async function buildStatusData(deps: JobDeps, feature: FeatureRecord) {
     issueNumber: feature.issueNumber,
     stage: feature.stage,
     failureReason: feature.failureReason ?? "",
-    checklist: CHECKLIST.map((stage) => {
-      const index = ORDER.indexOf(stage);
-      return {
-        key: `checklist.${stage}`,
-        done: reached > index || feature.stage === "done",
-        current: feature.stage === stage,
-      };
-    }),
+    checklist: CHECKLIST.filter((stage) => stage !== "documenting" || feature.docs !== false).map(
+      (stage) => {
+        const index = ORDER.indexOf(stage);
+        const note = stage === "documenting" ? nothingDocumented(artifacts, safe) : "";
+        return {
+          key: note ? "checklist.documenting_nothing" : `checklist.${stage}`,
+          note,
+          done: reached > index || feature.stage === "done",
+          current: feature.stage === stage,
+        };
+      },
+    ),
     approvals: approvals.map((a) => ({
       gate: a.gate,
       approver: a.approver,
@@ -137,6 +144,14 @@ function writingTasks(feature: FeatureRecord): Set<string> {
   if (feature.stage !== "implementing") return new Set();
   const next = taskUnits(feature.tasks).find((u) => u.tasks.some((t) => !t.commits?.length));
   return new Set(next?.ids ?? []);
+}
+
+/** The docs agent's reason when it found nothing worth documenting (no docs commit), else "". */
+function nothingDocumented(artifacts: LatestArtifacts, safe: { githubWebUrl: string }): string {
+  const saved = artifacts.docs;
+  if (!saved || saved.commit_sha) return "";
+  // The docs agent's words: shown, never acted on.
+  return neutralise(docsChanges(saved.content).summary.replace(/\s*[\r\n]+\s*/g, " "), safe);
 }
 
 /**

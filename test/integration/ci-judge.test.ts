@@ -113,10 +113,11 @@ describe("the repository's CI is the judge", () => {
       await waitStage(issue, "awaiting_merge", 30_000);
       watch.stop();
       const f = await feature(issue);
-      // Every task commit was red (the lint error came with T001 and stayed): the head's task,
-      // the last one, is sent back.
-      expect(stepCommits(f?.branch ?? "").slice(0, 4)).toEqual([
+      // Every task commit was red (the lint error came with T001 and stayed), and the head is
+      // the docs commit: the last task is sent back.
+      expect(stepCommits(f?.branch ?? "").slice(0, 5)).toEqual([
         "fix(T003): make CI pass",
+        `docs: document #${issue}`,
         "feat(T003): Document GET /health in README.md",
         "feat(T002): Route /health in src/server.js",
         "feat(T001): Create src/health.js",
@@ -181,7 +182,7 @@ describe("the repository's CI is the judge", () => {
     ci = "actions";
     let held = false;
     // Registered before the demo's script, so it answers first: the first security review of
-    // the code waits until CI has reported red on the head, then passes.
+    // the code and docs waits until CI has reported red on the head, then passes.
     const hold = h.model.respond(byTool("submit_security_review"), async () => {
       if (!held) {
         held = true;
@@ -189,7 +190,8 @@ describe("the repository's CI is the judge", () => {
           const f = await feature(issue);
           const head = f?.headSha ?? "";
           const results = await h.db.store.ciResults(f?.id ?? 0);
-          return results.some((r) => r.sha === head && r.stage === "code" && r.state === "failure");
+          // The head the reviews read: the docs commit, built on the red code.
+          return results.some((r) => r.sha === head && r.stage === "docs" && r.state === "failure");
         });
       }
       return {
@@ -208,8 +210,9 @@ describe("the repository's CI is the judge", () => {
       const f = await feature(issue);
       expect(held).toBe(true);
       // The reviews passed on a red head: the red result, recorded while they ran, started a fix.
-      expect(stepCommits(f?.branch ?? "").slice(0, 2)).toEqual([
+      expect(stepCommits(f?.branch ?? "").slice(0, 3)).toEqual([
         "fix(T003): make CI pass",
+        `docs: document #${issue}`,
         "feat(T003): Document GET /health in README.md",
       ]);
     } finally {

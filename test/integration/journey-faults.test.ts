@@ -173,7 +173,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
     PATIENCE,
   );
   expect((await feature(issue))?.stage).toBe("reviewing");
-  expect(stepCommits()).toHaveLength(6);
+  expect(stepCommits()).toHaveLength(7);
   await killWorker(worker);
   worker = await startWorker();
 
@@ -195,6 +195,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
 
   // One commit per stage and per task, none repeated by the retried job: it went on from T002.
   expect(stepCommits().map((c) => c.message.split("\n")[0])).toEqual([
+    `docs: document #${issue}`,
     "feat(T003): Document GET /health in README.md",
     "feat(T002): Route /health in src/server.js",
     "feat(T001): Create src/health.js",
@@ -205,7 +206,7 @@ it("completes the journey with every webhook twice and two killed workers, each 
   const commitMutations = h.github
     .writes("/graphql")
     .filter((e) => JSON.stringify(e.body).includes("createCommitOnBranch"));
-  expect(commitMutations).toHaveLength(6);
+  expect(commitMutations).toHaveLength(7);
   // T001's run was not repeated by the retried job; T002's started over.
   const implementerRuns = runPrompts(h.model.requests).filter((p) =>
     p.includes("# Agent: implementer"),

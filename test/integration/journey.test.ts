@@ -4,6 +4,7 @@ import {
   currentTask,
   DEMO_ISSUE,
   DEMO_REPO_FILES,
+  DOCS_SECTION,
   promptText,
   scriptDemoFeature,
 } from "../../testkit/demo-feature.ts";
@@ -35,8 +36,13 @@ describe("the pull-request side, end to end", () => {
       const f = await feature(issue);
       expect(f?.fixRounds).toBe(1);
       const ours = stepCommits(f?.branch ?? "");
-      expect(ours[0]).toBe(`fix: address security review findings for #${issue}`);
-      expect(ours).toHaveLength(7);
+      expect(ours.slice(0, 3)).toEqual([
+        `fix: address security review findings for #${issue}`,
+        `docs: document #${issue}`,
+        "feat(T003): Document GET /health in README.md",
+      ]);
+      // The fix round did not run the docs agent again.
+      expect(ours).toHaveLength(8);
       expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/server.js"]).toContain(
         'allow: "GET", "content-type"',
       );
@@ -238,7 +244,7 @@ describe("the pull-request side, end to end", () => {
         `fix: make CI pass for #${issue}`,
         `fix: address review by @mona for #${issue}`,
       ]);
-      expect(ours).toHaveLength(8);
+      expect(ours).toHaveLength(9);
       expect(h.github.files(OWNER, REPO, f?.branch ?? "")["src/health.js"]).toContain(
         "const uptimeSeconds",
       );
@@ -296,6 +302,82 @@ describe("the pull-request side, end to end", () => {
     }
   }, 60_000);
 
+  it("a docs run that finds nothing worth documenting makes no commit, and the status says why", async () => {
+    const nothing = h.model.respond(byPromptIncludes("# Agent: docs writer"), () => ({
+      toolUse: {
+        name: "finish_docs",
+        input: {
+          summary: "The endpoint is for the load balancer only; nothing users read changes.",
+        },
+      },
+    }));
+    const unscript = scriptDemoFeature(h.model);
+    try {
+      const issue = await driveToReviews("Health endpoint, nothing to document");
+      await waitStage(issue, "awaiting_merge");
+      const f = await feature(issue);
+      expect(stepCommits(f?.branch ?? "")[0]).toBe(`feat: implement #${issue}`);
+      await waitFor("the status comment", () =>
+        h.github
+          .comments(OWNER, REPO, issue)
+          .some((c) =>
+            c.body.includes(
+              "- [x] Docs: nothing to document, no commit: The endpoint is for the load balancer only; nothing users read changes.",
+            ),
+          ),
+      );
+    } finally {
+      nothing();
+      unscript();
+    }
+  }, 60_000);
+
+  it("with `docs: false` in .github/practical.yml, the reviews follow the code: no docs agent, no docs commit", async () => {
+    const config = ".github/practical.yml";
+    const setConfig = (text: string) =>
+      h.github.pushCommit({
+        owner: OWNER,
+        repo: REPO,
+        branch: "main",
+        author: "mona",
+        message: "chore: practical config",
+        files: { [config]: text },
+      });
+    setConfig(`${DEMO_REPO_FILES[config]}docs: false\n`);
+    const unscript = scriptDemoFeature(h.model);
+    const docsCalls = () =>
+      h.model.requests.filter((r) => JSON.stringify(r.body).includes("# Agent: docs writer"))
+        .length;
+    const before = docsCalls();
+    try {
+      const issue = await driveToReviews("Health endpoint, no docs");
+      await waitStage(issue, "awaiting_merge");
+      const f = await feature(issue);
+      expect(f?.docs).toBe(false);
+      expect(stepCommits(f?.branch ?? "")).toEqual([
+        `feat: implement #${issue}`,
+        `test: contract tests for #${issue}`,
+        `docs: implementation plan for #${issue}`,
+        `docs: brief and specification for #${issue}`,
+      ]);
+      expect(docsCalls()).toBe(before);
+      const events = await h.db.db
+        .selectFrom("feature_events")
+        .select("to_stage")
+        .where("feature_id", "=", f?.id ?? -1)
+        .execute();
+      expect(events.map((e) => e.to_stage)).not.toContain("documenting");
+      const status = h.github
+        .comments(OWNER, REPO, issue)
+        .find((c) => c.body.includes("practical:status"));
+      expect(status?.body).toContain("Code written");
+      expect(status?.body).not.toContain("Docs");
+    } finally {
+      unscript();
+      setConfig(DEMO_REPO_FILES[config] ?? "");
+    }
+  }, 60_000);
+
   // Last: merging moves the default branch, which the other features start from.
   it("takes an issue to a merged PR: one commit per stage, three check runs, ready, merged", async () => {
     const unscript = scriptDemoFeature(h.model);
@@ -310,6 +392,7 @@ describe("the pull-request side, end to end", () => {
     const commits = h.github.branchCommits(OWNER, REPO, branch);
     const ours = commits.filter((c) => c.message.includes("Practical-Step:"));
     expect(ours.map((c) => c.message.split("\n")[0])).toEqual([
+      `docs: document #${issue}`,
       "feat(T003): Document GET /health in README.md",
       "feat(T002): Route /health in src/server.js",
       "feat(T001): Create src/health.js",
@@ -329,6 +412,29 @@ describe("the pull-request side, end to end", () => {
       expect(files[path], path).toBeTruthy();
     }
     expect(files["src/server.js"]).toContain("/health");
+    // The docs commit: after the code, before the reviews, which ran on it.
+    const [docsCommit, codeCommit] = ours;
+    expect(docsCommit?.sha).toBe(f?.headSha);
+    expect(h.github.files(OWNER, REPO, docsCommit?.sha ?? "")["README.md"]).toBe(
+      `${DEMO_REPO_FILES["README.md"]}${DOCS_SECTION}`,
+    );
+    expect(h.github.files(OWNER, REPO, codeCommit?.sha ?? "")["README.md"]).toBe(
+      DEMO_REPO_FILES["README.md"],
+    );
+    // The alignment reviewer of the code was given the docs commit on its own, and told why.
+    const alignment = h.model.requests
+      .map((r) => JSON.stringify(r.body))
+      .filter(
+        (body) =>
+          body.includes(`check alignment for issue #${issue} in`) &&
+          body.includes("at the **code** gate"),
+      );
+    expect(alignment.length).toBeGreaterThan(0);
+    for (const body of alignment) {
+      expect(body).toContain('<untrusted source=\\"docs commit diff\\">');
+      expect(body).toContain("+## Health endpoint");
+      expect(body).toContain("check the docs against the brief");
+    }
 
     // Each gate's approval names the commit that carried its artifact.
     const approvals = await h.db.store.listApprovals(f?.id ?? 0);
@@ -339,6 +445,12 @@ describe("the pull-request side, end to end", () => {
     const pr = h.github.pull(OWNER, REPO, f?.prNumber ?? 0);
     expect(pr.title).toBe("feat: add GET /health endpoint");
     expect(pr.body).toContain(`Closes #${issue}`);
+    expect(pr.body).toMatch(/- \[x\] Docs — \[`README.md`\]/);
+    await waitFor("the status comment", () =>
+      h.github
+        .comments(OWNER, REPO, issue)
+        .some((c) => c.body.includes("- [x] Docs written") && c.body.includes("Docs `")),
+    );
     expect(h.github.pulls(OWNER, REPO).filter((p) => p.head.ref === branch)).toHaveLength(1);
 
     const runs = h.github.checkRuns(OWNER, REPO, f?.headSha ?? "");

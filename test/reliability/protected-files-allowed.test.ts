@@ -72,10 +72,21 @@ describe("protected files the repository allows", () => {
       const head = h.github.files(OWNER, REPO, f.branch ?? "");
       for (const attempt of ATTEMPTS) expect(head[attempt.path]).toBe(attempt.content);
 
+      // The code commit changed them; the docs commit after it (the head) still waits on them.
+      const code = (await h.db.store.latestArtifacts(f.id)).code?.commit_sha ?? "";
+      expect(f.protectedPending).toBe(code);
+      expect(code).not.toBe(f.headSha);
       const check = await waitFor("the protected files check run", () =>
+        h.github.checkRuns(OWNER, REPO, code).find((run) => run.name === PROTECTED_CHECK),
+      );
+      const onHead = await waitFor("the protected files check run on the head", () =>
         h.github
           .checkRuns(OWNER, REPO, f.headSha ?? "")
           .find((run) => run.name === PROTECTED_CHECK),
+      );
+      expect(onHead.conclusion).toBe("failure");
+      expect(onHead.output.summary).toContain(
+        `The protected files changed in commit \`${code.slice(0, 7)}\` still wait for approval.`,
       );
       expect(check.conclusion).toBe("failure");
       for (const attempt of ATTEMPTS) {
@@ -93,7 +104,7 @@ describe("protected files the repository allows", () => {
       await d.say(issue, "/approve protected", "passer-by");
       await sleep(500);
       expect(h.github.pull(OWNER, REPO, pr).draft).toBe(true);
-      expect((await d.feature(issue))?.protectedPending).toBe(f.headSha);
+      expect((await d.feature(issue))?.protectedPending).toBe(code);
 
       await d.say(issue, "/approve protected", MAINTAINER);
       await waitFor("the PR marked ready", () => !h.github.pull(OWNER, REPO, pr).draft);

@@ -117,8 +117,8 @@ describe("a worker killed mid-job", () => {
       const ours = h.github
         .branchCommits(OWNER, REPO, ready.branch ?? "")
         .filter((c) => c.message.includes("Practical-Step:"));
-      // The three stages and the plan's three tasks, each once.
-      expect(ours).toHaveLength(6);
+      // The three stages, the plan's three tasks and the docs: each once.
+      expect(ours).toHaveLength(7);
       expect(duplicateSideEffects(h.github)).toEqual([]);
     }));
 });

@@ -48,6 +48,7 @@ export function toFeatureRecord(row: FeatureRow): FeatureRecord {
     ciFixRounds: row.ci_fix_rounds,
     maxFixRounds: row.max_fix_rounds,
     maxCiFixRounds: row.max_ci_fix_rounds,
+    docs: row.docs,
     artifacts: row.artifacts as Feature["artifacts"],
     approvals: row.approvals as Feature["approvals"],
     issueAuthor: row.issue_author,

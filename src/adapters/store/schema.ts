@@ -37,6 +37,8 @@ export interface FeaturesTable {
   ci_fix_rounds: Generated<number>;
   max_fix_rounds: Generated<number>;
   max_ci_fix_rounds: Generated<number>;
+  /** The docs stage runs between implementing and reviewing (`docs` in the repository's config). */
+  docs: Generated<boolean>;
   allow_self_approval: Generated<boolean>;
   artifacts: Json<Record<string, string>>;
   approvals: Json<Record<string, string>>;

@@ -1,16 +1,18 @@
-// The implementer: a multi-turn tool loop over an in-memory working copy of the branch. The
-// model reads the snapshot and edits files through an editor's tools (view, str_replace,
-// insert, create, delete); before it may finish it is shown the diff of the whole change to
-// confirm, and a finish with no change is refused. Only the working copy's final difference
-// from the snapshot leaves this module, and the caller commits it. Each reply
-// goes back into the conversation whole (thinking blocks included, unchanged), as the API
-// requires within a tool loop.
+// The editor loop of the implementer and the docs agent: a multi-turn tool loop over an
+// in-memory working copy of the branch. The model reads the snapshot and edits files through an
+// editor's tools (view, str_replace, insert, create, delete); before it may finish it is shown
+// the diff of the whole change to confirm, and a finish with no change is refused (once, for an
+// agent that may change nothing). Only the working copy's final difference from the snapshot
+// leaves this module, and the caller commits it. Each reply goes back into the conversation
+// whole (thinking blocks included, unchanged), as the API requires within a tool loop.
 
 import type {
   ContentBlockParam,
   MessageParam,
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages";
+import type { z } from "zod";
+import type { AgentName } from "../../core/feature.ts";
 import type { PathPolicy } from "../../core/paths.ts";
 import { AgentOutputError, AgentRefusedError } from "../../errors.ts";
 import type { FileChange, Snapshot } from "../../ports/github.ts";
@@ -18,14 +20,14 @@ import { promptBlocks } from "../prompts.ts";
 import { AGENT_DEFINITIONS } from "../registry.ts";
 import { maxOutputTokens } from "../request.ts";
 import { type AgentCall, type AgentDeps, checkBudget, send } from "../run-agent.ts";
-import { ImplementFinish } from "../schemas.ts";
+import { DocsFinish, ImplementFinish } from "../schemas.ts";
 import { FILE_TOOLS } from "../tools.ts";
 import { appendUserText, nextConversation, toolResult } from "./conversation.ts";
 import { unifiedDiff } from "./diff.ts";
 import { type ToolOutcome, WorkingCopy } from "./working-copy.ts";
 
 export interface ImplementRun {
-  /** Agent `implement`; `context` holds the prompt's variables. */
+  /** The editing agent (`implement`, `docs`); `context` holds the prompt's variables. */
   call: AgentCall;
   /** The branch head, read once. */
   snapshot: Snapshot;
@@ -35,46 +37,101 @@ export interface ImplementRun {
   secretLiterals: string[];
   /** Files the implementer may read but never write or delete (the approved contract tests). */
   readOnly?: string[];
+  /** The agent's own limit on what it writes: a refusal reason for a path, or null to allow. */
+  writeLimit?: (path: string) => string | null;
   /** Reads a file the archive left out (export-ignore) from GitHub, on its first view. */
   readHidden?: (path: string) => Promise<string | null>;
   /** Model calls allowed before the run fails; default 40. */
   maxTurns?: number;
 }
 
-export interface ImplementResult {
+export interface EditorResult<F> {
   /** The working copy's difference from the snapshot, sorted by path: what the caller commits. */
   changes: FileChange[];
-  finish: ImplementFinish;
+  finish: F;
   /** Model calls made. */
   turns: number;
   /** Writes and deletes the policy or the secret scanner refused (none of them is in `changes`). */
   rejected: { path: string; reason: string }[];
 }
 
+export type ImplementResult = EditorResult<ImplementFinish>;
+
+/** What differs between the agents that edit: their finish, and whether they may change nothing. */
+export interface Editor<F> {
+  agent: AgentName;
+  /** How errors and the model's reminders name it. */
+  who: string;
+  finish: z.ZodType<F>;
+  /** When the work is done, as the reminder to finish says it. */
+  done: string;
+  /** A second finish with no change is accepted (the summary says why), else it fails the run. */
+  mayChangeNothing: boolean;
+  /** The refusal of a first finish with no change. */
+  emptyRefusal: string;
+  /** What the model checks in the diff before it confirms. */
+  confirm: string;
+}
+
+const IMPLEMENTER = (fixing: boolean): Editor<ImplementFinish> => ({
+  agent: "implement",
+  who: "the implementer",
+  finish: ImplementFinish,
+  done: "when your task is done",
+  // A fix round may decline every finding (the summary says why); an implementation with no
+  // code has nothing to review.
+  mayChangeNothing: fixing,
+  emptyRefusal: fixing
+    ? `Refused: no file has been changed. Address the findings with str_replace, insert, create or delete, then call \`finish\`. If you judge every finding wrong, call \`finish\` again and say why in the summary.`
+    : `Refused: no file has been changed, so there is nothing to commit. Carry out the tasks with str_replace, insert, create or delete, then call \`finish\`. A second \`finish\` with no change fails the feature.`,
+  confirm: "your task done, nothing unintended, the contract tests it covers satisfied",
+});
+
+export const DOCS_EDITOR: Editor<DocsFinish> = {
+  agent: "docs",
+  who: "the docs agent",
+  finish: DocsFinish,
+  done: "when the docs are complete",
+  mayChangeNothing: true,
+  emptyRefusal: `Refused: no file has been changed. Document the feature with str_replace, insert, create or delete, then call \`${AGENT_DEFINITIONS.docs.tool}\`. If nothing in it is worth documenting, call \`${AGENT_DEFINITIONS.docs.tool}\` again and say why in the summary.`,
+  confirm:
+    "every user-visible change documented where the repository documents such things, nothing invented, no code changed",
+};
+
 export const DEFAULT_MAX_TURNS = 40;
 const LAST_TURNS_WARNING = 3;
-
-const FINISH = AGENT_DEFINITIONS.implement.tool;
-const OWN_TOOLS = [...FILE_TOOLS.map((t) => t.name), FINISH];
-const REMINDER = `Call a tool; call \`${FINISH}\` when your task is done.`;
-
-type Outcome = ToolOutcome | { finish: ImplementFinish };
 
 /**
  * Runs the implementer until it calls `finish` with valid input and a committable change.
  * Every model call is budget-checked and recorded in agent_runs, as in `runAgent`.
  */
-export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promise<ImplementResult> {
+export function runImplementer(deps: AgentDeps, run: ImplementRun): Promise<ImplementResult> {
+  return runEditor(deps, run, IMPLEMENTER(run.call.context.mode === "fix"));
+}
+
+/** Runs an editing agent until it calls its finish tool with valid input and a change it may make. */
+export async function runEditor<F>(
+  deps: AgentDeps,
+  run: ImplementRun,
+  editor: Editor<F>,
+): Promise<EditorResult<F>> {
   const { call } = run;
-  if (call.agent !== "implement") {
-    throw new Error(`runImplementer runs the implement agent, not ${call.agent}`);
+  if (call.agent !== editor.agent) {
+    throw new Error(`this editor runs the ${editor.agent} agent, not ${call.agent}`);
   }
+  const definition = AGENT_DEFINITIONS[editor.agent];
+  const FINISH = definition.tool;
+  const OWN_TOOLS = [...FILE_TOOLS.map((t) => t.name), FINISH];
+  const REMINDER = `Call a tool; call \`${FINISH}\` ${editor.done}.`;
+  type Outcome = ToolOutcome | { finish: F };
+  const { who } = editor;
   const maxTurns = run.maxTurns ?? DEFAULT_MAX_TURNS;
   const copy = new WorkingCopy(run.snapshot, run.policy, run.secretLiterals, {
     readOnly: run.readOnly ?? [],
     ...(run.readHidden ? { readHidden: run.readHidden } : {}),
+    ...(run.writeLimit ? { writeLimit: run.writeLimit } : {}),
   });
-  const task = promptBlocks(AGENT_DEFINITIONS.implement.prompt, call.context);
+  const task = promptBlocks(definition.prompt, call.context);
   let messages: MessageParam[] = [{ role: "user", content: [...task] }];
   let maxTokens = call.setting.maxTokens;
   let turns = 0;
@@ -82,7 +139,6 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
   let reminded = false;
   let invalidFinishes = 0;
   let emptyFinishes = 0;
-  const fixing = call.context.mode === "fix";
   /** The diff last shown for confirmation: a finish with this very change is accepted. */
   let shownDiff: string | null = null;
 
@@ -90,7 +146,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
     // Stopped (a cancel, the sweep or a retry superseded the job): no further turn.
     call.signal?.throwIfAborted();
     if (turns >= maxTurns) {
-      throw new AgentOutputError(`the implementer did not finish within ${maxTurns} turns`);
+      throw new AgentOutputError(`${who} did not finish within ${maxTurns} turns`);
     }
     messages = nextConversation(messages, task, () => copy.changes());
     await checkBudget(deps, call, messages, maxTokens);
@@ -99,16 +155,14 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
 
     switch (reply.stopReason) {
       case "refusal":
-        throw new AgentRefusedError("the implement agent's model declined the request");
+        throw new AgentRefusedError(`the ${editor.agent} agent's model declined the request`);
       case "model_context_window_exceeded":
-        throw new AgentOutputError(
-          "the implementer's conversation outgrew the model's context window",
-        );
+        throw new AgentOutputError(`${who}'s conversation outgrew the model's context window`);
       case "max_tokens":
         // A cut-off tool call cannot be resumed mid-JSON: ask again with more room, once.
         if (grown || maxTokens >= maxOutputTokens(call.setting)) {
           throw new AgentOutputError(
-            `the implementer's reply was cut off at ${maxTokens} output tokens even after a retry with more room`,
+            `${who}'s reply was cut off at ${maxTokens} output tokens even after a retry with more room`,
           );
         }
         maxTokens = Math.min(maxTokens * 2, maxOutputTokens(call.setting));
@@ -120,7 +174,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
     const uses = reply.content.filter((b): b is ToolUseBlock => b.type === "tool_use");
     if (uses.length === 0) {
       if (reminded) {
-        throw new AgentOutputError("the implementer stopped without calling a tool, twice");
+        throw new AgentOutputError(`${who} stopped without calling a tool, twice`);
       }
       reminded = true;
       if (reply.content.length > 0) messages.push({ role: "assistant", content: reply.content });
@@ -141,7 +195,7 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
       } else {
         outcome = {
           isError: true,
-          text: `There is no tool "${use.name.slice(0, 100)}" here. Use ${OWN_TOOLS.filter((t) => t !== FINISH).join(", ")}, and \`${FINISH}\` when your task is done.`,
+          text: `There is no tool "${use.name.slice(0, 100)}" here. Use ${OWN_TOOLS.filter((t) => t !== FINISH).join(", ")}, and \`${FINISH}\` ${editor.done}.`,
         };
       }
       if ("finish" in outcome) {
@@ -171,12 +225,12 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
         text: `Call \`${FINISH}\` alone as the last call of a turn; the calls after it were carried out. Call \`${FINISH}\` again when you are done.`,
       };
     }
-    const parsed = ImplementFinish.safeParse(input);
+    const parsed = editor.finish.safeParse(input);
     if (!parsed.success) {
       invalidFinishes++;
       if (invalidFinishes >= 2) {
         throw new AgentOutputError(
-          `the implementer's finish did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+          `${who}'s finish did not match its schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
         );
       }
       return {
@@ -194,27 +248,20 @@ export async function runImplementer(deps: AgentDeps, run: ImplementRun): Promis
     const changes = copy.changes();
     if (changes.length === 0) {
       emptyFinishes++;
-      // A fix round may decline every finding (the summary says why); an implementation
-      // with no code has nothing to review.
-      if (emptyFinishes >= 2 && fixing) return { finish: parsed.data };
+      if (emptyFinishes >= 2 && editor.mayChangeNothing) return { finish: parsed.data };
       if (emptyFinishes >= 2) {
         throw new AgentOutputError(
-          "the implementer finished twice without changing any file, so there is no code to commit or review",
+          `${who} finished twice without changing any file, so there is no code to commit or review`,
         );
       }
-      return {
-        isError: true,
-        text: fixing
-          ? `Refused: no file has been changed. Address the findings with str_replace, insert, create or delete, then call \`${FINISH}\`. If you judge every finding wrong, call \`${FINISH}\` again and say why in the summary.`
-          : `Refused: no file has been changed, so there is nothing to commit. Carry out the tasks with str_replace, insert, create or delete, then call \`${FINISH}\`. A second \`${FINISH}\` with no change fails the feature.`,
-      };
+      return { isError: true, text: editor.emptyRefusal };
     }
     const diff = unifiedDiff(changes, run.snapshot.files);
     if (diff !== shownDiff) {
       shownDiff = diff;
       return {
         isError: false,
-        text: `Not finished yet: confirm the whole change. This is the diff of everything you changed (${changes.length} file${changes.length === 1 ? "" : "s"}):\n\n${diff}\n\nIf it is complete and correct (your task done, nothing unintended, the contract tests it covers satisfied), call \`${FINISH}\` again; otherwise correct it first.`,
+        text: `Not finished yet: confirm the whole change. This is the diff of everything you changed (${changes.length} file${changes.length === 1 ? "" : "s"}):\n\n${diff}\n\nIf it is complete and correct (${editor.confirm}), call \`${FINISH}\` again; otherwise correct it first.`,
       };
     }
     return { finish: parsed.data };

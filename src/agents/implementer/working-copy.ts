@@ -36,6 +36,8 @@ export class WorkingCopy {
   readonly #reader: RepoReader;
   /** Paths no write or delete may touch (lower-cased): the approved contract tests. */
   readonly #readOnly: Set<string>;
+  /** The agent's own limit on the paths it writes (the docs agent's), after the policy. */
+  readonly #writeLimit: ((path: string) => string | null) | undefined;
 
   constructor(
     snapshot: Snapshot,
@@ -45,12 +47,15 @@ export class WorkingCopy {
       readOnly?: Iterable<string>;
       /** Reads a file the archive left out (export-ignore) from GitHub, on its first view. */
       readHidden?: (path: string) => Promise<string | null>;
+      /** A refusal reason for a path this agent may not write or delete, or null. */
+      writeLimit?: (path: string) => string | null;
     } = {},
   ) {
     this.#snapshot = snapshot;
     this.#policy = policy;
     this.#literals = secretLiterals;
     this.#readOnly = new Set([...(options.readOnly ?? [])].map((p) => p.toLowerCase()));
+    this.#writeLimit = options.writeLimit;
     this.files = new Map(snapshot.files);
     this.#reader = new RepoReader(this.files, {
       writable: true,
@@ -339,6 +344,8 @@ export class WorkingCopy {
         reason: `"${checked.path}" is one of the contract tests approved at the tests gate: it is read-only while implementing and fixing. Change the code so that it passes; only a person can change the tests (with /revise).`,
       };
     }
+    const limited = this.#writeLimit?.(checked.path) ?? null;
+    if (limited !== null) return { ok: false, shown: checked.path, reason: limited };
     return checked;
   }
 

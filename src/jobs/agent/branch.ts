@@ -12,6 +12,7 @@ import { renderMarkdown } from "../../views.ts";
 import { followCi } from "../ci.ts";
 import type { JobDeps } from "../deps.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
+import { docsChanges } from "./docs-record.ts";
 import { checkCommitFiles, pathPolicy, publishProtectedCheck } from "./protected-files.ts";
 
 /** `<prefix><issue>-<slug>`, fixed once the first commit is made. */
@@ -149,6 +150,7 @@ const PR_STAGES = [
   { stage: "plan", label: "Plan", gate: "plan" },
   { stage: "tests", label: "Contract tests", gate: "tests" },
   { stage: "code", label: "Code", gate: null },
+  { stage: "docs", label: "Docs", gate: null },
 ] as const;
 
 /** The PR body: stages with links to each committed file, the approvals, the tasks. */
@@ -177,37 +179,40 @@ export async function pullRequestBody(
       ? [artifacts.code]
       : []),
   ].map((a) => codeChanges(a.content));
+  const written = (changes: FileChange[]) =>
+    changes.filter((f) => f.content !== null).map((f) => f.path);
   const code =
     codeSteps.length > 0
       ? {
-          paths: [
-            ...new Set(
-              codeSteps.flatMap((c) =>
-                c.changes.filter((f) => f.content !== null).map((f) => f.path),
-              ),
-            ),
-          ],
+          paths: [...new Set(codeSteps.flatMap((c) => written(c.changes)))],
           summary: clip(codeSteps.map((c) => c.summary).join("\n\n"), SUMMARY_CHARS),
         }
       : null;
-  const stages = PR_STAGES.map(({ stage, label, gate }) => {
-    const artifact = artifacts[stage];
-    const paths =
-      stage === "code" ? (code?.paths ?? []) : (artifact?.files.map((f) => f.path) ?? []);
-    const approval = gate ? approvals.findLast((a) => a.gate === gate) : undefined;
-    return {
-      label,
-      done: artifact?.commit_sha != null || (stage === "brief" && approval !== undefined),
-      files: artifact?.commit_sha ? paths.map((p) => ({ link: markdownFileLink(p, blob) })) : [],
-      approval: approval
-        ? {
-            approver: approval.approver,
-            version: approval.artifact_version,
-            stale: gate !== null && feature.artifacts[gate] !== approval.artifact_version,
-          }
-        : null,
-    };
-  });
+  const docs = artifacts.docs ? docsChanges(artifacts.docs.content) : null;
+  const stages = PR_STAGES.filter(({ stage }) => stage !== "docs" || feature.docs !== false).map(
+    ({ stage, label, gate }) => {
+      const artifact = artifacts[stage];
+      const paths =
+        stage === "code"
+          ? (code?.paths ?? [])
+          : stage === "docs"
+            ? written(docs?.changes ?? [])
+            : (artifact?.files.map((f) => f.path) ?? []);
+      const approval = gate ? approvals.findLast((a) => a.gate === gate) : undefined;
+      return {
+        label,
+        done: artifact?.commit_sha != null || (stage === "brief" && approval !== undefined),
+        files: artifact?.commit_sha ? paths.map((p) => ({ link: markdownFileLink(p, blob) })) : [],
+        approval: approval
+          ? {
+              approver: approval.approver,
+              version: approval.artifact_version,
+              stale: gate !== null && feature.artifacts[gate] !== approval.artifact_version,
+            }
+          : null,
+      };
+    },
+  );
   return renderMarkdown("pr/body", {
     issueNumber: feature.issueNumber,
     briefTitle: neutralise(artifacts.brief?.content.match(/^# (.+)$/m)?.[1] ?? "", safe),

@@ -4,6 +4,7 @@ import { isFirstRun } from "../deps.ts";
 import type { AgentJobData } from "../intents.ts";
 import { baReply } from "./ba.ts";
 import { type AgentJob, type AgentJobDeps, openAgentJob } from "./context.ts";
+import { documentFeature } from "./docs.ts";
 import { gateReview } from "./gate-review.ts";
 import { implement } from "./implement.ts";
 import { writeStageArtifact } from "./stage.ts";
@@ -45,6 +46,9 @@ async function runAgent(opened: AgentJob): Promise<void> {
       break;
     case "implement":
       await implement(opened);
+      break;
+    case "docs":
+      await documentFeature(opened);
       break;
     default:
       throw new PermanentError(`the ${opened.data.agent} agent does not run as its own job`);

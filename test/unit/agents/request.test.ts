@@ -18,7 +18,7 @@ const prompt = [{ role: "user" as const, content: "Do the work." }];
 
 describe("buildRequest", () => {
   it.each(AGENTS)(
-    "the %s agent is sent only its own tools (the read tools, its output tool, and the editing tools for the implementer alone), strict, and never a forced tool on Sonnet or Opus",
+    "the %s agent is sent only its own tools (the read tools, its output tool, and the editing tools for the implementer and the docs agent alone), strict, and never a forced tool on Sonnet or Opus",
     (agent) => {
       for (const model of ["claude-sonnet-5-5", "claude-opus-5-5"] as const) {
         const request = buildRequest(agent, setting(agent, model), prompt);
@@ -26,8 +26,8 @@ describe("buildRequest", () => {
         expect(names).toContain(AGENT_DEFINITIONS[agent].tool);
         const reads = ["list", "view", "search"];
         const edits = ["str_replace", "insert", "create", "delete"];
-        if (agent === "implement") {
-          expect(names).toEqual([...reads, ...edits, "finish"]);
+        if (agent === "implement" || agent === "docs") {
+          expect(names).toEqual([...reads, ...edits, AGENT_DEFINITIONS[agent].tool]);
         } else if (AGENT_DEFINITIONS[agent].reads) {
           expect(names).toEqual([...reads, AGENT_DEFINITIONS[agent].tool]);
         } else {

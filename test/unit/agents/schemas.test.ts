@@ -392,6 +392,17 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
     },
     optional: { findings: wrap("findings", "high: SQL injection at src/db.ts:3") },
   },
+  docs: {
+    required: {
+      brief: "# Brief",
+      spec: "# Spec",
+      plan: "# Plan",
+      codeDiff: wrap("code diff", "+export const csv = () => '';"),
+      repoMap: "## Folders (2 files)\nsrc/ (2)",
+      repoFiles: "## Package manifests\nNone found.",
+    },
+    optional: {},
+  },
   "security-review": {
     required: {
       brief: "# Brief",
@@ -427,6 +438,7 @@ const perPrompt: Record<string, { required: object; optional: object }> = {
       plan: "# Plan",
       tests: "// tests",
       diff: wrap("diff", "+x"),
+      docs: wrap("docs commit diff", "+## Health"),
       conversation: wrap("conversation", "alice (author): hi"),
     },
   },

@@ -33,6 +33,7 @@ const REACHED: Record<Stage, Gate[]> = {
   tests_generating: ["brief", "spec", "plan"],
   tests_ready: ["brief", "spec", "plan", "tests"],
   implementing: ["brief", "spec", "plan", "tests"],
+  documenting: ["brief", "spec", "plan", "tests"],
   reviewing: ["brief", "spec", "plan", "tests"],
   fixing: ["brief", "spec", "plan", "tests"],
   awaiting_ci: ["brief", "spec", "plan", "tests"],

@@ -139,7 +139,11 @@ describe("happy path", () => {
     run({ type: "agent_finished", agent: "tests", artifactVersion: "tests1" });
     run(command("approve"));
     expect(run({ type: "agent_finished", agent: "implement", artifactVersion: "c0de" })).toEqual([
-      { type: "run_reviews", key: "reviews-v11" },
+      { type: "run_agent", agent: "docs", key: "docs-v11" },
+      { type: "sync_status" },
+    ]);
+    expect(run({ type: "agent_finished", agent: "docs", artifactVersion: "d0c5" })).toEqual([
+      { type: "run_reviews", key: "reviews-v12" },
       { type: "sync_status" },
     ]);
     const ready = run({ type: "review_verdict", pass: true, failed: [] });
@@ -160,6 +164,7 @@ describe("happy path", () => {
       "tests_generating",
       "tests_ready",
       "implementing",
+      "documenting",
       "reviewing",
       "awaiting_merge",
       "done",
@@ -439,6 +444,102 @@ describe("agent results", () => {
     for (const stage of ["drafting", "spec_ready", "awaiting_merge", "failed", "done"] as const) {
       expect(transition(featureAt(stage), { type: "stuck", minutes: 90 }).effects).toEqual([]);
     }
+  });
+});
+
+describe("the docs stage", () => {
+  const implemented: PipelineEvent = {
+    type: "agent_finished",
+    agent: "implement",
+    artifactVersion: "c0de",
+  };
+
+  it("comes after the code and before the reviews; `docs: false` goes straight to the reviews", () => {
+    const documenting = step(featureAt("implementing"), implemented);
+    expect(documenting.feature.stage).toBe("documenting");
+    expect(ofType(documenting.effects, "run_agent")).toEqual([
+      { type: "run_agent", agent: "docs", key: "docs-v7" },
+    ]);
+    const reviewing = step(documenting.feature, {
+      type: "agent_finished",
+      agent: "docs",
+      artifactVersion: "d0c5",
+    });
+    expect(reviewing.feature.stage).toBe("reviewing");
+    expect(ofType(reviewing.effects, "run_reviews")).toEqual([
+      { type: "run_reviews", key: "reviews-v8" },
+    ]);
+    // A docs run that changed nothing (no commit, no version) moves on the same way.
+    expect(
+      transition(featureAt("documenting"), {
+        type: "agent_finished",
+        agent: "docs",
+        artifactVersion: null,
+      }).to,
+    ).toBe("reviewing");
+
+    const off = transition(featureAt("implementing", { docs: false }), implemented);
+    expect(off.to).toBe("reviewing");
+    expect(ofType(off.effects, "run_agent")).toEqual([]);
+  });
+
+  it("fix rounds do not run the docs again", () => {
+    const fixed = transition(featureAt("fixing"), implemented);
+    expect(fixed.to).toBe("reviewing");
+    expect(ofType(fixed.effects, "run_agent")).toEqual([]);
+  });
+
+  it("a docs failure fails the feature at documenting; /retry runs the docs agent again", () => {
+    const failed = step(featureAt("documenting"), {
+      type: "agent_failed",
+      agent: "docs",
+      reason: "the docs agent did not finish within 40 turns",
+    });
+    expect(failed.feature).toMatchObject({
+      stage: "failed",
+      checkpoint: "documenting",
+      failureReason: "the docs agent did not finish within 40 turns",
+    });
+    expect(replyOf(failed.effects)).toMatchObject({
+      view: "failed",
+      data: { stage: "documenting", retry: true },
+    });
+    // The code is committed but not reviewed yet: /retry, not /fix.
+    expect(availableCommands(failed.feature)).toEqual(["retry", "cancel", "status", "help"]);
+
+    const retried = step(failed.feature, command("retry"));
+    expect(retried.feature).toMatchObject({ stage: "documenting", checkpoint: null });
+    expect(ofType(retried.effects, "cancel_jobs")).toHaveLength(1);
+    expect(ofType(retried.effects, "run_agent")).toEqual([
+      { type: "run_agent", agent: "docs", key: `docs-v${failed.feature.version}` },
+    ]);
+    // A late result of the failed run, or of another agent, does not move it.
+    expect(
+      transition(failed.feature, { type: "agent_finished", agent: "docs", artifactVersion: "x" })
+        .to,
+    ).toBe("failed");
+    expect(transition(featureAt("documenting"), implemented).to).toBe("documenting");
+  });
+
+  it("/cancel and the stuck sweep stop the docs agent's job", () => {
+    const cancelled = transition(featureAt("documenting"), command("cancel"));
+    expect(cancelled.to).toBe("cancelled");
+    expect(ofType(cancelled.effects, "cancel_jobs")).toHaveLength(1);
+
+    const stuck = transition(featureAt("documenting"), { type: "stuck", minutes: 60 });
+    expect(stuck.feature).toMatchObject({ stage: "failed", checkpoint: "documenting" });
+    expect(stuck.feature.failureReason).toBe("No progress at `documenting` for 60 minutes.");
+    expect(ofType(stuck.effects, "cancel_jobs")).toHaveLength(1);
+  });
+
+  it("a docs commit that changes protected files leaves them pending", () => {
+    const r = transition(featureAt("documenting"), {
+      type: "agent_finished",
+      agent: "docs",
+      artifactVersion: "d0c5",
+      protectedChanges: true,
+    });
+    expect(r.feature).toMatchObject({ stage: "reviewing", protectedPending: "d0c5" });
   });
 });
 

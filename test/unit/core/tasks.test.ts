@@ -112,11 +112,20 @@ describe("the task a red CI on the head goes back to", () => {
     expect(taskToFix(tasks, pending, { sha: "c1", failing: ["test"] })).toBe("T003");
   });
 
-  it("a fix commit of a task stays with that task; any other commit goes to no task", () => {
+  it("a fix commit of a task stays with that task; a later commit's red goes to the task that broke it", () => {
     const fixed = [task("T001", { commits: ["a1"] }), task("T002", { commits: ["b1", "b2"] })];
     const results = [ci("a1", { lint: "success" }), ci("b1", { lint: "failure" })];
     expect(taskToFix(fixed, results, { sha: "b2", failing: ["lint"] })).toBe("T002");
-    expect(taskToFix(fixed, results, { sha: "f00d", failing: ["lint"] })).toBeNull();
+    // The docs commit (or a review fix) on top: T002 broke lint and it stayed broken.
+    expect(taskToFix(fixed, results, { sha: "f00d", failing: ["lint"] })).toBe("T002");
+  });
+
+  it("a red that no task commit had goes to no task; one that never passed, to the last task", () => {
+    const tasks = [task("T001", { commits: ["a1"] }), task("T002", { commits: ["b1"] })];
+    const green = [ci("a1", { lint: "success" }), ci("b1", { lint: "success" })];
+    expect(taskToFix(tasks, green, { sha: "d0c5", failing: ["lint"] })).toBeNull();
+    const red = [ci("a1", { lint: "failure" }), ci("b1", { lint: "failure" })];
+    expect(taskToFix(tasks, red, { sha: "d0c5", failing: ["lint"] })).toBe("T002");
   });
 });
 

@@ -76,12 +76,13 @@ BEGIN
     ON CONFLICT (id) DO UPDATE SET account_login = EXCLUDED.account_login,
       account_type = EXCLUDED.account_type, deleted_at = NULL;
     INSERT INTO features (id, installation_id, repo_owner, repo_name, issue_number, issue_title,
-      issue_author, slug, stage, max_fix_rounds, max_ci_fix_rounds, allow_self_approval,
+      issue_author, slug, stage, max_fix_rounds, max_ci_fix_rounds, docs, allow_self_approval,
       artifacts, approvals)
     VALUES ((c ->> 'id')::bigint, (c ->> 'installation_id')::bigint, c ->> 'repo_owner',
       c ->> 'repo_name', (c ->> 'issue_number')::integer, c ->> 'issue_title',
       c ->> 'issue_author', c ->> 'slug', c ->> 'stage', (c ->> 'max_fix_rounds')::integer,
-      (c ->> 'max_ci_fix_rounds')::integer, (c ->> 'allow_self_approval')::boolean, '{}', '{}')
+      (c ->> 'max_ci_fix_rounds')::integer, (c ->> 'docs')::boolean,
+      (c ->> 'allow_self_approval')::boolean, '{}', '{}')
     ON CONFLICT (repo_owner, repo_name, issue_number) DO NOTHING;
     IF NOT FOUND THEN
       RETURN 'ignored'; -- a concurrent delivery created it first
