@@ -134,15 +134,18 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
   };
 }
 
-export type CallKind = "read" | "write" | "appAuth" | "download";
+export type CallKind = "read" | "write" | "appAuth" | "download" | "notModified";
 
 /**
  * What one request to GitHub counts as. Reads are GET/HEAD; writes are every other method
  * (GraphQL mutations included); the installation-token request is made as the app, not the
- * installation; the archive download after a tarball redirect is not an API call.
+ * installation; the archive download after a tarball redirect is not an API call; a
+ * conditional read answered 304 does not count against the rate limit
+ * (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
  */
-export function callKind(record: Pick<RequestRecord, "method" | "route">): CallKind {
+export function callKind(record: Pick<RequestRecord, "method" | "route" | "status">): CallKind {
   if (record.route === "/_codeload") return "download";
+  if (record.status === 304) return "notModified";
   if (record.route === "/app/installations/{installation_id}/access_tokens") return "appAuth";
   return record.method === "GET" || record.method === "HEAD" ? "read" : "write";
 }
@@ -152,7 +155,7 @@ export function callKind(record: Pick<RequestRecord, "method" | "route">): CallK
  * conservatively as every POST the installation makes (comments, reactions, labels, git objects
  * and refs, pull requests, check runs, GraphQL mutations).
  */
-export const createsContent = (record: Pick<RequestRecord, "method" | "route">) =>
+export const createsContent = (record: Pick<RequestRecord, "method" | "route" | "status">) =>
   record.method === "POST" && callKind(record) === "write";
 
 export interface ApiCalls {
@@ -163,6 +166,8 @@ export interface ApiCalls {
   contentCreating: number;
   appAuth: number;
   downloads: number;
+  /** Conditional reads GitHub answered 304 Not Modified: free, so not in `total`. */
+  notModified: number;
   byRoute: { route: string; kind: CallKind; count: number }[];
 }
 
@@ -174,6 +179,7 @@ export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
     contentCreating: 0,
     appAuth: 0,
     downloads: 0,
+    notModified: 0,
     byRoute: [],
   };
   const routes = new Map<string, { route: string; kind: CallKind; count: number }>();
@@ -183,9 +189,14 @@ export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
     if (kind === "write") calls.writes++;
     if (kind === "appAuth") calls.appAuth++;
     if (kind === "download") calls.downloads++;
+    if (kind === "notModified") calls.notModified++;
     if (createsContent(record)) calls.contentCreating++;
-    const key = `${record.method} ${record.route ?? record.path}`;
-    const entry = routes.get(key) ?? { route: key, kind, count: 0 };
+    const key = `${kind} ${record.method} ${record.route ?? record.path}`;
+    const entry = routes.get(key) ?? {
+      route: `${record.method} ${record.route ?? record.path}`,
+      kind,
+      count: 0,
+    };
     entry.count++;
     routes.set(key, entry);
   }

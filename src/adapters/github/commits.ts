@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { BranchMovedError, githubStatusOf } from "../../errors.ts";
 import type { CommitRequest, CommitResult, FileChange, RepoRef } from "../../ports/github.ts";
 import type { Octokit } from "./client.ts";
 import { is422 } from "./errors.ts";
+import { blobSha, type SnapshotCache, snapshotKey, type TreeEntry } from "./snapshot-cache.ts";
 
 // Commits: one per step, found again by its marker, never forced.
 
@@ -19,12 +19,6 @@ function lastPerPath(files: FileChange[]): FileChange[] {
     byPath.set(file.path, file);
   }
   return [...byPath.values()];
-}
-
-interface TreeEntry {
-  mode: string;
-  type: string;
-  sha: string;
 }
 
 /** The branch's head commit, or null when the branch does not exist. */
@@ -46,11 +40,15 @@ interface Listing {
  * `createCommitOnBranch`, which also makes the commit verified. A file that is executable on
  * the branch goes through the Git Data API instead: `createCommitOnBranch` writes every file as
  * 100644 (https://github.com/babarot/gh-infra/pull/167).
+ * With the worker's snapshots: the tree's entries come from the head's snapshot when it is
+ * held, and the new commit's snapshot is derived from it (the app never reads back its own
+ * commit).
  */
 export async function commitFiles(
   octokit: Octokit,
   repo: RepoRef,
   request: CommitRequest,
+  snapshots?: SnapshotCache,
 ): Promise<CommitResult> {
   if (!request.message.includes(request.marker)) {
     throw new Error(`the commit message must contain its marker "${request.marker}"`);
@@ -76,12 +74,9 @@ export async function commitFiles(
       if (overlap.length > 0) throw new BranchMovedError(request.branch, overlap);
     }
 
-    const existing = await entriesAt(
-      octokit,
-      repo,
-      headTree,
-      files.map((f) => f.path),
-    );
+    const paths = files.map((f) => f.path);
+    const held = snapshots?.peek(snapshotKey(repo, head))?.entries;
+    const existing = held ? pick(held, paths) : await entriesAt(octokit, repo, headTree, paths);
     // Only real changes: a file with the same blob, or a deletion of a path the tree lacks
     // (a 422 on GitHub), is left out.
     const changes = files.filter((file) => {
@@ -94,7 +89,10 @@ export async function commitFiles(
     const sha = executable
       ? await commitThroughGitData(octokit, repo, request, head, headTree, changes, existing)
       : await commitOnBranch(octokit, repo, request, head, changes);
-    if (sha) return { sha, created: true };
+    if (sha) {
+      snapshots?.derive(repo, head, sha, changes);
+      return { sha, created: true };
+    }
     if (attempt >= COMMIT_ATTEMPTS) {
       throw new Error(
         `the branch ${request.branch} kept moving while committing "${request.marker}" (${attempt} attempts); try again later`,
@@ -107,10 +105,14 @@ export async function commitFiles(
   }
 }
 
-/** The git blob id of a text's UTF-8 bytes, as the tree lists it. */
-function blobSha(content: string): string {
-  const bytes = Buffer.from(content, "utf8");
-  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+/** The entries at `paths` of a tree already listed. */
+function pick(entries: ReadonlyMap<string, TreeEntry>, paths: string[]): Map<string, TreeEntry> {
+  const found = new Map<string, TreeEntry>();
+  for (const path of paths) {
+    const entry = entries.get(path);
+    if (entry) found.set(path, entry);
+  }
+  return found;
 }
 
 /**
