@@ -134,12 +134,14 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
   };
 }
 
-export type CallKind = "read" | "write" | "appAuth" | "download" | "notModified";
+export type CallKind = "read" | "write" | "appAuth" | "asApp" | "download" | "notModified";
 
 /**
  * What one request to GitHub counts as. Reads are GET/HEAD; writes are every other method
  * (GraphQL mutations included); the installation-token request is made as the app, not the
- * installation; the archive download after a tarball redirect is not an API call; a
+ * installation, as are the app's other requests (`/app/…`, with its JWT: the sweep for lost
+ * webhook deliveries), which count against the app's own limit; the archive download after a
+ * tarball redirect is not an API call; a
  * conditional read answered 304 does not count against the rate limit
  * (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
  */
@@ -147,6 +149,7 @@ export function callKind(record: Pick<RequestRecord, "method" | "route" | "statu
   if (record.route === "/_codeload") return "download";
   if (record.status === 304) return "notModified";
   if (record.route === "/app/installations/{installation_id}/access_tokens") return "appAuth";
+  if (record.route?.startsWith("/app/") || record.route === "/app") return "asApp";
   return record.method === "GET" || record.method === "HEAD" ? "read" : "write";
 }
 
@@ -166,6 +169,8 @@ export interface ApiCalls {
   contentCreating: number;
   appAuth: number;
   downloads: number;
+  /** Other requests made as the app (its JWT), not the installation. */
+  asApp: number;
   /** Conditional reads GitHub answered 304 Not Modified: free, so not in `total`. */
   notModified: number;
   byRoute: { route: string; kind: CallKind; count: number }[];
@@ -179,6 +184,7 @@ export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
     contentCreating: 0,
     appAuth: 0,
     downloads: 0,
+    asApp: 0,
     notModified: 0,
     byRoute: [],
   };
@@ -190,6 +196,7 @@ export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
     if (kind === "appAuth") calls.appAuth++;
     if (kind === "download") calls.downloads++;
     if (kind === "notModified") calls.notModified++;
+    if (kind === "asApp") calls.asApp++;
     if (createsContent(record)) calls.contentCreating++;
     const key = `${kind} ${record.method} ${record.route ?? record.path}`;
     const entry = routes.get(key) ?? {

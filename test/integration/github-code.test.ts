@@ -491,11 +491,9 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
     });
   });
 
-  describe("getBranchHead and diff", () => {
-    it("reads a branch head, null for a missing branch, and the patches between two commits", async () => {
+  describe("diff", () => {
+    it("reads the patches between two commits", async () => {
       const repo = newRepo();
-      expect(await github.getBranchHead(repo, "main")).toBe(repo.base);
-      expect(await github.getBranchHead(repo, "no/such-branch")).toBeNull();
 
       const result = await github.commitFiles(
         repo,
@@ -508,7 +506,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
           ],
         }),
       );
-      expect(await github.getBranchHead(repo, BRANCH)).toBe(result.sha);
+      expect(fake.branchCommits(OWNER, repo.repo, BRANCH)[0]?.sha).toBe(result.sha);
 
       const files = await github.diff(repo, repo.base, result.sha);
       const byPath = new Map(files.map((f) => [f.path, f]));

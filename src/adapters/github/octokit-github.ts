@@ -46,7 +46,6 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   readonly snapshot: GitHubCodePort["snapshot"] = async (repo, ref) =>
     contents.snapshot(await this.octokit(repo), repo, ref, this.#snapshots);
 
-  readonly getBranchHead = this.#withClient(commits.getBranchHead);
   readonly commitFiles: GitHubCodePort["commitFiles"] = async (repo, request) =>
     commits.commitFiles(await this.octokit(repo), repo, request, this.#snapshots);
 
