@@ -29,11 +29,14 @@ interface HookedClient {
   request: { endpoint: { parse(options: Record<string, unknown>): { url: string } } };
 }
 
-/** What a process keeps of the answers it may read again. */
-export const READ_CACHE_BYTES = 16 * 1024 * 1024;
+/**
+ * What a process keeps of the answers it may read again (estimated as their JSON; the parsed
+ * objects take a few times that).
+ */
+export const READ_CACHE_BYTES = 4 * 1024 * 1024;
 
 /** A response larger than this is not kept (a big tree or file is rarely read twice). */
-const MAX_ENTRY_BYTES = 512 * 1024;
+const MAX_ENTRY_BYTES = 256 * 1024;
 
 /** Bytes a response's data holds, roughly (V8 keeps ASCII strings at a byte a character). */
 function dataBytes(data: unknown): number {
