@@ -50,7 +50,7 @@ export class ConditionalReads {
   readonly #entries = new Map<string, { etag: string; response: Response; bytes: number }>();
   readonly #inFlight = new Map<string, Promise<Response>>();
   #bytes = 0;
-  /** Reads GitHub answered with 304 (for the metrics and the tests). */
+  /** Reads GitHub answered with 304 Not Modified. */
   notModified = 0;
 
   constructor(maxBytes: number) {
