@@ -21,5 +21,6 @@ COPY views ./views
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Web and workers in one process; run `node dist/main/web.js` / `node dist/main/worker.js` to scale out.
-CMD ["node", "dist/main/all.js"]
+# Web and workers in one process; run `node dist/main/web.js` / `node dist/main/worker.js` (with
+# the same two heap flags) to scale out. The flags bound the worker's heap: see docs/benchmarks.md.
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=384", "dist/main/all.js"]

@@ -256,7 +256,7 @@ async function main(): Promise<number> {
       say(
         `\n${style.bold("GitHub API calls:")} ${calls.total} (${calls.reads} reads, ${calls.writes} writes of which ${calls.contentCreating} create content)` +
           style.dim(
-            ` · plus ${calls.appAuth} installation-token requests and ${calls.downloads} archive download`,
+            ` · plus ${calls.appAuth} installation-token and ${calls.asApp} other requests as the app, ${calls.downloads} archive downloads and ${calls.notModified} conditional reads answered 304 (free)`,
           ),
       );
       say(

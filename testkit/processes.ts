@@ -1,4 +1,5 @@
-// The app's roles as child processes, as `npm run start:*` runs them (`node src/main/<role>.ts`),
+// The app's roles as child processes, as `npm run start:*` runs them (`node src/main/<role>.ts`,
+// with the heap flags of the roles that run workers),
 // with their output kept: in memory (the reliability suite reads the logs for what happened and
 // searches them for keys) or in a file (the benchmark, whose own event loop must not carry it).
 
@@ -9,6 +10,13 @@ import { resolve } from "node:path";
 export const ROOT = resolve(import.meta.dirname, "..");
 
 export type Role = "web" | "worker" | "all";
+
+/**
+ * V8's heap flags of the roles that run workers, as package.json's `start` and `start:worker`
+ * and the Dockerfile give them: a small young generation and a ceiling on the old one, so V8
+ * collects instead of growing the heap (docs/benchmarks.md, "A bounded worker heap").
+ */
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=384"];
 
 export interface AppProcess {
   name: string;
@@ -36,14 +44,15 @@ export function spawnApp(
   options: { script?: string; name?: string; logFile?: string } = {},
 ): AppProcess {
   const script = resolve(ROOT, options.script ?? `src/main/${role}.ts`);
+  const args = [...(role === "web" ? [] : WORKER_NODE_FLAGS), script];
   const lines: string[] = [];
   let child: ChildProcess;
   if (options.logFile) {
     const fd = openSync(options.logFile, "a");
-    child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
+    child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
     closeSync(fd);
   } else {
-    child = spawn(process.execPath, [script], {
+    child = spawn(process.execPath, args, {
       cwd: ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -4,7 +4,6 @@
 import { sql } from "kysely";
 import type { Db } from "../../src/adapters/store/database.ts";
 import { addUsage, type Usage, ZERO_USAGE } from "../../src/core/cost.ts";
-import type { RequestRecord } from "../../testkit/fakes/github/index.ts";
 
 export interface AgentUsage extends Usage {
   agent: string;
@@ -134,65 +133,13 @@ export async function tokenUsage(db: Db, featureIds: number[] | null): Promise<T
   };
 }
 
-export type CallKind = "read" | "write" | "appAuth" | "download";
-
-/**
- * What one request to GitHub counts as. Reads are GET/HEAD; writes are every other method
- * (GraphQL mutations included); the installation-token request is made as the app, not the
- * installation; the archive download after a tarball redirect is not an API call.
- */
-export function callKind(record: Pick<RequestRecord, "method" | "route">): CallKind {
-  if (record.route === "/_codeload") return "download";
-  if (record.route === "/app/installations/{installation_id}/access_tokens") return "appAuth";
-  return record.method === "GET" || record.method === "HEAD" ? "read" : "write";
-}
-
-/**
- * Content-creating requests, for GitHub's secondary limit (80 a minute, 500 an hour): counted
- * conservatively as every POST the installation makes (comments, reactions, labels, git objects
- * and refs, pull requests, check runs, GraphQL mutations).
- */
-export const createsContent = (record: Pick<RequestRecord, "method" | "route">) =>
-  record.method === "POST" && callKind(record) === "write";
-
-export interface ApiCalls {
-  /** Requests that count against the installation's hourly limit (reads + writes). */
-  total: number;
-  reads: number;
-  writes: number;
-  contentCreating: number;
-  appAuth: number;
-  downloads: number;
-  byRoute: { route: string; kind: CallKind; count: number }[];
-}
-
-export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
-  const calls: ApiCalls = {
-    total: 0,
-    reads: 0,
-    writes: 0,
-    contentCreating: 0,
-    appAuth: 0,
-    downloads: 0,
-    byRoute: [],
-  };
-  const routes = new Map<string, { route: string; kind: CallKind; count: number }>();
-  for (const record of records) {
-    const kind = callKind(record);
-    if (kind === "read") calls.reads++;
-    if (kind === "write") calls.writes++;
-    if (kind === "appAuth") calls.appAuth++;
-    if (kind === "download") calls.downloads++;
-    if (createsContent(record)) calls.contentCreating++;
-    const key = `${record.method} ${record.route ?? record.path}`;
-    const entry = routes.get(key) ?? { route: key, kind, count: 0 };
-    entry.count++;
-    routes.set(key, entry);
-  }
-  calls.total = calls.reads + calls.writes;
-  calls.byRoute = [...routes.values()].sort((a, b) => b.count - a.count);
-  return calls;
-}
+export {
+  type ApiCalls,
+  type CallKind,
+  callKind,
+  countApiCalls,
+  createsContent,
+} from "../../testkit/api-calls.ts";
 
 /** GitHub's limits for one installation (the lowest: 5,000 requests an hour). */
 export const INSTALLATION_LIMIT_PER_HOUR = 5_000;

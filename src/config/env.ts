@@ -121,7 +121,7 @@ const EnvSchema = z.object({
   /** How often a worker asks GitHub again for the deliveries that never reached the app; 0: never. */
   REDELIVERY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(1_440).default(10),
   /** Megabytes of parsed repository snapshots a worker keeps for its jobs to share; 0: none. */
-  SNAPSHOT_CACHE_MB: z.coerce.number().min(0).max(65_536).default(256),
+  SNAPSHOT_CACHE_MB: z.coerce.number().min(0).max(65_536).default(64),
 });
 
 export interface Config {

@@ -28,12 +28,15 @@ const READ_DELAY_MS = 500;
 
 export function ciIntent(featureId: number, sha: string, deadlineMs?: number): JobIntent {
   const deadline = deadlineMs !== undefined;
+  // A wait no longer than the read delay ends with the first reading: it is that reading (the
+  // webhooks of the burst coalesce into it), not a second one.
+  const first = deadlineMs !== undefined && deadlineMs <= READ_DELAY_MS;
   return {
     queue: "pipeline",
     name: "ci",
-    jobId: ciJobId(featureId, sha, deadline),
+    jobId: ciJobId(featureId, sha, deadline && !first),
     data: { featureId, sha, ...(deadline ? { deadline: true } : {}) } satisfies CiJobData,
-    debounceMs: deadline ? deadlineMs : READ_DELAY_MS,
+    debounceMs: deadline && !first ? deadlineMs : READ_DELAY_MS,
   };
 }
 
@@ -51,8 +54,10 @@ export async function followCi(
   config: RepoConfig,
 ): Promise<void> {
   await deps.store.followCommit(featureId, sha, stage);
-  await deps.queue.enqueue(ciIntent(featureId, sha));
-  await deps.queue.enqueue(ciIntent(featureId, sha, ciWaitMs(deps, config)));
+  const waitMs = ciWaitMs(deps, config);
+  // A wait no longer than the read delay: the deadline's reading is the first one.
+  if (waitMs > READ_DELAY_MS) await deps.queue.enqueue(ciIntent(featureId, sha));
+  await deps.queue.enqueue(ciIntent(featureId, sha, waitMs));
 }
 
 /** Pending while anything runs (or may yet start); red when a check failed; green otherwise. */
@@ -94,6 +99,9 @@ export async function runCiCheck(deps: JobDeps, data: CiJobData): Promise<void> 
     // The followed commit first: it is recorded after the feature's head moved to it.
     const followed = await deps.store.ciResult(data.featureId, data.sha);
     if (!followed) return; // not a commit the app made (someone else's push)
+    // The deadline only tells "no CI" from "CI not reported yet": a commit with a result has
+    // been reported to the pipeline already, and any later change arrives as a webhook.
+    if (data.deadline && followed.state !== "pending") return;
     const feature = await deps.store.findFeature(data.featureId);
     if (!feature || isTerminal(feature.stage)) return;
     const repo = targetOf(feature);

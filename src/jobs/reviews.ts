@@ -16,6 +16,7 @@ import { docsChanges } from "./agent/docs-record.ts";
 import { readRepository } from "./agent/repository.ts";
 import { type StopWatch, wasStopped, watchForStop } from "./agent/stop.ts";
 import { featureCiReport } from "./ci.ts";
+import { isFirstRun } from "./deps.ts";
 import type { AgentJobData, ReviewJobData } from "./intents.ts";
 
 type Review = NonNullable<ReviewJobData["review"]>;
@@ -80,9 +81,9 @@ async function performReview(
     throw new PermanentError("there is no pull request with code to review");
   }
   const repo = targetOf(feature);
-  // What people would merge: the branch head, which is the app's last commit unless someone
-  // pushed since.
-  const head = (await deps.github.getBranchHead(repo, feature.branch ?? "")) ?? feature.headSha;
+  // The app's last commit, which these reviews were started for: its sha is known, so the
+  // branch is not read back (a later push is reviewed by the next round, not this one).
+  const head = feature.headSha;
   const changed = await deps.github.diff(repo, repoContext.defaultBranch, head);
   const diff = fenceUntrusted(
     "pull request diff",
@@ -160,6 +161,8 @@ async function performReview(
     headSha: head,
     name: CHECK_NAMES[review],
     externalId: `feature-${feature.id}/${job.data.key}/${review}`,
+    // The key is new for every round: only a retried job can have created the run already.
+    firstRun: isFirstRun(job),
     status: "completed",
     conclusion: verdict.pass ? "success" : "failure",
     title: `${verdict.pass ? "Passed" : "Failed"}: ${verdict.findings.length} finding${verdict.findings.length === 1 ? "" : "s"}`,

@@ -1,5 +1,6 @@
 import { Probot, ProbotOctokit, run, Server } from "probot";
 import { OctokitAppWebhook } from "../adapters/github/app-webhook.ts";
+import { ConditionalReads, READ_CACHE_BYTES } from "../adapters/github/conditional-reads.ts";
 import { OctokitGitHub } from "../adapters/github/octokit-github.ts";
 import { PermissionCache } from "../adapters/github/permissions.ts";
 import { SnapshotCache } from "../adapters/github/snapshot-cache.ts";
@@ -43,9 +44,10 @@ export interface Roles {
  * Octokit as the app uses it: Probot's retry plugin is off because it would re-send a
  * POST whose response was lost (a duplicate comment); jobs retry instead, and every
  * write is an idempotent `ensure*`. A cached installation token GitHub rejects is replaced.
+ * A read repeated by this process is conditional (a 304 does not count against the rate limit).
  */
-export function appOctokit(throttle: boolean) {
-  return ProbotOctokit.plugin(refreshRejectedTokens).defaults(
+export function appOctokit(throttle: boolean, reads = new ConditionalReads(READ_CACHE_BYTES)) {
+  return ProbotOctokit.plugin(refreshRejectedTokens, reads.plugin).defaults(
     (options: Record<string, unknown>) => ({
       ...options,
       retry: { enabled: false },

@@ -80,6 +80,11 @@ export interface CommitRequest {
    * held to the same rule.
    */
   basedOn: string | null;
+  /**
+   * No earlier attempt of the caller can have made this step's commit: with `basedOn`, the
+   * branch need not be searched for the marker first.
+   */
+  firstRun?: boolean;
 }
 
 export interface CommitResult {
@@ -93,6 +98,8 @@ export interface PullRequestRequest {
   base: string;
   title: string;
   body: string;
+  /** The PR opened earlier for `head`: its body is updated without looking it up first. */
+  knownNumber?: number | null;
 }
 
 export interface PullRequestRef {
@@ -118,6 +125,11 @@ export interface CheckRunRequest {
   /** Ties the run to the feature and round, e.g. `feature-12/round-1/security_review`. */
   externalId: string;
   status: "in_progress" | "completed";
+  /**
+   * No earlier attempt of the caller can have created it: created without looking for it
+   * first.
+   */
+  firstRun?: boolean;
   /** Required by GitHub once completed; `neutral` is sent when it is missing. */
   conclusion?: "success" | "failure" | "neutral" | "action_required";
   title: string;
@@ -183,8 +195,6 @@ export interface Snapshot {
 
 /** What the PR's code review and fix rounds read. */
 export interface GitHubCodePort {
-  /** The branch's head commit, or null when the branch does not exist. */
-  getBranchHead(repo: RepoRef, branch: string): Promise<string | null>;
   /**
    * One commit with every file of the step in one tree (Git Data API), on top of the branch
    * head, updating the ref without force. Idempotent by `marker`; see `CommitRequest`.
@@ -192,7 +202,10 @@ export interface GitHubCodePort {
    * head's sha) when the branch already had these contents and no commit was made.
    */
   commitFiles(repo: RepoRef, request: CommitRequest): Promise<CommitResult>;
-  /** The open PR from `head`, found again, or a new draft one; the body is updated if it differs. */
+  /**
+   * The open PR from `head` (the known one, or found again), or a new draft one; the body is
+   * updated if it differs (always, for a known PR: reading it first would cost as much).
+   */
   ensurePullRequest(repo: RepoRef, request: PullRequestRequest): Promise<PullRequestRef>;
   /** Found by name + external_id on the head commit, updated; else created. */
   ensureCheckRun(repo: RepoRef, request: CheckRunRequest): Promise<{ id: number; url: string }>;

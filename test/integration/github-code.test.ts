@@ -491,11 +491,9 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
     });
   });
 
-  describe("getBranchHead and diff", () => {
-    it("reads a branch head, null for a missing branch, and the patches between two commits", async () => {
+  describe("diff", () => {
+    it("reads the patches between two commits", async () => {
       const repo = newRepo();
-      expect(await github.getBranchHead(repo, "main")).toBe(repo.base);
-      expect(await github.getBranchHead(repo, "no/such-branch")).toBeNull();
 
       const result = await github.commitFiles(
         repo,
@@ -508,7 +506,7 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
           ],
         }),
       );
-      expect(await github.getBranchHead(repo, BRANCH)).toBe(result.sha);
+      expect(fake.branchCommits(OWNER, repo.repo, BRANCH)[0]?.sha).toBe(result.sha);
 
       const files = await github.diff(repo, repo.base, result.sha);
       const byPath = new Map(files.map((f) => [f.path, f]));
@@ -946,6 +944,59 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
       const moved = await cached.snapshot(repo, "main");
       expect(moved.files.get("CHANGELOG.md")).toBe("## 1.0\n");
       expect(routes(mark).filter((r) => r === TARBALL)).toHaveLength(1);
+    });
+
+    it("a commit the app makes on a held head costs one call, and its snapshot is derived, as a download would read it", async () => {
+      const repo = newRepo({ "docs/old.md": "# Old\n" });
+      const cached = new OctokitGitHub(newProbot(fake), fake.appId, {
+        snapshots: new SnapshotCache(16 * 1024 * 1024),
+      });
+      const routes = (mark: number) => fake.requestLog.slice(mark).map((r) => r.route);
+      await cached.snapshot(repo, repo.base);
+      const spec = await cached.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+
+      let mark = fake.requestLog.length;
+      const plan = await cached.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-plan-v1",
+          files: [
+            { path: "docs/plan.md", content: "# Plan\n" },
+            { path: "src/app.ts", content: "export const app = 2;\n" },
+            { path: "docs/old.md", content: null },
+          ],
+          basedOn: spec.sha,
+          firstRun: true,
+        }),
+      );
+      expect(plan.created).toBe(true);
+      expect(routes(mark)).toEqual(["/graphql"]);
+
+      mark = fake.requestLog.length;
+      const derived = await cached.snapshot(repo, plan.sha);
+      expect(routes(mark)).toEqual([]);
+      const downloaded = await github.snapshot(repo, plan.sha);
+      expect(Object.fromEntries(derived.files)).toEqual(Object.fromEntries(downloaded.files));
+      expect(fake.files(OWNER, repo.repo, BRANCH)["src/app.ts"]).toBe("export const app = 2;\n");
+
+      // Not a first attempt: the branch is searched for the step's commit, which is found.
+      mark = fake.requestLog.length;
+      const again = await cached.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f12-plan-v1",
+          files: [{ path: "docs/plan.md", content: "# Plan\n" }],
+          basedOn: spec.sha,
+        }),
+      );
+      expect(again).toEqual({ sha: plan.sha, created: false });
+      expect(routes(mark)).toEqual(["/repos/{owner}/{repo}/commits"]);
     });
 
     it("reconciles the archive with the tree: export-ignored files are hidden, links and submodules special, a cut tree said", async () => {

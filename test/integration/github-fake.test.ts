@@ -175,6 +175,35 @@ describe("GitHub fake over HTTP with Probot's Octokit", () => {
     expect(fake.countRequests({ method: "GET", route: COMMENTS_ROUTE })).toBe(4);
   });
 
+  it("answers a conditional read 304 while the resource is unchanged, per token", async () => {
+    const read = (etag?: string) =>
+      octokit.rest.issues.listComments({
+        owner: OWNER,
+        repo: REPO,
+        issue_number: 1,
+        ...(etag ? { headers: { "if-none-match": etag } } : {}),
+      });
+    const first = await read();
+    const etag = first.headers.etag ?? "";
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    expect(await statusOf(read(etag))).toMatchObject({ status: 304 });
+    // Another token's answer is another representation (GitHub varies by Authorization).
+    const other = await newProbot(fake).auth(INSTALLATION);
+    const elsewhere = await other.rest.issues.listComments({
+      owner: OWNER,
+      repo: REPO,
+      issue_number: 1,
+    });
+    expect(elsewhere.headers.etag).not.toBe(etag);
+    fake.comment({ owner: OWNER, repo: REPO, number: 1, author: "alice", body: "one more" });
+    const changed = await read(etag);
+    expect(changed.status).toBe(200);
+    expect(changed.data.at(-1)?.body).toBe("one more");
+    expect(
+      fake.requestLog.filter((r) => r.route === COMMENTS_ROUTE && r.status === 304),
+    ).toHaveLength(1);
+  });
+
   it("answers 201 for a new reaction and 200 for the same one again", async () => {
     const [comment] = fake.comments(OWNER, REPO, 1);
     if (!comment) throw new Error("missing comment");

@@ -19,7 +19,7 @@ describe("readConfig", () => {
     expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
     expect(config.workerConcurrency).toBe(4);
     expect(config.redeliveryIntervalMinutes).toBe(10);
-    expect(config.snapshotCacheMb).toBe(256);
+    expect(config.snapshotCacheMb).toBe(64);
     expect(config.encryptionKey).toHaveLength(32);
     expect(readConfig(VALID).githubApiUrl).toBe("https://api.github.com");
   });

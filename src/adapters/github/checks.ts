@@ -67,14 +67,16 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export async function ensureCheckRun(octokit: Octokit, repo: RepoRef, request: CheckRunRequest) {
   const { owner, repo: name } = repo;
-  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
-    owner,
-    repo: name,
-    ref: request.headSha,
-    check_name: request.name,
-    filter: "all",
-    per_page: 100,
-  });
+  const runs = request.firstRun
+    ? []
+    : await octokit.paginate(octokit.rest.checks.listForRef, {
+        owner,
+        repo: name,
+        ref: request.headSha,
+        check_name: request.name,
+        filter: "all",
+        per_page: 100,
+      });
   const existing = runs
     .filter((run) => run.external_id === request.externalId)
     .sort((a, b) => b.id - a.id)[0];

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { BranchMovedError, githubStatusOf } from "../../errors.ts";
 import type { CommitRequest, CommitResult, FileChange, RepoRef } from "../../ports/github.ts";
 import type { Octokit } from "./client.ts";
 import { is422 } from "./errors.ts";
+import { blobSha, type SnapshotCache, snapshotKey, type TreeEntry } from "./snapshot-cache.ts";
 
 // Commits: one per step, found again by its marker, never forced.
 
@@ -21,17 +21,6 @@ function lastPerPath(files: FileChange[]): FileChange[] {
   return [...byPath.values()];
 }
 
-interface TreeEntry {
-  mode: string;
-  type: string;
-  sha: string;
-}
-
-/** The branch's head commit, or null when the branch does not exist. */
-export function getBranchHead(octokit: Octokit, repo: RepoRef, branch: string) {
-  return headOf(octokit, repo, branch);
-}
-
 /** The branch's head, that head's tree, and the newest recent commit carrying the marker. */
 interface Listing {
   head: string;
@@ -46,16 +35,37 @@ interface Listing {
  * `createCommitOnBranch`, which also makes the commit verified. A file that is executable on
  * the branch goes through the Git Data API instead: `createCommitOnBranch` writes every file as
  * 100644 (https://github.com/babarot/gh-infra/pull/167).
+ * With the worker's snapshots: the tree's entries come from the head's snapshot when it is
+ * held, and the new commit's snapshot is derived from it (the app never reads back its own
+ * commit).
  */
 export async function commitFiles(
   octokit: Octokit,
   repo: RepoRef,
   request: CommitRequest,
+  snapshots?: SnapshotCache,
 ): Promise<CommitResult> {
   if (!request.message.includes(request.marker)) {
     throw new Error(`the commit message must contain its marker "${request.marker}"`);
   }
   const files = lastPerPath(request.files);
+  const paths = files.map((f) => f.path);
+  // A first attempt on top of the app's own last commit, held with its tree: no earlier
+  // attempt can have made this step's commit, so the branch is not listed first. GitHub
+  // refuses the commit when the branch has moved (`expectedHeadOid`); it is listed then.
+  const known = request.firstRun && request.basedOn;
+  const held = known ? snapshots?.peek(snapshotKey(repo, known))?.entries : undefined;
+  if (known && held) {
+    const existing = pick(held, paths);
+    const changes = realChanges(files, existing);
+    if (changes.length > 0 && !changes.some((f) => existing.get(f.path)?.mode === "100755")) {
+      const sha = await commitOnBranch(octokit, repo, request, known, changes);
+      if (sha) {
+        snapshots?.derive(repo, known, sha, changes);
+        return { sha, created: true };
+      }
+    }
+  }
   let listing = await branchListingOrCreate(
     octokit,
     repo,
@@ -76,25 +86,18 @@ export async function commitFiles(
       if (overlap.length > 0) throw new BranchMovedError(request.branch, overlap);
     }
 
-    const existing = await entriesAt(
-      octokit,
-      repo,
-      headTree,
-      files.map((f) => f.path),
-    );
-    // Only real changes: a file with the same blob, or a deletion of a path the tree lacks
-    // (a 422 on GitHub), is left out.
-    const changes = files.filter((file) => {
-      const current = existing.get(file.path);
-      if (file.content === null) return current !== undefined;
-      return current?.type !== "blob" || current.sha !== blobSha(file.content);
-    });
+    const tree = snapshots?.peek(snapshotKey(repo, head))?.entries;
+    const existing = tree ? pick(tree, paths) : await entriesAt(octokit, repo, headTree, paths);
+    const changes = realChanges(files, existing);
     if (changes.length === 0) return { sha: head, created: false, unchanged: true };
     const executable = changes.some((f) => existing.get(f.path)?.mode === "100755");
     const sha = executable
       ? await commitThroughGitData(octokit, repo, request, head, headTree, changes, existing)
       : await commitOnBranch(octokit, repo, request, head, changes);
-    if (sha) return { sha, created: true };
+    if (sha) {
+      snapshots?.derive(repo, head, sha, changes);
+      return { sha, created: true };
+    }
     if (attempt >= COMMIT_ATTEMPTS) {
       throw new Error(
         `the branch ${request.branch} kept moving while committing "${request.marker}" (${attempt} attempts); try again later`,
@@ -107,10 +110,26 @@ export async function commitFiles(
   }
 }
 
-/** The git blob id of a text's UTF-8 bytes, as the tree lists it. */
-function blobSha(content: string): string {
-  const bytes = Buffer.from(content, "utf8");
-  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+/**
+ * Only real changes: a file with the same blob, or a deletion of a path the tree lacks (a 422
+ * on GitHub), is left out.
+ */
+function realChanges(files: FileChange[], existing: Map<string, TreeEntry>): FileChange[] {
+  return files.filter((file) => {
+    const current = existing.get(file.path);
+    if (file.content === null) return current !== undefined;
+    return current?.type !== "blob" || current.sha !== blobSha(file.content);
+  });
+}
+
+/** The entries at `paths` of a tree already listed. */
+function pick(entries: ReadonlyMap<string, TreeEntry>, paths: string[]): Map<string, TreeEntry> {
+  const found = new Map<string, TreeEntry>();
+  for (const path of paths) {
+    const entry = entries.get(path);
+    if (entry) found.set(path, entry);
+  }
+  return found;
 }
 
 /**
@@ -212,20 +231,6 @@ async function commitThroughGitData(
   } catch (error) {
     if (!is422(error, "not a fast forward")) throw error;
     return null;
-  }
-}
-
-async function headOf(octokit: Octokit, repo: RepoRef, branch: string): Promise<string | null> {
-  try {
-    const { data } = await octokit.rest.git.getRef({
-      owner: repo.owner,
-      repo: repo.repo,
-      ref: `heads/${branch}`,
-    });
-    return data.object.sha;
-  } catch (error) {
-    if (githubStatusOf(error) === 404) return null;
-    throw error;
   }
 }
 

@@ -1,7 +1,12 @@
 import { githubStatusOf } from "../../errors.ts";
 import type { RepoRef, Snapshot } from "../../ports/github.ts";
 import type { Octokit } from "./client.ts";
-import type { SnapshotCache } from "./snapshot-cache.ts";
+import {
+  type KeptSnapshot,
+  type SnapshotCache,
+  snapshotKey,
+  type TreeEntry,
+} from "./snapshot-cache.ts";
 import { readTarball } from "./tarball.ts";
 
 // Reading a repository: one file, the default branch, a diff, the file list, a snapshot.
@@ -64,11 +69,10 @@ export async function snapshot(
   // Resolve first, then download that very commit: the ref may move in between.
   const sha = /^[0-9a-f]{40}$/i.test(ref) ? ref.toLowerCase() : await commitOf(octokit, repo, ref);
   if (!cache) return download(octokit, repo, sha);
-  const key = `${repo.owner}/${repo.repo}@${sha}`.toLowerCase();
-  return cache.get(key, () => download(octokit, repo, sha));
+  return cache.get(snapshotKey(repo, sha), () => download(octokit, repo, sha));
 }
 
-async function download(octokit: Octokit, repo: RepoRef, sha: string): Promise<Snapshot> {
+async function download(octokit: Octokit, repo: RepoRef, sha: string): Promise<KeptSnapshot> {
   const { owner, repo: name } = repo;
   const [archive, tree] = await Promise.all([
     octokit.rest.repos.downloadTarballArchive({ owner, repo: name, ref: sha }),
@@ -79,15 +83,22 @@ async function download(octokit: Octokit, repo: RepoRef, sha: string): Promise<S
   // the tree lists every file of the commit. What only the tree has is hidden, not absent.
   const hidden = new Set<string>();
   const special = new Map<string, "a symbolic link" | "a submodule">();
+  // The tree is kept with the snapshot: a commit on top of it needs its entries (blob ids,
+  // modes), and a commit the app makes on it derives the next snapshot from it.
+  const entries = new Map<string, TreeEntry>();
   for (const entry of tree.data.tree) {
     if (!entry.path) continue;
+    if (entry.mode && entry.type && entry.sha) {
+      entries.set(entry.path, { mode: entry.mode, type: entry.type, sha: entry.sha });
+    }
     if (entry.mode === "120000") special.set(entry.path, "a symbolic link");
     else if (entry.mode === "160000") special.set(entry.path, "a submodule");
     else if (entry.type === "blob" && !names.has(entry.path)) hidden.add(entry.path);
   }
   // "If truncated is true … the number of items in the tree array exceeded our maximum limit"
   // (https://docs.github.com/en/rest/git/trees#get-a-tree).
-  return { sha, files, hidden, special, truncated: tree.data.truncated };
+  const truncated = tree.data.truncated;
+  return { sha, files, hidden, special, truncated, ...(truncated ? {} : { entries }) };
 }
 
 /** The commit sha `ref` (a branch, tag or sha) points at. */

@@ -46,8 +46,8 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   readonly snapshot: GitHubCodePort["snapshot"] = async (repo, ref) =>
     contents.snapshot(await this.octokit(repo), repo, ref, this.#snapshots);
 
-  readonly getBranchHead = this.#withClient(commits.getBranchHead);
-  readonly commitFiles = this.#withClient(commits.commitFiles);
+  readonly commitFiles: GitHubCodePort["commitFiles"] = async (repo, request) =>
+    commits.commitFiles(await this.octokit(repo), repo, request, this.#snapshots);
 
   readonly ensurePullRequest = this.#withClient(pulls.ensurePullRequest);
   readonly markPullRequestReady = this.#withClient(pulls.markPullRequestReady);

@@ -10,6 +10,18 @@ export async function ensurePullRequest(
   request: PullRequestRequest,
 ): Promise<PullRequestRef> {
   const { owner, repo: name } = repo;
+  if (request.knownNumber) {
+    const { data } = await octokit.rest.pulls.update({
+      owner,
+      repo: name,
+      pull_number: request.knownNumber,
+      body: request.body,
+    });
+    // Closed since (the feature started over): a new one is opened below.
+    if (data.state === "open") {
+      return { number: data.number, url: data.html_url, headSha: data.head.sha, created: false };
+    }
+  }
   const find = async () => {
     const { data } = await octokit.rest.pulls.list({
       owner,

@@ -69,6 +69,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     marker,
     files: step.files,
     basedOn,
+    firstRun: job.firstRun,
   });
   // Nothing to commit: the app has not read the head's other changes (someone else's push),
   // so the next step keeps checking against the head it last wrote.
@@ -117,6 +118,7 @@ async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
     base: repoContext.defaultBranch,
     title: await pullRequestTitle(job),
     body: await pullRequestBody(deps, feature, repoContext.config),
+    knownNumber: feature.prNumber,
   });
   if (pr.number !== feature.prNumber) {
     await deps.store.updateFeatureLinks(feature.id, { prNumber: pr.number });

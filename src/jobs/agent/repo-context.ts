@@ -26,9 +26,15 @@ export async function loadRepoContext(deps: JobDeps, feature: FeatureRecord): Pr
   };
   const defaultBranch = await deps.github.getDefaultBranch(repo);
   const { config } = await readRepoConfig(deps.github, repo);
+  // The conventions come from the default branch's snapshot, which the agents read anyway (the
+  // worker shares it): no read of their own, and no 404 for each one the repository lacks.
+  // Only one the archive leaves out (`.gitattributes` export-ignore) is read on its own.
+  const snapshot = await deps.github.snapshot(repo, defaultBranch);
   const parts: string[] = [];
   for (const path of CONVENTION_FILES) {
-    const text = await deps.github.readFile(repo, path);
+    const text =
+      snapshot.files.get(path) ??
+      (snapshot.hidden?.has(path) ? await deps.github.readFile(repo, path, snapshot.sha) : null);
     if (text) parts.push(fenceUntrusted(path, text, 8_000));
   }
   const value = { defaultBranch, config, conventions: parts.join("\n") };

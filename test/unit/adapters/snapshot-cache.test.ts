@@ -2,7 +2,13 @@
 // for concurrent requests, and never changed by the jobs that read them.
 
 import { describe, expect, it } from "vitest";
-import { SnapshotCache, snapshotBytes } from "../../../src/adapters/github/snapshot-cache.ts";
+import {
+  blobSha,
+  type KeptSnapshot,
+  SnapshotCache,
+  snapshotBytes,
+  snapshotKey,
+} from "../../../src/adapters/github/snapshot-cache.ts";
 import { WorkingCopy } from "../../../src/agents/implementer/working-copy.ts";
 import { DEFAULT_PATH_POLICY } from "../../../src/core/paths.ts";
 import { repositoryView } from "../../../src/jobs/agent/repository.ts";
@@ -94,6 +100,66 @@ describe("SnapshotCache", () => {
     await cache.get("o/r@a", load);
     expect(loads).toBe(2);
     expect(cache.bytes).toBe(0);
+  });
+});
+
+describe("a commit the app made, derived from its parent's snapshot", () => {
+  const repo = { owner: "o", repo: "r" };
+  const parent = (): KeptSnapshot => ({
+    sha: "p".repeat(40),
+    files: new Map([
+      ["src/app.js", "export const app = 1;\n"],
+      ["README.md", "# r\n"],
+    ]),
+    hidden: new Set(["docs/secret-plan.md"]),
+    special: new Map([["link", "a symbolic link" as const]]),
+    entries: new Map([
+      ["src/app.js", { mode: "100644", type: "blob", sha: blobSha("export const app = 1;\n") }],
+      ["bin/run", { mode: "100755", type: "blob", sha: blobSha("#!/bin/sh\n") }],
+      ["README.md", { mode: "100644", type: "blob", sha: blobSha("# r\n") }],
+      ["docs/secret-plan.md", { mode: "100644", type: "blob", sha: "0".repeat(40) }],
+      ["link", { mode: "120000", type: "blob", sha: "1".repeat(40) }],
+    ]),
+  });
+  const held = async (cache: SnapshotCache, snapshot: KeptSnapshot) =>
+    cache.get(snapshotKey(repo, snapshot.sha), async () => snapshot);
+
+  it("has the parent's files with the changes applied, and their blob ids and modes", async () => {
+    const cache = new SnapshotCache(1024 * 1024);
+    const base = await held(cache, parent());
+    cache.derive(repo, base.sha, "c".repeat(40), [
+      { path: "src/app.js", content: "export const app = 2;\n" },
+      { path: "README.md", content: null },
+      { path: "docs/secret-plan.md", content: "# plan\n" },
+      { path: "bin/run", content: "#!/bin/sh\necho hi\n" },
+    ]);
+    const child = cache.peek(snapshotKey(repo, "c".repeat(40)));
+    expect(child?.sha).toBe("c".repeat(40));
+    expect(Object.fromEntries(child?.files ?? [])).toEqual({
+      "src/app.js": "export const app = 2;\n",
+      "docs/secret-plan.md": "# plan\n",
+      "bin/run": "#!/bin/sh\necho hi\n",
+    });
+    expect([...(child?.hidden ?? [])]).toEqual([]);
+    expect(child?.entries?.get("src/app.js")?.sha).toBe(blobSha("export const app = 2;\n"));
+    expect(child?.entries?.get("bin/run")?.mode).toBe("100755");
+    expect(child?.entries?.has("README.md")).toBe(false);
+    // The parent, shared by other jobs, is unchanged.
+    expect(base.files.get("src/app.js")).toBe("export const app = 1;\n");
+    expect(base.entries?.has("README.md")).toBe(true);
+  });
+
+  it("is left to a download when the archive could differ or the parent is not held", async () => {
+    const cache = new SnapshotCache(1024 * 1024);
+    const base = await held(cache, parent());
+    const child = "c".repeat(40);
+    cache.derive(repo, base.sha, child, [
+      { path: ".gitattributes", content: "docs/ export-ignore\n" },
+    ]);
+    cache.derive(repo, base.sha, child, [{ path: "link", content: "a file now\n" }]);
+    cache.derive(repo, base.sha, child, [{ path: "logo.bin", content: "\0\u0001" }]);
+    cache.derive(repo, "f".repeat(40), child, [{ path: "a.js", content: "1\n" }]);
+    expect(cache.peek(snapshotKey(repo, child))).toBeUndefined();
   });
 });
 

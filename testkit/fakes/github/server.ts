@@ -1,7 +1,7 @@
 // The HTTP side: request pipeline (OpenAPI match → body check → auth → faults → handler →
 // ledger) and the small helpers route handlers share.
 
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AppKeys } from "./auth.ts";
 import { looksLikeJwt, verifyAppJwt } from "./auth.ts";
@@ -517,7 +517,31 @@ async function handleRest(
       status: result.status,
       at: core.state.now(),
     });
-  return { route, result };
+  return { route, result: method === "GET" ? conditional(headers, result) : result };
+}
+
+/**
+ * GitHub's conditional requests: "Most endpoints return an etag header … You can use the
+ * values of these headers to make conditional GET requests. … If the data has not changed, you
+ * will receive a 304 Not Modified response", which does not count against the primary rate
+ * limit (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
+ * The answers vary by `Accept` and `Authorization` (GitHub sends `Vary: Accept, Authorization,
+ * Cookie`), so both are part of the weak ETag, as the content is.
+ */
+function conditional(headers: IncomingHttpHeaders, result: RouteResult): RouteResult {
+  if (result.status !== 200) return result;
+  const content = result.raw ? result.raw.data : JSON.stringify(result.body ?? null);
+  const etag = `W/"${createHash("sha256")
+    .update(`${headers.accept ?? ""}\n${headers.authorization ?? ""}\n`)
+    .update(content)
+    .digest("hex")
+    .slice(0, 40)}"`;
+  const vary = { etag, vary: "Accept, Authorization, Cookie" };
+  const asked = String(headers["if-none-match"] ?? "")
+    .split(",")
+    .map((tag) => tag.trim());
+  if (asked.includes(etag) || asked.includes("*")) return { status: 304, headers: vary };
+  return { ...result, headers: { ...(result.headers ?? {}), ...vary } };
 }
 
 function faultResult(fault: ActiveFault): RouteResult {

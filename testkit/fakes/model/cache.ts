@@ -15,7 +15,11 @@ import { createHash } from "node:crypto";
  * three usage fields always add up to it. Output tokens are ceil(output chars / 4), where output
  * chars are the text characters plus the tool input JSON characters (plus thinking text).
  *
- * Caching. A breakpoint is a unit with `cache_control` (tools, system blocks, message blocks),
+ * Caching, as documented (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching):
+ * the prefix runs tools → system → messages, an entry lives 5 minutes unless `ttl: "1h"`, each
+ * hit refreshes it, and a cache belongs to one model (a prefix written by one model is never
+ * read by another), so the cache share is counted per model.
+ * A breakpoint is a unit with `cache_control` (tools, system blocks, message blocks),
  * or the last unit when the request has a top-level `cache_control`. Entries are keyed by
  * (model, api key, hash of the whole prefix up to and including the unit). For each request:
  *   - read: the longest prefix, ending at a breakpoint or at one of the 19 units before it (the

@@ -1,0 +1,84 @@
+// The GitHub calls of the demo feature, issue to merged pull request, pinned by kind and by the
+// routes the app used to repeat: an upper bound that fails when calls creep back.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "../../src/adapters/store/database.ts";
+import { countApiCalls } from "../../testkit/api-calls.ts";
+import { DEMO_ANSWER, DEMO_ISSUE } from "../../testkit/demo-feature.ts";
+import {
+  driveToReadyPullRequest,
+  FeatureWatch,
+  mergeAndWaitDone,
+  openIssue,
+  type Person,
+} from "../../testkit/journey.ts";
+import { serviceUrls } from "../../testkit/services.ts";
+import { MAINTAINER, OWNER, REPO, type Stack, startDemoStack } from "../../testkit/stack.ts";
+
+let stack: Stack;
+let watchDb: ReturnType<typeof createDatabase>;
+beforeAll(async () => {
+  stack = await startDemoStack({
+    services: serviceUrls(),
+    run: "calls",
+    model: { kind: "scripted" },
+  });
+  await stack.startApp({ web: true, worker: true });
+  watchDb = createDatabase(stack.db.url, { max: 2 });
+});
+afterAll(async () => {
+  await watchDb?.destroy();
+  await stack?.stop();
+});
+
+describe("GitHub calls of the demo feature", () => {
+  it("stays within its budget per kind, and never reads back what the app wrote", async () => {
+    const watch = new FeatureWatch(watchDb, OWNER, REPO, 20);
+    const person: Person = {
+      github: stack.github,
+      send: stack.send,
+      watch,
+      owner: OWNER,
+      repo: REPO,
+      login: MAINTAINER,
+      stepTimeoutMs: 30_000,
+      pauseMs: 0,
+    };
+    watch.start();
+    try {
+      const issue = await openIssue(person, DEMO_ISSUE);
+      await driveToReadyPullRequest(person, issue, {
+        answers: [DEMO_ANSWER, "Nothing more to add: please write the brief with what you have."],
+      });
+      await mergeAndWaitDone(person, issue);
+    } finally {
+      watch.stop();
+    }
+    const calls = countApiCalls(stack.github.requestLog);
+    const route = (key: string) =>
+      calls.byRoute
+        .filter((r) => r.route === key && (r.kind === "read" || r.kind === "write"))
+        .reduce((sum, r) => sum + r.count, 0);
+    // Measured 52–55 (24–25 reads, 28–30 writes, 21 of them content-creating); the slack is
+    // the debounced status comment and its label, which a slower run edits once more.
+    expect(calls.total).toBeLessThanOrEqual(58);
+    expect(calls.reads).toBeLessThanOrEqual(27);
+    expect(calls.writes).toBeLessThanOrEqual(32);
+    expect(calls.contentCreating).toBeLessThanOrEqual(21);
+    // The repository's conventions come from the default branch's snapshot; the configuration
+    // is read by the web role and, conditionally, by the worker.
+    expect(route("GET /repos/{owner}/{repo}/contents/{path}")).toBeLessThanOrEqual(2);
+    // One archive for the whole feature: every later commit's snapshot is derived from it.
+    expect(route("GET /repos/{owner}/{repo}/tarball/{ref}")).toBe(1);
+    expect(route("GET /repos/{owner}/{repo}/git/trees/{tree_sha}")).toBe(1);
+    // The branch is listed to create it and once more for the implementer's snapshot read.
+    expect(route("GET /repos/{owner}/{repo}/commits")).toBeLessThanOrEqual(2);
+    // The pull request is found once (to open it), the head never read back, check runs
+    // created without looking them up, CI read once per commit.
+    expect(route("GET /repos/{owner}/{repo}/pulls")).toBe(1);
+    expect(route("GET /repos/{owner}/{repo}/git/ref/{ref}")).toBe(0);
+    expect(route("GET /repos/{owner}/{repo}/commits/{ref}/check-runs")).toBeLessThanOrEqual(4);
+    expect(calls.notModified).toBeGreaterThan(0);
+    expect(stack.github.violations).toEqual([]);
+  }, 120_000);
+});
