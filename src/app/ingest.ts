@@ -249,6 +249,7 @@ async function consequence(
           stage: created.stage,
           maxFixRounds: config.fix_rounds,
           maxCiFixRounds: config.ci_fix_rounds,
+          docs: config.docs,
           allowSelfApproval: config.allow_self_approval,
         },
       },

@@ -127,8 +127,9 @@ export interface CommitCi {
  * task commit builds on the previous ones, so a check that was green on a task's commit and is
  * red on the head was broken by a later task: the first task committed after the last commit on
  * which every failing check was green (none when that was the last task: the docs commit, a
- * review fix or someone's push broke it). When the checks never passed (or their results are
- * not in) it is the head's own task, or the last task when the head is no task's commit.
+ * review fix or someone's push broke it). When the checks never passed it is the head's own
+ * task; when the head is no task's commit (the docs commit), the last task if they were red on
+ * its commit, else none (a check that never ran on the tasks).
  */
 export function taskToFix<T extends TaskProgress>(
   tasks: readonly T[],
@@ -149,5 +150,10 @@ export function taskToFix<T extends TaskProgress>(
   };
   const lastGreen = firsts.findLastIndex((c) => greenOn(c.sha));
   if (lastGreen >= 0) return firsts[lastGreen + 1]?.id ?? owner?.id ?? null;
-  return owner?.id ?? firsts.at(-1)?.id ?? null;
+  if (owner) return owner.id;
+  const last = firsts.at(-1);
+  const redOnLast = bySha
+    .get(last?.sha ?? "")
+    ?.checks.some((c) => head.failing.includes(c.name) && c.state === "failure");
+  return redOnLast ? (last?.id ?? null) : null;
 }

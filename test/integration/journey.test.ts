@@ -316,7 +316,7 @@ describe("the pull-request side, end to end", () => {
       const issue = await driveToReviews("Health endpoint, nothing to document");
       await waitStage(issue, "awaiting_merge");
       const f = await feature(issue);
-      expect(stepCommits(f?.branch ?? "")[0]).toBe(`feat: implement #${issue}`);
+      expect(stepCommits(f?.branch ?? "")[0]).toBe("feat(T003): Document GET /health in README.md");
       await waitFor("the status comment", () =>
         h.github
           .comments(OWNER, REPO, issue)
@@ -355,7 +355,9 @@ describe("the pull-request side, end to end", () => {
       const f = await feature(issue);
       expect(f?.docs).toBe(false);
       expect(stepCommits(f?.branch ?? "")).toEqual([
-        `feat: implement #${issue}`,
+        "feat(T003): Document GET /health in README.md",
+        "feat(T002): Route /health in src/server.js",
+        "feat(T001): Create src/health.js",
         `test: contract tests for #${issue}`,
         `docs: implementation plan for #${issue}`,
         `docs: brief and specification for #${issue}`,
@@ -415,11 +417,10 @@ describe("the pull-request side, end to end", () => {
     // The docs commit: after the code, before the reviews, which ran on it.
     const [docsCommit, codeCommit] = ours;
     expect(docsCommit?.sha).toBe(f?.headSha);
+    const codeReadme = h.github.files(OWNER, REPO, codeCommit?.sha ?? "")["README.md"];
+    expect(codeReadme).toContain("`GET /health` answers `200`");
     expect(h.github.files(OWNER, REPO, docsCommit?.sha ?? "")["README.md"]).toBe(
-      `${DEMO_REPO_FILES["README.md"]}${DOCS_SECTION}`,
-    );
-    expect(h.github.files(OWNER, REPO, codeCommit?.sha ?? "")["README.md"]).toBe(
-      DEMO_REPO_FILES["README.md"],
+      `${codeReadme}${DOCS_SECTION}`,
     );
     // The alignment reviewer of the code was given the docs commit on its own, and told why.
     const alignment = h.model.requests

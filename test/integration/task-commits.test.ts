@@ -98,14 +98,15 @@ describe("the implementer works task by task", () => {
       await waitStage(issue, "awaiting_merge", 30_000);
       const f = await feature(issue);
       const commits = stepCommits(f?.branch ?? "");
-      expect(commits.map((c) => c.message.split("\n")[0]).slice(0, 4)).toEqual([
+      expect(commits.map((c) => c.message.split("\n")[0]).slice(0, 5)).toEqual([
+        `docs: document #${issue}`,
         "feat(T003): Document GET /health in README.md",
         "feat(T002): Route /health in src/server.js",
         "feat(T001): Create src/health.js",
         `test: contract tests for #${issue}`,
       ]);
       // The requirements and the issue as git trailers, the step's marker last.
-      const [t3, t2, t1] = commits;
+      const [, t3, t2, t1] = commits;
       expect(t1?.message).toMatch(
         new RegExp(
           `\n\nRequirements: FR-002, FR-005\nRefs: #${issue}\nPractical-Step: f${f?.id}-implement-v\\d+-T001$`,
@@ -119,7 +120,7 @@ describe("the implementer works task by task", () => {
         ["src/server.js"],
         ["README.md"],
       ]);
-      expect(t1?.parents).toEqual([commits[3]?.sha]);
+      expect(t1?.parents).toEqual([commits[4]?.sha]);
       expect(t2?.parents).toEqual([t1?.sha]);
       expect(t3?.parents).toEqual([t2?.sha]);
 
@@ -163,8 +164,9 @@ describe("the implementer works task by task", () => {
       const f = await feature(issue);
       const subjects = stepCommits(f?.branch ?? "").map((c) => c.message.split("\n")[0]);
       // Lint was green on T001's commit and red from T002's on: T002 broke it.
-      expect(subjects.slice(0, 4)).toEqual([
+      expect(subjects.slice(0, 5)).toEqual([
         "fix(T002): make CI pass",
+        `docs: document #${issue}`,
         "feat(T003): Document GET /health in README.md",
         "feat(T002): Route /health in src/server.js",
         "feat(T001): Create src/health.js",
@@ -240,7 +242,7 @@ describe("the implementer works task by task", () => {
       const issue = await driveToReviews("Health endpoint, small steps grouped");
       await waitStage(issue, "awaiting_merge", 30_000);
       const f = await feature(issue);
-      const [grouped, first] = stepCommits(f?.branch ?? "");
+      const [, grouped, first] = stepCommits(f?.branch ?? "");
       expect(grouped?.message).toMatch(
         new RegExp(
           `^feat\\(T002, T003\\): Route /health in src/server.js; Document GET /health in README.md\n\nRequirements: FR-001, FR-003, FR-004\nRefs: #${issue}\nPractical-Step: f${f?.id}-implement-v\\d+-T002-T003$`,

@@ -62,7 +62,7 @@ export interface IngestWrite {
       stage: string;
       maxFixRounds: number;
       maxCiFixRounds: number;
-      docs?: boolean;
+      docs: boolean;
       allowSelfApproval: boolean;
     };
   };
@@ -205,7 +205,7 @@ function toParameter(write: IngestWrite) {
       stage: create.row.stage,
       max_fix_rounds: create.row.maxFixRounds,
       max_ci_fix_rounds: create.row.maxCiFixRounds,
-      docs: create.row.docs !== false,
+      docs: create.row.docs,
       allow_self_approval: create.row.allowSelfApproval,
     },
     acted: acted && { feature_id: acted.featureId, source: acted.source },

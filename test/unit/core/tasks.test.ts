@@ -120,12 +120,14 @@ describe("the task a red CI on the head goes back to", () => {
     expect(taskToFix(fixed, results, { sha: "f00d", failing: ["lint"] })).toBe("T002");
   });
 
-  it("a red that no task commit had goes to no task; one that never passed, to the last task", () => {
+  it("on a later commit: green on every task goes to no task; red on the last task, to it", () => {
     const tasks = [task("T001", { commits: ["a1"] }), task("T002", { commits: ["b1"] })];
     const green = [ci("a1", { lint: "success" }), ci("b1", { lint: "success" })];
     expect(taskToFix(tasks, green, { sha: "d0c5", failing: ["lint"] })).toBeNull();
     const red = [ci("a1", { lint: "failure" }), ci("b1", { lint: "failure" })];
     expect(taskToFix(tasks, red, { sha: "d0c5", failing: ["lint"] })).toBe("T002");
+    // A check that never ran on the tasks' commits is no task's.
+    expect(taskToFix(tasks, red, { sha: "d0c5", failing: ["docs-lint"] })).toBeNull();
   });
 });
 
