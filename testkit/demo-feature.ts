@@ -484,8 +484,8 @@ export function scriptDemoFeature(model: ModelFake, options: ReviewScript = {}) 
         case 1:
           return tool("insert", {
             path: "README.md",
-            // After the last line: the demo README's lines and the two T003 added (it ends with a newline).
-            insert_line: (DEMO_REPO_FILES["README.md"] ?? "").split("\n").length + 1,
+            // After the demo README's own three lines, whatever the tasks added below them.
+            insert_line: 3,
             text: DOCS_SECTION,
           });
         default:

@@ -34,6 +34,13 @@ const ICONS: Record<string, string> = {
   none: "⚪",
 };
 
+/**
+ * The commits whose CI means something: the contract tests (red expected), the code and the
+ * docs. The spec and plan commits hold documents the app writes for people, so their CI is not
+ * followed (it would cost two reads a commit and decide nothing).
+ */
+export const CI_STAGES: ReadonlySet<string> = new Set(["tests", "code", "docs"]);
+
 const failingChecks = (result: CiResult) =>
   result.checks.filter((c) => c.state === "failure").map((c) => c.name);
 
@@ -79,9 +86,7 @@ export function ciRows(
   waitMinutes: number,
   taskLabels: ReadonlyMap<string, string> = new Map(),
 ): CiRow[] {
-  const shown = results.filter(
-    (r) => r.stage === "tests" || r.stage === "code" || r.stage === "docs",
-  );
+  const shown = results.filter((r) => CI_STAGES.has(r.stage));
   let code = 0;
   let fixes = 0;
   return shown.map((r, i) => {

@@ -417,10 +417,12 @@ describe("the pull-request side, end to end", () => {
     // The docs commit: after the code, before the reviews, which ran on it.
     const [docsCommit, codeCommit] = ours;
     expect(docsCommit?.sha).toBe(f?.headSha);
-    const codeReadme = h.github.files(OWNER, REPO, codeCommit?.sha ?? "")["README.md"];
+    const readme = DEMO_REPO_FILES["README.md"] ?? "";
+    const codeReadme = h.github.files(OWNER, REPO, codeCommit?.sha ?? "")["README.md"] ?? "";
     expect(codeReadme).toContain("`GET /health` answers `200`");
+    // The section goes under the README's own lines, above the line T003 added.
     expect(h.github.files(OWNER, REPO, docsCommit?.sha ?? "")["README.md"]).toBe(
-      `${codeReadme}${DOCS_SECTION}`,
+      `${readme}${DOCS_SECTION}${codeReadme.slice(readme.length)}`,
     );
     // The alignment reviewer of the code was given the docs commit on its own, and told why.
     const alignment = h.model.requests

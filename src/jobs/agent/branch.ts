@@ -5,7 +5,7 @@ import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
 import { targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
-import { ciRows, taskCommitLabels, taskRows } from "../../core/ci-view.ts";
+import { CI_STAGES, ciRows, taskCommitLabels, taskRows } from "../../core/ci-view.ts";
 import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
 import type { FileChange } from "../../ports/github.ts";
 import { renderMarkdown } from "../../views.ts";
@@ -79,7 +79,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   if (step.tasks && !unchanged) await recordTaskCommit(deps, feature.id, step.tasks, sha);
   // After the head moved: a CI reading of this commit may then go to the pipeline.
   const stage = job.data.agent === "implement" ? "code" : job.data.agent;
-  await followCi(deps, feature.id, sha, stage, repoContext.config);
+  if (CI_STAGES.has(stage)) await followCi(deps, feature.id, sha, stage, repoContext.config);
   // Read again: this step has just saved its artifacts and task progress, which the PR shows.
   const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
   await ensurePullRequest(job, updated);
@@ -100,6 +100,8 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
 async function recordTaskCommit(deps: JobDeps, featureId: number, ids: string[], sha: string) {
   const feature = await deps.store.findFeature(featureId);
   if (!feature) return;
+  // Progress first: whoever sees the task's commit sees the stuck sweep's clock restarted.
+  await deps.store.markProgress(featureId);
   await deps.store.updateFeatureLinks(featureId, {
     tasks: feature.tasks.map((t) =>
       ids.includes(t.id) && !(t.commits ?? []).includes(sha)
@@ -107,7 +109,6 @@ async function recordTaskCommit(deps: JobDeps, featureId: number, ids: string[],
         : t,
     ),
   });
-  await deps.store.markProgress(featureId);
 }
 
 async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
