@@ -71,7 +71,9 @@ const TARGETS = {
   ingestP99Ms: 50,
   appSharePerFeatureMsAtLargest: 300,
   apiCallsPerFeature: 60,
+  featuresPerHourByContent: 25,
   cacheShareAfterBrief: 0.5,
+  workerPeakRssMb: 300,
 };
 
 function tokensTable(usage: TokenUsage): string {
@@ -332,6 +334,15 @@ const FIGURES: Figure[] = [
     },
   },
   {
+    name: "features an hour by the 500 content-creating requests",
+    show: (v) => String(Math.floor(v)),
+    pick: (r) => r.orchestration && featuresPerHour(r.orchestration.apiCallsPerFeature).byContent,
+    target: {
+      text: `≥ ${TARGETS.featuresPerHourByContent}`,
+      met: (v) => v >= TARGETS.featuresPerHourByContent,
+    },
+  },
+  {
     name: "input tokens from cache after the first stage",
     show: fmt.pct,
     pick: (r) => r.orchestration?.tokens.cacheShareAfterBrief,
@@ -344,6 +355,11 @@ const FIGURES: Figure[] = [
     name: "worker RSS peak at the largest N",
     show: (v) => `${mib(v).toFixed(0)} MiB`,
     pick: (r) => largestLoad(r)?.workerPeakRss,
+    // MB as the target is written: 10^6 bytes.
+    target: {
+      text: `< ${TARGETS.workerPeakRssMb} MB`,
+      met: (v) => v < TARGETS.workerPeakRssMb * 1e6,
+    },
   },
 ];
 

@@ -3,7 +3,7 @@
 
 import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
-import { targetOf } from "../../app/advance.ts";
+import { advance, targetOf } from "../../app/advance.ts";
 import type { RepoConfig } from "../../config/repo-config.ts";
 import { CI_STAGES, ciRows, taskCommitLabels, taskRows } from "../../core/ci-view.ts";
 import { encodePathSegment, markdownFileLink, neutralise } from "../../core/neutralise.ts";
@@ -246,4 +246,27 @@ export interface CodeChanges {
 
 export function codeChanges(content: string): CodeChanges {
   return JSON.parse(content) as CodeChanges;
+}
+
+/**
+ * Tells the pipeline an editing agent (the implementer, the docs agent) is done with its step:
+ * the commit it made (null: nothing to commit) and whether it changed protected files.
+ */
+export async function finishEditingStep(
+  job: AgentJob,
+  agent: "implement" | "docs",
+  committed: { sha: string | null; protectedChanges?: boolean },
+): Promise<void> {
+  await advance(
+    job.deps.store,
+    job.feature.id,
+    {
+      type: "agent_finished",
+      agent,
+      artifactVersion: committed.sha,
+      ...(committed.protectedChanges ? { protectedChanges: true } : {}),
+    },
+    {},
+    { jobVersion: job.data.version },
+  );
 }

@@ -5,10 +5,10 @@
 
 import { DOCS_EDITOR, runEditor } from "../../agents/implementer/loop.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
-import { advance, targetOf } from "../../app/advance.ts";
+import { targetOf } from "../../app/advance.ts";
 import { docsWriteRefusal } from "../../core/docs-paths.ts";
 import { contentHash } from "../deps.ts";
-import { branchOf, commitStep } from "./branch.ts";
+import { branchOf, commitStep, finishEditingStep } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
 import { type DocsChanges, docsChanges } from "./docs-record.ts";
 import { pathPolicy } from "./protected-files.ts";
@@ -80,30 +80,13 @@ export async function documentFeature(job: AgentJob): Promise<void> {
   const docs = docsChanges(saved.content);
   if (docs.changes.length === 0) {
     // Nothing worth documenting: no commit; the status shows the agent's reason.
-    await advance(
-      deps.store,
-      feature.id,
-      { type: "agent_finished", agent: "docs", artifactVersion: null },
-      {},
-      { jobVersion: data.version },
-    );
+    await finishEditingStep(job, "docs", { sha: null });
     return;
   }
-  const { sha, protectedChanges } = await commitStep(
+  const committed = await commitStep(
     job,
     { key: data.key, subject: `docs: document #${feature.issueNumber}`, files: docs.changes },
     docs.basedOn,
   );
-  await advance(
-    deps.store,
-    feature.id,
-    {
-      type: "agent_finished",
-      agent: "docs",
-      artifactVersion: sha,
-      ...(protectedChanges ? { protectedChanges } : {}),
-    },
-    {},
-    { jobVersion: data.version },
-  );
+  await finishEditingStep(job, "docs", committed);
 }

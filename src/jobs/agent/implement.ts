@@ -6,7 +6,7 @@
 import type { PlanTaskProgress } from "../../adapters/store/schema.ts";
 import { runImplementer } from "../../agents/implementer/loop.ts";
 import { fenceUntrusted } from "../../agents/prompts.ts";
-import { advance, targetOf } from "../../app/advance.ts";
+import { targetOf } from "../../app/advance.ts";
 import { LOG_BUDGET_CHARS, trimLog } from "../../core/ci-log.ts";
 import type { FixSource } from "../../core/effects.ts";
 import {
@@ -24,27 +24,20 @@ import { renderMarkdown } from "../../views.ts";
 import { contentHash } from "../deps.ts";
 import { REVIEWS } from "../intents.ts";
 import { statusIntent } from "../status.ts";
-import { branchOf, type CodeChanges, codeChanges, commitStep, type Step } from "./branch.ts";
+import {
+  branchOf,
+  type CodeChanges,
+  codeChanges,
+  commitStep,
+  finishEditingStep,
+  type Step,
+} from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
 import { pathPolicy } from "./protected-files.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
-  const { deps, feature, data } = job;
-  const { sha, protectedChanges } = data.fix
-    ? await fixRound(job, data.fix)
-    : await implementTasks(job);
-  await advance(
-    deps.store,
-    feature.id,
-    {
-      type: "agent_finished",
-      agent: "implement",
-      artifactVersion: sha,
-      ...(protectedChanges ? { protectedChanges } : {}),
-    },
-    {},
-    { jobVersion: data.version },
-  );
+  const committed = job.data.fix ? await fixRound(job, job.data.fix) : await implementTasks(job);
+  await finishEditingStep(job, "implement", committed);
 }
 
 interface Committed {
