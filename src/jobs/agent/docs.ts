@@ -12,17 +12,14 @@ import { branchOf, commitStep, finishEditingStep } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
 import { type DocsChanges, docsChanges } from "./docs-record.ts";
 import { pathPolicy } from "./protected-files.ts";
-import { repositoryView } from "./repository.ts";
+import { readSnapshot, repositoryView } from "./repository.ts";
 
 export async function documentFeature(job: AgentJob): Promise<void> {
   const { deps, feature, data, repoContext } = job;
   const repo = targetOf(feature);
   let [saved] = await deps.store.stepArtifacts(feature.id, data.key);
   if (!saved) {
-    const snapshot = await deps.github.snapshot(repo, branchOf(feature, repoContext.config));
-    if (snapshot.truncated) {
-      deps.log.warn({ featureId: feature.id, sha: snapshot.sha }, "GitHub truncated the file tree");
-    }
+    const snapshot = await readSnapshot(job, branchOf(feature, repoContext.config));
     const artifacts = await readArtifacts(deps.store, feature.id);
     // The feature's code commits: everything on the branch after the contract tests' commit.
     const since = artifacts.tests?.commit_sha ?? repoContext.defaultBranch;

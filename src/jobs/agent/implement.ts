@@ -34,6 +34,7 @@ import {
 } from "./branch.ts";
 import { type AgentJob, readArtifacts } from "./context.ts";
 import { pathPolicy } from "./protected-files.ts";
+import { readSnapshot } from "./repository.ts";
 
 export async function implement(job: AgentJob): Promise<void> {
   const committed = job.data.fix ? await fixRound(job, job.data.fix) : await implementTasks(job);
@@ -81,7 +82,7 @@ async function implementTasks(job: AgentJob): Promise<Committed> {
     } else {
       // The branch as it is now, read once: the implementer reads (and so builds on) anyone's
       // pushes. Later tasks build on this snapshot with the commits made since.
-      snapshot ??= await readSnapshot(job);
+      snapshot ??= await readBranch(job);
       code = await runUnit(job, unit, snapshot, key);
     }
     const step: Step =
@@ -157,7 +158,7 @@ async function fixRound(job: AgentJob, fix: FixSource): Promise<Committed> {
   const unit = fix.kind === "ci" && fix.task ? unitOf(feature.tasks, fix.task) : null;
   let [saved] = await deps.store.stepArtifacts(feature.id, data.key);
   if (!saved) {
-    const snapshot = await readSnapshot(job);
+    const snapshot = await readBranch(job);
     const findings = await readFindings(job, repo, fix);
     const result = await runOnSnapshot(job, snapshot, {
       mode: "fix",
@@ -194,17 +195,9 @@ async function fixRound(job: AgentJob, fix: FixSource): Promise<Committed> {
   );
 }
 
-async function readSnapshot(job: AgentJob): Promise<Snapshot> {
-  const { deps, feature, repoContext } = job;
-  const snapshot = await deps.github.snapshot(
-    targetOf(feature),
-    branchOf(feature, repoContext.config),
-  );
-  if (snapshot.truncated) {
-    deps.log.warn({ featureId: feature.id, sha: snapshot.sha }, "GitHub truncated the file tree");
-  }
-  return snapshot;
-}
+/** The branch as it is now: the implementer reads (and so builds on) anyone's pushes. */
+const readBranch = (job: AgentJob) =>
+  readSnapshot(job, branchOf(job.feature, job.repoContext.config));
 
 /** The snapshot after a commit of `changes` on top of it: what the next task reads. */
 export function withChanges(snapshot: Snapshot, sha: string, changes: FileChange[]): Snapshot {

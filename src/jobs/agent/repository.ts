@@ -16,16 +16,20 @@ export interface RepositoryView {
 /** Reads `ref` (default: the app's last commit on the branch, else the default branch) once. */
 export async function readRepository(job: AgentJob, ref?: string): Promise<RepositoryView> {
   const { deps, feature, repoContext } = job;
-  const snapshot = await deps.github.snapshot(
-    targetOf(feature),
-    ref ?? feature.headSha ?? repoContext.defaultBranch,
-  );
-  if (snapshot.truncated) {
-    deps.log.warn({ featureId: feature.id, sha: snapshot.sha }, "GitHub truncated the file tree");
-  }
+  const snapshot = await readSnapshot(job, ref ?? feature.headSha ?? repoContext.defaultBranch);
   return repositoryView(snapshot, (path) =>
     deps.github.readFile(targetOf(feature), path, snapshot.sha),
   );
+}
+
+/** The repository at `ref`, with a warning in the log when GitHub cut its file tree short. */
+export async function readSnapshot(job: AgentJob, ref: string): Promise<Snapshot> {
+  const { deps, feature } = job;
+  const snapshot = await deps.github.snapshot(targetOf(feature), ref);
+  if (snapshot.truncated) {
+    deps.log.warn({ featureId: feature.id, sha: snapshot.sha }, "GitHub truncated the file tree");
+  }
+  return snapshot;
 }
 
 /** The read tools and the prompt's overview over a snapshot. */
