@@ -14,11 +14,15 @@ export type CallKind = "read" | "write" | "appAuth" | "asApp" | "download" | "no
  * conditional read answered 304 does not count against the rate limit
  * (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
  */
-export function callKind(record: Pick<RequestRecord, "method" | "route" | "status">): CallKind {
+export function callKind(
+  record: Pick<RequestRecord, "method" | "route" | "status" | "operation">,
+): CallKind {
   if (record.route === "/_codeload") return "download";
   if (record.status === 304) return "notModified";
   if (record.route === "/app/installations/{installation_id}/access_tokens") return "appAuth";
   if (record.route?.startsWith("/app/") || record.route === "/app") return "asApp";
+  // A GraphQL query is a read: only a mutation changes anything (or creates content).
+  if (record.route === "/graphql") return record.operation === "query" ? "read" : "write";
   return record.method === "GET" || record.method === "HEAD" ? "read" : "write";
 }
 
@@ -27,8 +31,9 @@ export function callKind(record: Pick<RequestRecord, "method" | "route" | "statu
  * conservatively as every POST the installation makes (comments, reactions, labels, git objects
  * and refs, pull requests, check runs, GraphQL mutations).
  */
-export const createsContent = (record: Pick<RequestRecord, "method" | "route" | "status">) =>
-  record.method === "POST" && callKind(record) === "write";
+export const createsContent = (
+  record: Pick<RequestRecord, "method" | "route" | "status" | "operation">,
+) => record.method === "POST" && callKind(record) === "write";
 
 export interface ApiCalls {
   /** Requests that count against the installation's hourly limit (reads + writes). */

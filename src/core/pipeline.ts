@@ -98,8 +98,7 @@ export function startFeature(init: StartInit, event: StartEvent): StartResult {
     failureReason: null,
   };
   const effects: Effect[] = [
-    // commentId null (label start): react on the issue itself.
-    { type: "react", commentId: event.commentId, content: "eyes" },
+    ...acknowledgeStart(event.commentId),
     runBa("ba-start", event.commentId),
     { type: "sync_status" },
   ];
@@ -358,6 +357,15 @@ function onStart(f: Feature, event: StartEvent): TransitionResult<Feature> {
   ]);
 }
 
+/**
+ * `/build` is acknowledged like every command, with 👀 on the comment. A label start is not:
+ * the status comment posted at once says the feature started, and a reaction on the issue
+ * would be one more content-creating request for nothing new.
+ */
+function acknowledgeStart(commentId: number | null): Effect[] {
+  return commentId === null ? [] : [{ type: "react", commentId, content: "eyes" }];
+}
+
 /** Start over in drafting after cancel or a closed PR; old artifacts and approvals no longer count. */
 function restart(f: Feature, commentId: number | null): TransitionResult<Feature> {
   const after: Feature = {
@@ -371,7 +379,7 @@ function restart(f: Feature, commentId: number | null): TransitionResult<Feature
     failureReason: null,
   };
   return result(f, after, [
-    { type: "react", commentId, content: "eyes" },
+    ...acknowledgeStart(commentId),
     runBa(`ba-v${f.version}`, commentId),
     { type: "sync_status" },
   ]);

@@ -1,5 +1,5 @@
 // The feature branch and its pull request: one commit per stage, one draft PR found again by
-// its head branch, its body rebuilt from the database after every commit.
+// its head branch, its body rebuilt from the database after a stage's commits.
 
 import type { FeatureRecord } from "../../adapters/store/features.ts";
 import type { TitleOutput } from "../../agents/schemas.ts";
@@ -38,6 +38,12 @@ export interface Step {
   trailers?: string[];
   /** The plan tasks this commit carries out or fixes: recorded with their progress. */
   tasks?: string[];
+  /**
+   * False when a later commit of the same job follows at once (the plan's next task): the PR
+   * body is rewritten after that one, a write per stage rather than per commit. The status
+   * comment shows each task as it lands.
+   */
+  refreshPullRequest?: boolean;
 }
 
 /**
@@ -80,9 +86,11 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   // After the head moved: a CI reading of this commit may then go to the pipeline.
   const stage = job.data.agent === "implement" ? "code" : job.data.agent;
   if (CI_STAGES.has(stage)) await followCi(deps, feature.id, sha, stage, repoContext.config);
-  // Read again: this step has just saved its artifacts and task progress, which the PR shows.
-  const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
-  await ensurePullRequest(job, updated);
+  if (step.refreshPullRequest !== false) {
+    // Read again: this step has just saved its artifacts and task progress, which the PR shows.
+    const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
+    await ensurePullRequest(job, updated);
+  }
   if (protectedFiles.length > 0 || (feature.protectedPending && !unchanged)) {
     await publishProtectedCheck(
       deps,

@@ -93,6 +93,7 @@ async function implementTasks(job: AgentJob): Promise<Committed> {
             files: code.changes,
             trailers: unitTrailers(unit, feature.issueNumber),
             tasks: unit.ids,
+            refreshPullRequest: unit === units.at(-1),
           }
         : { key, subject: `feat: implement #${feature.issueNumber}`, files: code.changes };
     const committed = await commitStep(

@@ -70,10 +70,12 @@ describe("startFeature", () => {
     ]);
   });
 
-  it("a label start reacts on the issue itself (commentId null)", () => {
+  it("a label start is acknowledged by the status comment, not a reaction on the issue", () => {
     const result = startFeature(init, { type: "start", actor: MAINTAINER, commentId: null });
-    expect(result.effects[0]).toEqual({ type: "react", commentId: null, content: "eyes" });
-    expect(result.effects[1]).toEqual({ type: "run_agent", agent: "ba", key: "ba-start" });
+    expect(result.effects).toEqual([
+      { type: "run_agent", agent: "ba", key: "ba-start" },
+      { type: "sync_status" },
+    ]);
   });
 
   it("refuses actors without write access: no feature, one reply", () => {

@@ -1,8 +1,10 @@
 // A small GraphQL endpoint: parses the document (operations, fields, aliases, arguments,
-// variables), runs the supported mutations and answers only the selected fields.
-// Supported: markPullRequestReadyForReview, convertPullRequestToDraft, createCommitOnBranch.
+// variables, inline fragments), runs the supported mutations and queries and answers only the
+// selected fields.
+// Mutations: markPullRequestReadyForReview, convertPullRequestToDraft, createCommitOnBranch.
+// Queries: repository { object(oid) { ... on Commit { checkSuites, status } } }.
 import type { FakeCore, RouteResult } from "./server.ts";
-import type { TokenRec } from "./state.ts";
+import type { CheckRunRec, RepoRec, StatusRec, TokenRec } from "./state.ts";
 
 type Value =
   | string
@@ -20,6 +22,8 @@ interface Field {
   selections: Field[];
   line: number;
   column: number;
+  /** An inline fragment (`... on Commit { … }`): its selections apply to objects of this type. */
+  on?: string;
 }
 
 interface OperationDoc {
@@ -204,10 +208,26 @@ class Parser {
     this.expect("{");
     const fields: Field[] = [];
     while (!this.is("}")) {
-      if (this.is("..."))
-        throw new GraphqlError("Fragments are not supported by the GitHub fake", {
-          violation: true,
+      if (this.is("...")) {
+        const spread = this.next();
+        if (this.peek()?.value !== "on") {
+          throw new GraphqlError("Named fragments are not supported by the GitHub fake", {
+            violation: true,
+          });
+        }
+        this.next();
+        const on = this.next().value;
+        fields.push({
+          alias: undefined,
+          name: "...",
+          args: {},
+          selections: this.selectionSet(),
+          line: spread.line,
+          column: spread.column,
+          on,
         });
+        continue;
+      }
       const first = this.next();
       let alias: string | undefined;
       let name = first.value;
@@ -283,22 +303,45 @@ function resolveVariables(value: Value, variables: Record<string, unknown>): unk
 
 type Obj = { __typename: string; [key: string]: unknown };
 
-function project(value: unknown, selections: Field[], path: string[]): unknown {
+/** A field that takes arguments (`object(oid:)`, `checkRuns(first:)`): resolved when selected. */
+type Resolver = (args: Record<string, unknown>) => unknown;
+
+function project(
+  value: unknown,
+  selections: Field[],
+  path: string[],
+  variables: Record<string, unknown> = {},
+): unknown {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value))
-    return value.map((v, i) => project(v, selections, [...path, String(i)]));
+    return value.map((v, i) => project(v, selections, [...path, String(i)], variables));
   if (selections.length === 0 || typeof value !== "object") return value;
   const object = value as Obj;
   const out: Record<string, unknown> = {};
   for (const field of selections) {
+    if (field.on !== undefined) {
+      if (field.on === object.__typename) {
+        Object.assign(out, project(object, field.selections, path, variables));
+      }
+      continue;
+    }
     const key = field.alias ?? field.name;
+    if (field.name === "__typename") {
+      out[key] = object.__typename;
+      continue;
+    }
     if (!(field.name in object)) {
       throw new GraphqlError(`Field '${field.name}' doesn't exist on type '${object.__typename}'`, {
         violation: true,
         path: [...path, key],
       });
     }
-    out[key] = project(object[field.name], field.selections, [...path, key]);
+    const raw = object[field.name];
+    const resolved =
+      typeof raw === "function"
+        ? (raw as Resolver)(resolveVariables(field.args, variables) as Record<string, unknown>)
+        : raw;
+    out[key] = project(resolved, field.selections, [...path, key], variables);
   }
   return out;
 }
@@ -448,6 +491,141 @@ const MUTATIONS: Record<string, (ctx: MutationContext) => Obj> = {
   },
 };
 
+// ---- queries --------------------------------------------------------------------------------------
+
+/** A connection over `items`, the first `first` of them (GitHub allows 1–100). */
+function connection(typename: string, items: Obj[], first: unknown): Obj {
+  const n = typeof first === "number" ? first : 100;
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new GraphqlError(
+      `Requesting ${n} records on the \`${typename}\` connection exceeds the \`first\` limit of 100 records.`,
+      { type: "EXCESSIVE_PAGINATION" },
+    );
+  }
+  return {
+    __typename: typename,
+    totalCount: items.length,
+    nodes: items.slice(0, n),
+    pageInfo: { __typename: "PageInfo", hasNextPage: items.length > n, endCursor: null },
+  };
+}
+
+const upper = (value: string | null) => (value === null ? null : value.toUpperCase());
+
+/**
+ * A commit's check suites (each with its app and check runs) and its combined status.
+ * https://docs.github.com/en/graphql/reference/objects#commit (checkSuites, status),
+ * #checksuite (app, checkRuns(filterBy: {checkType: LATEST})), #checkrun (status and conclusion
+ * as upper-case enums), #status (null when the commit has no status; `contexts` the latest per
+ * context, `state` the combined one), #statuscontext.
+ */
+function commitObject(core: FakeCore, repo: RepoRec, sha: string): Obj {
+  const { state, urls } = core;
+  const html = `${urls.web}/${repo.owner.login}/${repo.name}`;
+  const runObject = (run: CheckRunRec): Obj => ({
+    __typename: "CheckRun",
+    id: run.nodeId,
+    databaseId: run.id,
+    name: run.name,
+    status: upper(run.status),
+    conclusion: upper(run.conclusion),
+    url: `${html}/runs/${run.id}`,
+    detailsUrl: run.detailsUrl ?? `${urls.web}/apps/${run.app.slug}`,
+    title: run.output.title,
+    summary: run.output.summary,
+  });
+  const suites = [...state.checkSuites.values()].filter(
+    (suite) => suite.repo === repo && suite.headSha === sha,
+  );
+  const statuses = state.statuses.filter((s) => s.repo === repo && s.sha === sha);
+  const latestStatus = new Map<string, StatusRec>();
+  for (const status of statuses) {
+    const current = latestStatus.get(status.context);
+    if (!current || status.id > current.id) latestStatus.set(status.context, status);
+  }
+  const contexts = [...latestStatus.values()];
+  const states = new Set(contexts.map((c) => c.state));
+  return {
+    __typename: "Commit",
+    oid: sha,
+    checkSuites: ({ first }: Record<string, unknown>) =>
+      connection(
+        "CheckSuiteConnection",
+        suites.map((suite) => ({
+          __typename: "CheckSuite",
+          id: suite.nodeId,
+          databaseId: suite.id,
+          app: {
+            __typename: "App",
+            databaseId: suite.app.id,
+            slug: suite.app.slug,
+            name: suite.app.name,
+          },
+          checkRuns: ({ first: runsFirst, filterBy }: Record<string, unknown>) => {
+            const runs = [...state.checkRuns.values()]
+              .filter((run) => run.suite === suite)
+              .sort((a, b) => b.id - a.id);
+            const latest = (filterBy as { checkType?: string } | null)?.checkType === "LATEST";
+            const shown = latest
+              ? runs.filter((run, i) => runs.findIndex((r) => r.name === run.name) === i)
+              : runs;
+            return connection("CheckRunConnection", shown.map(runObject), runsFirst);
+          },
+        })),
+        first,
+      ),
+    status:
+      contexts.length === 0
+        ? null
+        : {
+            __typename: "Status",
+            state: states.has("error")
+              ? "ERROR"
+              : states.has("failure")
+                ? "FAILURE"
+                : states.has("pending")
+                  ? "PENDING"
+                  : "SUCCESS",
+            contexts: contexts.map((c) => ({
+              __typename: "StatusContext",
+              context: c.context,
+              state: c.state.toUpperCase(),
+              targetUrl: c.targetUrl,
+              description: c.description,
+              creator: { __typename: "Bot", login: c.creator.login },
+            })),
+          },
+  };
+}
+
+const QUERIES: Record<
+  string,
+  (ctx: { core: FakeCore; token: TokenRec }, args: Record<string, unknown>) => Obj
+> = {
+  // https://docs.github.com/en/graphql/reference/queries#repository
+  repository({ core, token }, args) {
+    const nameWithOwner = `${String(args.owner ?? "")}/${String(args.name ?? "")}`;
+    const repo = core.state.repos.get(nameWithOwner.toLowerCase());
+    const missing = `Could not resolve to a Repository with the name '${nameWithOwner}'.`;
+    if (!repo || repo.installationId !== token.installationId) {
+      throw new GraphqlError(missing, { type: "NOT_FOUND" });
+    }
+    return {
+      __typename: "Repository",
+      id: repo.nodeId,
+      name: repo.name,
+      nameWithOwner: `${repo.owner.login}/${repo.name}`,
+      // A commit by its full oid; null when the repository has none.
+      object: ({ oid }: Record<string, unknown>) => {
+        const sha = String(oid ?? "");
+        return /^[0-9a-f]{40}$/.test(sha) && repo.git.has(sha, "commit")
+          ? commitObject(core, repo, sha)
+          : null;
+      },
+    };
+  },
+};
+
 export async function handleGraphqlRequest(
   core: FakeCore,
   request: { body: unknown; token: TokenRec },
@@ -496,6 +674,7 @@ export async function handleGraphqlRequest(
     throw error;
   }
   const variables = (body.variables ?? {}) as Record<string, unknown>;
+  if (operation.kind === "query") return runQuery(core, request.token, operation, variables, fail);
   const rootType = operation.kind === "mutation" ? "Mutation" : "Query";
   const data: Record<string, unknown> = {};
   let changed = false;
@@ -541,5 +720,43 @@ export async function handleGraphqlRequest(
       throw error;
     }
   }
-  return { status: 200, body: { data }, changed };
+  return { status: 200, body: { data }, changed, operation: "mutation" };
+}
+
+function runQuery(
+  core: FakeCore,
+  token: TokenRec,
+  operation: OperationDoc,
+  variables: Record<string, unknown>,
+  fail: (error: GraphqlError, field?: Field) => RouteResult,
+): RouteResult {
+  const data: Record<string, unknown> = {};
+  for (const field of operation.selections) {
+    const key = field.alias ?? field.name;
+    const resolver = QUERIES[field.name];
+    if (!resolver) {
+      return fail(
+        new GraphqlError(
+          `Field '${field.name}' doesn't exist on type 'Query' (the GitHub fake supports: ${Object.keys(QUERIES).join(", ")})`,
+          { violation: true, path: [field.name] },
+        ),
+      );
+    }
+    try {
+      const args = resolveVariables(field.args, variables) as Record<string, unknown>;
+      data[key] = project(resolver({ core, token }, args), field.selections, [key], variables);
+    } catch (error) {
+      if (!(error instanceof GraphqlError)) throw error;
+      const result = fail(
+        new GraphqlError(error.message, {
+          ...(error.type ? { type: error.type } : {}),
+          path: error.path ?? [key],
+          violation: error.violation,
+        }),
+        field,
+      );
+      return { ...result, operation: "query" };
+    }
+  }
+  return { status: 200, body: { data }, changed: false, operation: "query" };
 }

@@ -10,6 +10,8 @@ export interface RequestRecord {
   path: string;
   status: number;
   at: string;
+  /** For "/graphql": whether the document was a query (a read) or a mutation (a write). */
+  operation?: "query" | "mutation";
 }
 
 export interface LedgerEntry {

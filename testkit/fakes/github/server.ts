@@ -35,6 +35,8 @@ export interface RouteResult {
   raw?: { data: Buffer | string; contentType: string };
   /** False when a non-GET request did not change anything (kept out of the ledger). */
   changed?: boolean;
+  /** A GraphQL request's operation: a query reads, a mutation writes. */
+  operation?: "query" | "mutation";
 }
 
 export interface RouteContext {
@@ -300,8 +302,16 @@ export async function handleRequest(
   const url = new URL(req.url ?? "/", core.urls.web);
   const method = (req.method ?? "GET").toUpperCase();
   const at = core.state.now();
-  const log = (route: string | null, path: string, status: number) =>
-    core.requestLog.push({ seq: core.nextSeq(), method, route, path, status, at });
+  const log = (route: string | null, path: string, status: number, operation?: string) =>
+    core.requestLog.push({
+      seq: core.nextSeq(),
+      method,
+      route,
+      path,
+      status,
+      at,
+      ...(operation ? { operation: operation as "query" | "mutation" } : {}),
+    });
   const rawBody = await readBody(req);
 
   if (url.pathname.startsWith("/_codeload/")) {
@@ -323,7 +333,7 @@ export async function handleRequest(
 
   if (url.pathname === "/api/graphql") {
     const result = await handleGraphql(core, extra, method, req.headers, rawBody);
-    log("/graphql", url.pathname, result.status);
+    log("/graphql", url.pathname, result.status, result.operation);
     send(res, result);
     return;
   }
