@@ -91,6 +91,8 @@ export interface CommitResult {
   sha: string;
   created: boolean;
   unchanged?: boolean;
+  /** The branch was created for this commit: no pull request can have it as its head yet. */
+  branchCreated?: boolean;
 }
 
 export interface PullRequestRequest {
@@ -100,6 +102,8 @@ export interface PullRequestRequest {
   body: string;
   /** The PR opened earlier for `head`: its body is updated without looking it up first. */
   knownNumber?: number | null;
+  /** `head` was created just now: no pull request can exist for it, so none is looked for. */
+  newBranch?: boolean;
 }
 
 export interface PullRequestRef {

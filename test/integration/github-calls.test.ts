@@ -74,11 +74,13 @@ describe("GitHub calls of the demo feature", () => {
     expect(route("GET /repos/{owner}/{repo}/git/trees/{tree_sha}")).toBe(1);
     // The branch is listed to create it and once more for the implementer's snapshot read.
     expect(route("GET /repos/{owner}/{repo}/commits")).toBeLessThanOrEqual(2);
-    // The pull request is found once (to open it), the head never read back, check runs
-    // created without looking them up, CI read once per commit (tests, three tasks, docs).
-    expect(route("GET /repos/{owner}/{repo}/pulls")).toBe(1);
+    // The pull request is opened on the branch its first commit created, so never looked for;
+    // the head never read back; check runs created without looking them up; CI read in one
+    // GraphQL query per commit (tests, three tasks, docs), not the two REST reads.
+    expect(route("GET /repos/{owner}/{repo}/pulls")).toBe(0);
     expect(route("GET /repos/{owner}/{repo}/git/ref/{ref}")).toBe(0);
-    expect(route("GET /repos/{owner}/{repo}/commits/{ref}/check-runs")).toBeLessThanOrEqual(7);
+    expect(route("GET /repos/{owner}/{repo}/commits/{ref}/check-runs")).toBe(0);
+    expect(route("GET /repos/{owner}/{repo}/commits/{ref}/status")).toBe(0);
     expect(calls.notModified).toBeGreaterThan(0);
     expect(stack.github.violations).toEqual([]);
   }, 120_000);

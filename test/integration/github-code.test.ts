@@ -520,6 +520,43 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
   });
 
   describe("ensurePullRequest", () => {
+    it("on a branch its first commit created, opens the pull request without looking for one", async () => {
+      const repo = newRepo();
+      const commit = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f13-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      expect(commit.branchCreated).toBe(true);
+      const listsBefore = fake.requestLog.filter(
+        (r) => r.method === "GET" && r.route === "/repos/{owner}/{repo}/pulls",
+      ).length;
+      const pr = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "CSV export",
+        body: "Closes #13",
+        newBranch: true,
+      });
+      expect(pr).toMatchObject({ created: true, headSha: commit.sha });
+      expect(
+        fake.requestLog.filter(
+          (r) => r.method === "GET" && r.route === "/repos/{owner}/{repo}/pulls",
+        ),
+      ).toHaveLength(listsBefore);
+      // A later commit on the existing branch did not create it.
+      const second = await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f13-plan-v1",
+          files: [{ path: "docs/plan.md", content: "# Plan\n" }],
+        }),
+      );
+      expect(second.branchCreated).toBeUndefined();
+    });
+
     it("opens one draft pull request and updates its body, not its title, when called again", async () => {
       const repo = newRepo();
       const commit = await github.commitFiles(

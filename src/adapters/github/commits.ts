@@ -26,6 +26,8 @@ interface Listing {
   head: string;
   headTree: string;
   marked: string | null;
+  /** The branch was created from its base by this listing. */
+  created?: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function commitFiles(
       : await commitOnBranch(octokit, repo, request, head, changes);
     if (sha) {
       snapshots?.derive(repo, head, sha, changes);
-      return { sha, created: true };
+      return { sha, created: true, ...(listing.created ? { branchCreated: true } : {}) };
     }
     if (attempt >= COMMIT_ATTEMPTS) {
       throw new Error(
@@ -285,7 +287,7 @@ async function branchListingOrCreate(
       ref: `refs/heads/${branch}`,
       sha: baseListing.head,
     });
-    return baseListing;
+    return { ...baseListing, created: true };
   } catch (error) {
     if (!is422(error, "reference already exists")) throw error;
     const raced = await listBranch(octokit, repo, branch, marker);

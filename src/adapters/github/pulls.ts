@@ -32,7 +32,7 @@ export async function ensurePullRequest(
     });
     return data.find((p) => p.base.ref === request.base) ?? data[0];
   };
-  let existing = await find();
+  let existing = request.newBranch ? undefined : await find();
   if (!existing) {
     try {
       const { data } = await createPullRequest(octokit, repo, request);

@@ -68,7 +68,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     : `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
   // The last moment to drop a superseded job's work: nothing of it reaches the branch.
   await job.ensureCurrent(`the commit "${step.subject}"`);
-  const { sha, unchanged } = await deps.github.commitFiles(targetOf(feature), {
+  const { sha, unchanged, branchCreated } = await deps.github.commitFiles(targetOf(feature), {
     branch,
     base: repoContext.defaultBranch,
     message,
@@ -89,7 +89,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   if (step.refreshPullRequest !== false) {
     // Read again: this step has just saved its artifacts and task progress, which the PR shows.
     const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
-    await ensurePullRequest(job, updated);
+    await ensurePullRequest(job, updated, branchCreated === true);
   }
   if (protectedFiles.length > 0 || (feature.protectedPending && !unchanged)) {
     await publishProtectedCheck(
@@ -119,7 +119,7 @@ async function recordTaskCommit(deps: JobDeps, featureId: number, ids: string[],
   });
 }
 
-async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
+async function ensurePullRequest(job: AgentJob, feature: FeatureRecord, newBranch: boolean) {
   const { deps, repoContext } = job;
   await job.ensureCurrent("the pull request");
   const pr = await deps.github.ensurePullRequest(targetOf(feature), {
@@ -128,6 +128,7 @@ async function ensurePullRequest(job: AgentJob, feature: FeatureRecord) {
     title: await pullRequestTitle(job),
     body: await pullRequestBody(deps, feature, repoContext.config),
     knownNumber: feature.prNumber,
+    newBranch,
   });
   if (pr.number !== feature.prNumber) {
     await deps.store.updateFeatureLinks(feature.id, { prNumber: pr.number });
