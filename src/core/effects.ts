@@ -15,7 +15,6 @@ export type ReplyView =
   | "failed"
   | "retrying"
   | "ready_for_review"
-  | "done"
   | "abandoned"
   | "config_invalid"
   | "no_feature"

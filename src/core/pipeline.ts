@@ -98,7 +98,8 @@ export function startFeature(init: StartInit, event: StartEvent): StartResult {
     failureReason: null,
   };
   const effects: Effect[] = [
-    ...acknowledgeStart(event.commentId),
+    // commentId null (label start): react on the issue itself.
+    { type: "react", commentId: event.commentId, content: "eyes" },
     runBa("ba-start", event.commentId),
     { type: "sync_status" },
   ];
@@ -357,15 +358,6 @@ function onStart(f: Feature, event: StartEvent): TransitionResult<Feature> {
   ]);
 }
 
-/**
- * `/build` is acknowledged like every command, with 👀 on the comment. A label start is not:
- * the status comment posted at once says the feature started, and a reaction on the issue
- * would be one more content-creating request for nothing new.
- */
-function acknowledgeStart(commentId: number | null): Effect[] {
-  return commentId === null ? [] : [{ type: "react", commentId, content: "eyes" }];
-}
-
 /** Start over in drafting after cancel or a closed PR; old artifacts and approvals no longer count. */
 function restart(f: Feature, commentId: number | null): TransitionResult<Feature> {
   const after: Feature = {
@@ -379,7 +371,7 @@ function restart(f: Feature, commentId: number | null): TransitionResult<Feature
     failureReason: null,
   };
   return result(f, after, [
-    ...acknowledgeStart(commentId),
+    { type: "react", commentId, content: "eyes" },
     runBa(`ba-v${f.version}`, commentId),
     { type: "sync_status" },
   ]);
@@ -896,8 +888,9 @@ function onPrMerged(f: Feature): TransitionResult<Feature> {
   return result(f, after, [
     ...stop,
     { type: "close_issue", reason: "completed" },
+    // No closing comment: the merge itself notified the people on the pull request and the
+    // issue, and the status comment shows the stage and the whole feature's cost.
     { type: "sync_status" },
-    reply("done", `v${f.version}-done`, {}),
   ]);
 }
 

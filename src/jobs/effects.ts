@@ -46,14 +46,9 @@ async function performEffect(
       return;
     case "reply": {
       const marker = replyMarker(feature?.id ?? null, effect.key);
-      // The closing summary carries what the whole feature cost.
-      const totals =
-        effect.view === "done" && feature
-          ? { usage: await deps.store.usageTotals(feature.id), fixRounds: feature.fixRounds }
-          : {};
       const body = renderMarkdown(
         `comments/${effect.view}`,
-        { ...effect.data, ...totals, issueNumber },
+        { ...effect.data, issueNumber },
         feature?.language,
       );
       const ensure = () =>

@@ -111,8 +111,8 @@ describe("registering the app through Probot's setup page", () => {
       }),
     );
     expect(delivery).toMatchObject({ status: "OK", statusCode: 200 });
-    await waitFor("the status comment on the issue", () =>
-      stack.github.comments(OWNER, REPO, 1).some((c) => c.body.includes("<!-- practical:status")),
+    await waitFor("the 👀 on the issue", () =>
+      stack.github.reactions(OWNER, REPO, { number: 1 }).some((r) => r.content === "eyes"),
     );
   }, 60_000);
 

@@ -72,8 +72,7 @@ describe("the BA conversation and the brief gate", () => {
     await waitFor("the first BA reply", () =>
       botComments().some((c) => c.body.includes("Question 1")),
     );
-    // A label start says so in the status comment, not with a reaction on the issue.
-    expect(h.github.reactions(OWNER, REPO, { number: 1 })).toEqual([]);
+    expect(h.github.reactions(OWNER, REPO, { number: 1 }).map((r) => r.content)).toContain("eyes");
 
     for (const text of ["Load balancers call it.", "JSON please.", "That's all."]) {
       await h.send(

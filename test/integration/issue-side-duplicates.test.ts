@@ -150,7 +150,7 @@ describe("duplicated webhooks and a killed worker leave no duplicate on GitHub",
     await waitFor("the first BA reply", () => withMarker(baReplyKey(null)).length > 0, 15_000);
     await waitFor("the status comment", () => withMarker("<!-- practical:status").length > 0);
     expect(withMarker(baReplyKey(null))[0]?.body).toContain("BA answer 0");
-    expect(h.github.reactions(OWNER, REPO, { number: 1 })).toEqual([]);
+    expect(h.github.reactions(OWNER, REPO, { number: 1 }).map((r) => r.content)).toEqual(["eyes"]);
   });
 
   it("a worker killed in the middle of a BA reply: another finishes it, once", async () => {
@@ -261,9 +261,12 @@ describe("duplicated webhooks and a killed worker leave no duplicate on GitHub",
     const deliveries = await h.db.db.selectFrom("deliveries").select("id").execute();
     expect(deliveries.map((d) => d.id).sort()).toEqual(delivered.map((w) => w.id).sort());
 
-    // Reactions: none on the issue (the status comment says the feature started), one on each
-    // comment that started something.
-    expect(h.github.writes("/repos/{owner}/{repo}/issues/{issue_number}/reactions")).toEqual([]);
+    // Reactions: one 👀 on the issue and on each comment that started something.
+    const issueReactions = h.github.writes("/repos/{owner}/{repo}/issues/{issue_number}/reactions");
+    expect(issueReactions.map((w) => (w.body as { content: string }).content)).toEqual(["eyes"]);
+    expect(h.github.reactions(OWNER, REPO, { number: 1 })).toEqual([
+      { content: "eyes", user: `${h.github.appSlug}[bot]` },
+    ]);
     const approveId = (delivered.at(-1) as FakeWebhook<"issue_comment.created">).payload.comment.id;
     const triggering = [...humanComments.map((c) => c.id), approveId];
     const commentReactions = h.github.writes(

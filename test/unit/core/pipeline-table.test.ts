@@ -69,7 +69,7 @@ drafting         | fix_findings:write        | =                | reply:not_now
 drafting         | fix_findings:read         | =                | reply:unauthorized
 drafting         | rerun:write               | =                | reply:not_now
 drafting         | rerun:read                | =                | reply:unauthorized
-drafting         | pr_merged                 | done             | close_issue sync_status reply:done
+drafting         | pr_merged                 | done             | close_issue sync_status
 drafting         | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 drafting         | stuck                     | =                | -
 drafting         | uninstalled               | cancelled        | cancel_jobs
@@ -129,7 +129,7 @@ spec_generating  | fix_findings:write        | =                | reply:not_now
 spec_generating  | fix_findings:read         | =                | reply:unauthorized
 spec_generating  | rerun:write               | =                | reply:not_now
 spec_generating  | rerun:read                | =                | reply:unauthorized
-spec_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+spec_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status
 spec_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
 spec_generating  | uninstalled               | cancelled        | cancel_jobs
@@ -189,7 +189,7 @@ spec_ready       | fix_findings:write        | =                | reply:not_now
 spec_ready       | fix_findings:read         | =                | reply:unauthorized
 spec_ready       | rerun:write               | =                | reply:not_now
 spec_ready       | rerun:read                | =                | reply:unauthorized
-spec_ready       | pr_merged                 | done             | close_issue sync_status reply:done
+spec_ready       | pr_merged                 | done             | close_issue sync_status
 spec_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 spec_ready       | stuck                     | =                | -
 spec_ready       | uninstalled               | cancelled        | cancel_jobs
@@ -249,7 +249,7 @@ plan_generating  | fix_findings:write        | =                | reply:not_now
 plan_generating  | fix_findings:read         | =                | reply:unauthorized
 plan_generating  | rerun:write               | =                | reply:not_now
 plan_generating  | rerun:read                | =                | reply:unauthorized
-plan_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+plan_generating  | pr_merged                 | done             | cancel_jobs close_issue sync_status
 plan_generating  | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_generating  | stuck                     | failed           | cancel_jobs sync_status reply:failed
 plan_generating  | uninstalled               | cancelled        | cancel_jobs
@@ -309,7 +309,7 @@ plan_ready       | fix_findings:write        | =                | reply:not_now
 plan_ready       | fix_findings:read         | =                | reply:unauthorized
 plan_ready       | rerun:write               | =                | reply:not_now
 plan_ready       | rerun:read                | =                | reply:unauthorized
-plan_ready       | pr_merged                 | done             | close_issue sync_status reply:done
+plan_ready       | pr_merged                 | done             | close_issue sync_status
 plan_ready       | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 plan_ready       | stuck                     | =                | -
 plan_ready       | uninstalled               | cancelled        | cancel_jobs
@@ -369,7 +369,7 @@ tests_generating | fix_findings:write        | =                | reply:not_now
 tests_generating | fix_findings:read         | =                | reply:unauthorized
 tests_generating | rerun:write               | =                | reply:not_now
 tests_generating | rerun:read                | =                | reply:unauthorized
-tests_generating | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+tests_generating | pr_merged                 | done             | cancel_jobs close_issue sync_status
 tests_generating | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_generating | stuck                     | failed           | cancel_jobs sync_status reply:failed
 tests_generating | uninstalled               | cancelled        | cancel_jobs
@@ -429,7 +429,7 @@ tests_ready      | fix_findings:write        | =                | reply:not_now
 tests_ready      | fix_findings:read         | =                | reply:unauthorized
 tests_ready      | rerun:write               | =                | reply:not_now
 tests_ready      | rerun:read                | =                | reply:unauthorized
-tests_ready      | pr_merged                 | done             | close_issue sync_status reply:done
+tests_ready      | pr_merged                 | done             | close_issue sync_status
 tests_ready      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 tests_ready      | stuck                     | =                | -
 tests_ready      | uninstalled               | cancelled        | cancel_jobs
@@ -489,7 +489,7 @@ implementing     | fix_findings:write        | =                | reply:not_now
 implementing     | fix_findings:read         | =                | reply:unauthorized
 implementing     | rerun:write               | =                | reply:not_now
 implementing     | rerun:read                | =                | reply:unauthorized
-implementing     | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+implementing     | pr_merged                 | done             | cancel_jobs close_issue sync_status
 implementing     | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 implementing     | stuck                     | failed           | cancel_jobs sync_status reply:failed
 implementing     | uninstalled               | cancelled        | cancel_jobs
@@ -549,7 +549,7 @@ documenting      | fix_findings:write        | =                | reply:not_now
 documenting      | fix_findings:read         | =                | reply:unauthorized
 documenting      | rerun:write               | =                | reply:not_now
 documenting      | rerun:read                | =                | reply:unauthorized
-documenting      | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+documenting      | pr_merged                 | done             | cancel_jobs close_issue sync_status
 documenting      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 documenting      | stuck                     | failed           | cancel_jobs sync_status reply:failed
 documenting      | uninstalled               | cancelled        | cancel_jobs
@@ -609,7 +609,7 @@ reviewing        | fix_findings:write        | =                | reply:not_now
 reviewing        | fix_findings:read         | =                | reply:unauthorized
 reviewing        | rerun:write               | =                | reply:not_now
 reviewing        | rerun:read                | =                | reply:unauthorized
-reviewing        | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+reviewing        | pr_merged                 | done             | cancel_jobs close_issue sync_status
 reviewing        | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 reviewing        | stuck                     | failed           | cancel_jobs sync_status reply:failed
 reviewing        | uninstalled               | cancelled        | cancel_jobs
@@ -669,7 +669,7 @@ fixing           | fix_findings:write        | =                | reply:not_now
 fixing           | fix_findings:read         | =                | reply:unauthorized
 fixing           | rerun:write               | =                | reply:not_now
 fixing           | rerun:read                | =                | reply:unauthorized
-fixing           | pr_merged                 | done             | cancel_jobs close_issue sync_status reply:done
+fixing           | pr_merged                 | done             | cancel_jobs close_issue sync_status
 fixing           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 fixing           | stuck                     | failed           | cancel_jobs sync_status reply:failed
 fixing           | uninstalled               | cancelled        | cancel_jobs
@@ -729,7 +729,7 @@ awaiting_ci      | fix_findings:write        | fixing           | run_agent:impl
 awaiting_ci      | fix_findings:read         | =                | reply:unauthorized
 awaiting_ci      | rerun:write               | reviewing        | run_reviews sync_status
 awaiting_ci      | rerun:read                | =                | reply:unauthorized
-awaiting_ci      | pr_merged                 | done             | close_issue sync_status reply:done
+awaiting_ci      | pr_merged                 | done             | close_issue sync_status
 awaiting_ci      | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 awaiting_ci      | stuck                     | =                | -
 awaiting_ci      | uninstalled               | cancelled        | cancel_jobs
@@ -789,7 +789,7 @@ awaiting_merge   | fix_findings:write        | fixing           | run_agent:impl
 awaiting_merge   | fix_findings:read         | =                | reply:unauthorized
 awaiting_merge   | rerun:write               | reviewing        | run_reviews sync_status
 awaiting_merge   | rerun:read                | =                | reply:unauthorized
-awaiting_merge   | pr_merged                 | done             | close_issue sync_status reply:done
+awaiting_merge   | pr_merged                 | done             | close_issue sync_status
 awaiting_merge   | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 awaiting_merge   | stuck                     | =                | -
 awaiting_merge   | uninstalled               | cancelled        | cancel_jobs
@@ -909,7 +909,7 @@ failed           | fix_findings:write        | fixing           | run_agent:impl
 failed           | fix_findings:read         | =                | reply:unauthorized
 failed           | rerun:write               | reviewing        | run_reviews sync_status
 failed           | rerun:read                | =                | reply:unauthorized
-failed           | pr_merged                 | done             | close_issue sync_status reply:done
+failed           | pr_merged                 | done             | close_issue sync_status
 failed           | pr_closed                 | abandoned        | cancel_jobs sync_status reply:abandoned
 failed           | stuck                     | =                | -
 failed           | uninstalled               | cancelled        | cancel_jobs
