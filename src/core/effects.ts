@@ -76,7 +76,8 @@ export type Effect =
   | { type: "cancel_jobs" }
   | { type: "remove_label"; name: string }
   | { type: "record_approval"; gate: Gate; approver: string; artifactVersion: string }
-  | { type: "mark_pr_ready" }
+  /** Take the PR out of draft; `announce`: the reply that says so, posted with it. */
+  | { type: "mark_pr_ready"; announce?: ReplyEffect }
   /** Read the repository's CI on one of the feature's commits again (a CI webhook came in). */
   | { type: "check_ci"; sha: string }
   /** A person approved the protected files of `commit`: the check run passes, naming them. */
@@ -92,3 +93,5 @@ export interface TransitionResult<F> {
   from: Stage;
   to: Stage;
 }
+
+export type ReplyEffect = Extract<Effect, { type: "reply" }>;

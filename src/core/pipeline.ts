@@ -11,7 +11,7 @@
 //   close_issue), sync_status, reply, remove_label.
 
 import { approvesProtected, type Command, type CommandName } from "./commands.ts";
-import type { Effect, FixSource, ReplyView, TransitionResult } from "./effects.ts";
+import type { Effect, FixSource, ReplyEffect, ReplyView, TransitionResult } from "./effects.ts";
 import type { CiReport, PipelineEvent, ReplyWindow } from "./events.ts";
 import type { Actor, AgentName, Feature, Gate, WorkingStage } from "./feature.ts";
 import { slugify } from "./slug.ts";
@@ -189,7 +189,7 @@ function reply(
   key: string,
   data: ReplyData,
   options: { shared?: true } = {},
-): Effect {
+): ReplyEffect {
   return { type: "reply", view, key, data, ...options };
 }
 
@@ -874,9 +874,13 @@ function ready(f: Feature): TransitionResult<Feature> {
     ]);
   }
   return result(f, after, [
-    { type: "mark_pr_ready" },
+    {
+      type: "mark_pr_ready",
+      announce: reply("ready_for_review", `v${f.version}-ready_for_review`, {
+        fixRounds: f.fixRounds,
+      }),
+    },
     { type: "sync_status" },
-    reply("ready_for_review", `v${f.version}-ready_for_review`, { fixRounds: f.fixRounds }),
   ]);
 }
 

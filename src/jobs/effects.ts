@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import type { FeatureRecord } from "../adapters/store/features.ts";
 import { type EffectsJobData, isSuperseded } from "../app/advance.ts";
 import { agentJobPrefix, reviewJobPrefix } from "../app/job-ids.ts";
-import type { Effect } from "../core/effects.ts";
+import type { Effect, ReplyEffect } from "../core/effects.ts";
 import type { RepoRef } from "../ports/github.ts";
 import { fitComment, renderMarkdown } from "../views.ts";
 import { approveProtectedCheck } from "./agent/protected-files.ts";
@@ -14,6 +14,17 @@ import { statusIntent } from "./status.ts";
 /** The hidden marker that finds a reply again, so a retried job edits instead of reposting. */
 export function replyMarker(featureId: number | null, key: string): string {
   return `<!-- practical:reply feature=${featureId ?? "none"} key=${key} -->`;
+}
+
+/** A reply's comment body, carrying its marker. */
+function replyOf(effect: ReplyEffect, feature: FeatureRecord | null, issueNumber: number) {
+  const marker = replyMarker(feature?.id ?? null, effect.key);
+  const body = renderMarkdown(
+    `comments/${effect.view}`,
+    { ...effect.data, issueNumber },
+    feature?.language,
+  );
+  return { marker, body: fitComment(body, marker) };
 }
 
 /** Performs one transition's effects in order. Every step is idempotent. */
@@ -45,14 +56,9 @@ async function performEffect(
       );
       return;
     case "reply": {
-      const marker = replyMarker(feature?.id ?? null, effect.key);
-      const body = renderMarkdown(
-        `comments/${effect.view}`,
-        { ...effect.data, issueNumber },
-        feature?.language,
-      );
+      const { marker, body } = replyOf(effect, feature, issueNumber);
       const ensure = () =>
-        deps.github.ensureComment(repo, issueNumber, marker, fitComment(body, marker), {
+        deps.github.ensureComment(repo, issueNumber, marker, body, {
           firstRun: firstRun && !effect.shared,
         });
       // A shared reply (one notice for many jobs) is looked up and created under a lock, or
@@ -87,7 +93,14 @@ async function performEffect(
       await deps.github.closeIssue(repo, issueNumber, effect.reason);
       return;
     case "mark_pr_ready":
-      if (feature?.prNumber) await deps.github.markPullRequestReady(repo, feature.prNumber);
+      if (feature?.prNumber) {
+        const announce = effect.announce && {
+          issueNumber,
+          ...replyOf(effect.announce, feature, issueNumber),
+          firstRun,
+        };
+        await deps.github.markPullRequestReady(repo, feature.prNumber, announce);
+      }
       return;
     case "check_ci":
       if (feature) await deps.queue.enqueue(ciIntent(feature.id, effect.sha));

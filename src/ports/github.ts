@@ -49,8 +49,15 @@ export interface GitHubPort {
   /** A file's text on `ref` (default branch when omitted), or null when absent. */
   readFile(repo: RepoRef, path: string, ref?: string): Promise<string | null>;
   getDefaultBranch(repo: RepoRef): Promise<string>;
-  /** Takes a draft PR out of draft (GraphQL: REST cannot). No-op when it is ready already. */
-  markPullRequestReady(repo: RepoRef, prNumber: number): Promise<void>;
+  /**
+   * Takes a draft PR out of draft (GraphQL: REST cannot); no-op when it is ready already. With
+   * `announce`, also posts that comment on the issue, in the same request on a first run.
+   */
+  markPullRequestReady(
+    repo: RepoRef,
+    prNumber: number,
+    announce?: { issueNumber: number; marker: string; body: string; firstRun: boolean },
+  ): Promise<void>;
 }
 
 /** One file of a commit: new content, or `null` to delete it. */

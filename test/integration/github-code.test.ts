@@ -643,6 +643,45 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
     });
   });
 
+  describe("markPullRequestReady", () => {
+    it("marks the draft ready and posts the notice in one request; a second run adds nothing", async () => {
+      const repo = newRepo();
+      await github.commitFiles(
+        repo,
+        request({
+          marker: "Practical-Step: f14-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+      );
+      const issue = fake.openIssue({ owner: OWNER, repo: repo.repo, author: "mona", title: "T" })
+        .payload.issue.number;
+      const pr = await github.ensurePullRequest(repo, {
+        head: BRANCH,
+        base: "main",
+        title: "CSV export",
+        body: "b",
+      });
+      const marker = "<!-- practical:reply feature=14 key=v9-ready_for_review -->";
+      const announce = { issueNumber: issue, marker, body: `Ready.\n${marker}`, firstRun: true };
+      const mark = fake.requestLog.length;
+
+      await github.markPullRequestReady(repo, pr.number, announce);
+
+      const requests = fake.requestLog.slice(mark);
+      // The node ids, then both mutations in one request.
+      expect(requests.map((r) => r.operation)).toEqual(["query", "mutation"]);
+      expect(fake.pull(OWNER, repo.repo, pr.number).draft).toBe(false);
+      const notices = () =>
+        fake.comments(OWNER, repo.repo, issue).filter((c) => c.body.includes(marker));
+      expect(notices()).toHaveLength(1);
+
+      // A retried job: the comment is found by its marker, the PR is ready already.
+      await github.markPullRequestReady(repo, pr.number, { ...announce, firstRun: false });
+      expect(notices()).toHaveLength(1);
+      expect(fake.requestLog.slice(mark).filter((r) => r.operation === "mutation")).toHaveLength(1);
+    });
+  });
+
   describe("ensureComment", () => {
     it("takes a marker only from the app's own comments, never from a stranger's", async () => {
       const repo = newRepo();
@@ -860,6 +899,53 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
         conclusion: "timed_out",
         annotations: [],
       });
+    });
+
+    it("ciChecks reads every app's latest check runs and the statuses in one GraphQL query", async () => {
+      const repo = newRepo();
+      fake.completeCheckSuite({
+        owner: OWNER,
+        repo: repo.repo,
+        headSha: repo.base,
+        conclusion: "failure",
+        checkRuns: [
+          { name: "test", conclusion: "failure", summary: "2 tests failed" },
+          { name: "lint", conclusion: "success" },
+        ],
+      });
+      fake.reportStatus({
+        owner: OWNER,
+        repo: repo.repo,
+        sha: repo.base,
+        context: "ci/jenkins",
+        state: "pending",
+        description: "running",
+        targetUrl: "https://ci.example/1",
+      });
+      fake.reportStatus({
+        owner: OWNER,
+        repo: repo.repo,
+        sha: repo.base,
+        context: "ci/jenkins",
+        state: "success",
+        targetUrl: "https://ci.example/1",
+      });
+      const mark = fake.requestLog.length;
+
+      const checks = await github.ciChecks(repo, repo.base);
+
+      const requests = fake.requestLog.slice(mark);
+      expect(requests.map((r) => [r.route, r.operation])).toEqual([["/graphql", "query"]]);
+      expect(checks.map((c) => [c.kind, c.name, c.state, c.conclusion]).sort()).toEqual([
+        ["check_run", "lint", "success", "success"],
+        ["check_run", "test", "failure", "failure"],
+        // The latest status of each context counts.
+        ["status", "ci/jenkins", "success", "success"],
+      ]);
+      const test = checks.find((c) => c.name === "test");
+      expect(test?.appId).not.toBeNull();
+      expect(test?.description).toContain("2 tests failed");
+      expect(await github.ciChecks(repo, "0".repeat(40))).toEqual([]);
     });
 
     it("readReview returns a review's body and its line comments", async () => {

@@ -50,7 +50,12 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
     commits.commitFiles(await this.octokit(repo), repo, request, this.#snapshots);
 
   readonly ensurePullRequest = this.#withClient(pulls.ensurePullRequest);
-  readonly markPullRequestReady = this.#withClient(pulls.markPullRequestReady);
+  readonly markPullRequestReady: GitHubPort["markPullRequestReady"] = (repo, number, announce) =>
+    this.#withClient(pulls.markPullRequestReady)(
+      repo,
+      number,
+      announce && { ...announce, appId: this.#appId },
+    );
   readonly readReview = this.#withClient(pulls.readReview);
 
   readonly ensureCheckRun = this.#withClient(checks.ensureCheckRun);

@@ -1,6 +1,7 @@
 import type { PullRequestRef, PullRequestRequest, RepoRef } from "../../ports/github.ts";
 import type { Octokit } from "./client.ts";
 import { is422 } from "./errors.ts";
+import { ensureComment } from "./issues.ts";
 
 // Pull requests: the feature's PR, its readiness and its reviews.
 
@@ -80,17 +81,68 @@ async function createPullRequest(octokit: Octokit, repo: RepoRef, request: PullR
   }
 }
 
-export async function markPullRequestReady(octokit: Octokit, repo: RepoRef, prNumber: number) {
-  const { data: pr } = await octokit.rest.pulls.get({
-    owner: repo.owner,
-    repo: repo.repo,
-    pull_number: prNumber,
-  });
-  if (!pr.draft) return;
-  await octokit.graphql(
-    "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { number } } }",
-    { id: pr.node_id },
+/**
+ * Out of draft, and with `announce` the issue comment that says so: one GraphQL query for the
+ * node ids, then one request with both mutations (`markPullRequestReadyForReview` and
+ * `addComment`, run in order), where REST would read the PR, post the comment and still need
+ * GraphQL for the draft flag. A request with mutations counts once against GitHub's
+ * content-creation limit, whatever it holds.
+ * https://docs.github.com/en/graphql/reference/mutations#markpullrequestreadyforreview
+ * https://docs.github.com/en/graphql/reference/mutations#addcomment
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#calculating-points-for-the-secondary-rate-limit
+ */
+export async function markPullRequestReady(
+  octokit: Octokit,
+  repo: RepoRef,
+  prNumber: number,
+  announce?: {
+    issueNumber: number;
+    marker: string;
+    body: string;
+    firstRun: boolean;
+    appId: number;
+  },
+) {
+  // A run after a failed one may have done either part: the comment is looked for by its
+  // marker (ensureComment) and only a draft is marked.
+  const together = announce?.firstRun === true;
+  const { repository } = await octokit.graphql<{
+    repository: { pullRequest: { id: string; isDraft: boolean }; issue?: { id: string } };
+  }>(
+    `query($owner: String!, $name: String!, $pr: Int!${together ? ", $issue: Int!" : ""}) {
+      repository(owner: $owner, name: $name) {
+        pullRequest(number: $pr) { id isDraft }
+        ${together ? "issue(number: $issue) { id }" : ""}
+      }
+    }`,
+    {
+      owner: repo.owner,
+      name: repo.repo,
+      pr: prNumber,
+      ...(together ? { issue: announce.issueNumber } : {}),
+    },
   );
+  const { pullRequest, issue } = repository;
+  const mark = pullRequest.isDraft;
+  const comment = together && issue;
+  if (mark || comment) {
+    await octokit.graphql(
+      `mutation(${[mark ? "$pr: ID!" : "", comment ? "$issue: ID!, $body: String!" : ""].filter(Boolean).join(", ")}) {
+        ${mark ? "ready: markPullRequestReadyForReview(input: { pullRequestId: $pr }) { clientMutationId }" : ""}
+        ${comment ? "comment: addComment(input: { subjectId: $issue, body: $body }) { clientMutationId }" : ""}
+      }`,
+      {
+        ...(mark ? { pr: pullRequest.id } : {}),
+        ...(comment ? { issue: issue.id, body: announce.body } : {}),
+      },
+    );
+  }
+  if (announce && !together) {
+    await ensureComment(octokit, repo, announce.issueNumber, announce.marker, announce.body, {
+      firstRun: false,
+      appId: announce.appId,
+    });
+  }
 }
 
 export async function readReview(

@@ -1,8 +1,9 @@
 // The transition table: every stage × one event of every kind (commands for every name with
 // write and read permission, every agent's result and failure). Each row says where the feature
 // goes ("=" stays) and which effects come out, in order ("-" none): `react:<content>`,
-// `reply:<view>`, `run_agent:<agent>`, or the effect type. Reviewed row by row; a new stage or
-// event kind without rows fails the coverage test.
+// `reply:<view>`, `run_agent:<agent>`, `mark_pr_ready+reply:<view>` (with its announcement), or
+// the effect type. Reviewed row by row; a new stage or event kind without rows fails the
+// coverage test.
 
 import { describe, expect, it } from "vitest";
 import { COMMAND_NAMES } from "../../../src/core/commands.ts";
@@ -595,7 +596,7 @@ reviewing        | failed:security_review    | failed           | sync_status re
 reviewing        | failed:code_review        | failed           | sync_status reply:failed
 reviewing        | failed:alignment_review   | failed           | sync_status reply:failed
 reviewing        | failed:title              | =                | -
-reviewing        | verdict:pass              | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
+reviewing        | verdict:pass              | awaiting_merge   | mark_pr_ready+reply:ready_for_review sync_status
 reviewing        | verdict:fail              | fixing           | run_agent:implement sync_status
 reviewing        | verdict:pass:ci-pending   | awaiting_ci      | sync_status
 reviewing        | verdict:pass:ci-red       | fixing           | run_agent:implement sync_status
@@ -719,9 +720,9 @@ awaiting_ci      | verdict:pass              | =                | -
 awaiting_ci      | verdict:fail              | =                | -
 awaiting_ci      | verdict:pass:ci-pending   | =                | -
 awaiting_ci      | verdict:pass:ci-red       | =                | -
-awaiting_ci      | ci:success                | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
+awaiting_ci      | ci:success                | awaiting_merge   | mark_pr_ready+reply:ready_for_review sync_status
 awaiting_ci      | ci:failure                | fixing           | run_agent:implement sync_status
-awaiting_ci      | ci:none                   | awaiting_merge   | mark_pr_ready sync_status reply:ready_for_review
+awaiting_ci      | ci:none                   | awaiting_merge   | mark_pr_ready+reply:ready_for_review sync_status
 awaiting_ci      | changes_requested:write   | fixing           | run_agent:implement sync_status
 awaiting_ci      | changes_requested:read    | =                | -
 awaiting_ci      | ci_failed                 | =                | -
@@ -1057,6 +1058,8 @@ function describeEffect(effect: Effect): string {
       return `reply:${effect.view}`;
     case "run_agent":
       return `run_agent:${effect.agent}`;
+    case "mark_pr_ready":
+      return effect.announce ? `mark_pr_ready+reply:${effect.announce.view}` : effect.type;
     default:
       return effect.type;
   }

@@ -147,7 +147,9 @@ describe("happy path", () => {
       { type: "sync_status" },
     ]);
     const ready = run({ type: "review_verdict", pass: true, failed: [] });
-    expect(ready.map((e) => e.type)).toEqual(["mark_pr_ready", "sync_status", "reply"]);
+    // The PR is marked ready and the issue told so in one request.
+    expect(ready.map((e) => e.type)).toEqual(["mark_pr_ready", "sync_status"]);
+    expect(ready[0]).toMatchObject({ announce: { view: "ready_for_review" } });
     const merged = run({ type: "pr_merged", actor: MAINTAINER });
     expect(merged).toContainEqual({ type: "close_issue", reason: "completed" });
     // The merge is announced by GitHub; the status comment shows the feature done.
@@ -697,11 +699,7 @@ describe("after the PR is ready", () => {
 
   it("merging from a working stage cancels the running job", () => {
     const r = transition(featureAt("fixing"), { type: "pr_merged", actor: MAINTAINER });
-    expect(r.effects.map((e) => e.type)).toEqual([
-      "cancel_jobs",
-      "close_issue",
-      "sync_status",
-    ]);
+    expect(r.effects.map((e) => e.type)).toEqual(["cancel_jobs", "close_issue", "sync_status"]);
   });
 });
 

@@ -1,10 +1,13 @@
 // A small GraphQL endpoint: parses the document (operations, fields, aliases, arguments,
 // variables, inline fragments), runs the supported mutations and queries and answers only the
 // selected fields.
-// Mutations: markPullRequestReadyForReview, convertPullRequestToDraft, createCommitOnBranch.
+// Mutations: markPullRequestReadyForReview, convertPullRequestToDraft, createCommitOnBranch,
+// createRef, createPullRequest, addComment.
 // Queries: repository { object(oid) { ... on Commit { checkSuites, status } } }.
+
+import { HttpError } from "./errors.ts";
 import type { FakeCore, RouteResult } from "./server.ts";
-import type { CheckRunRec, RepoRec, StatusRec, TokenRec } from "./state.ts";
+import type { CheckRunRec, FakeState, IssueRec, RepoRec, StatusRec, TokenRec } from "./state.ts";
 
 type Value =
   | string
@@ -387,7 +390,121 @@ function pullFromInput(ctx: MutationContext) {
   return issue;
 }
 
+/** The repository an input names by its node id (`repositoryId`), installed for the token. */
+function repoFromInput(ctx: MutationContext): RepoRec {
+  const id = String(ctx.input.repositoryId ?? "");
+  const repo = [...ctx.core.state.repos.values()].find((r) => r.nodeId === id);
+  const missing = `Could not resolve to a node with the global id of '${id}'`;
+  if (!repo) throw new GraphqlError(missing, { type: "NOT_FOUND" });
+  checkInstalled(ctx, repo.installationId, missing);
+  return repo;
+}
+
+/** A REST-side refusal of the fake's state (a 422), as a GraphQL error. */
+function asGraphqlError(error: unknown): unknown {
+  if (!(error instanceof HttpError)) return error;
+  const items = (error.body.errors ?? []) as { message?: string }[];
+  return new GraphqlError(items.find((e) => e.message)?.message ?? error.message, {
+    type: error.status === 404 ? "NOT_FOUND" : "UNPROCESSABLE",
+  });
+}
+
 const MUTATIONS: Record<string, (ctx: MutationContext) => Obj> = {
+  // https://docs.github.com/en/graphql/reference/mutations#addcomment (an issue or a pull
+  // request, by its node id)
+  addComment(ctx) {
+    const { state, urls } = ctx.core;
+    const id = String(ctx.input.subjectId ?? "");
+    const missing = `Could not resolve to a node with the global id of '${id}'`;
+    let subject: IssueRec | undefined = state.pullByNodeId(id);
+    for (const repo of state.repos.values()) {
+      if (subject) break;
+      subject = [...repo.issues.values()].find((issue) => issue.nodeId === id);
+    }
+    if (!subject) throw new GraphqlError(missing, { type: "NOT_FOUND" });
+    checkInstalled(ctx, subject.repo.installationId, missing);
+    const body = String(ctx.input.body ?? "");
+    if (body.length > 65_536) {
+      throw new GraphqlError("Body is too long (maximum is 65536 characters)", {
+        type: "UNPROCESSABLE",
+      });
+    }
+    const comment = state.createComment(subject, state.app.bot, body, state.app);
+    const kind = subject.pull ? "pull" : "issues";
+    return {
+      __typename: "AddCommentPayload",
+      clientMutationId: ctx.input.clientMutationId ?? null,
+      commentEdge: {
+        __typename: "IssueCommentEdge",
+        node: {
+          __typename: "IssueComment",
+          id: comment.nodeId,
+          databaseId: comment.id,
+          body: comment.body,
+          url: `${urls.web}/${subject.repo.owner.login}/${subject.repo.name}/${kind}/${subject.number}#issuecomment-${comment.id}`,
+        },
+      },
+      subject: { __typename: subject.pull ? "PullRequest" : "Issue", id },
+    };
+  },
+  // https://docs.github.com/en/graphql/reference/mutations#createref
+  createRef(ctx) {
+    const repo = repoFromInput(ctx);
+    const name = String(ctx.input.name ?? "");
+    const oid = String(ctx.input.oid ?? "");
+    if (!name.startsWith("refs/") || name.split("/").length < 3) {
+      throw new GraphqlError(`Reference name must be fully qualified: "${name}"`, {
+        type: "UNPROCESSABLE",
+      });
+    }
+    if (repo.refs.has(name)) {
+      throw new GraphqlError(`A ref named "${name}" already exists in the repository.`, {
+        type: "UNPROCESSABLE",
+      });
+    }
+    if (!repo.git.has(oid, "commit")) {
+      throw new GraphqlError(`Could not resolve to a commit with the oid '${oid}'`, {
+        type: "NOT_FOUND",
+      });
+    }
+    ctx.core.state.setRef(repo, name, oid);
+    return {
+      __typename: "CreateRefPayload",
+      clientMutationId: ctx.input.clientMutationId ?? null,
+      ref: {
+        __typename: "Ref",
+        id: Buffer.from(`Ref:${repo.id}:${name}`).toString("base64"),
+        name: name.replace(/^refs\/heads\//, ""),
+        prefix: "refs/heads/",
+        target: { __typename: "Commit", oid },
+      },
+    };
+  },
+  // https://docs.github.com/en/graphql/reference/mutations#createpullrequest
+  createPullRequest(ctx) {
+    const repo = repoFromInput(ctx);
+    const { state } = ctx.core;
+    let pull: ReturnType<FakeState["createPull"]>;
+    try {
+      pull = state.createPull(repo, {
+        author: state.app.bot,
+        title: String(ctx.input.title ?? ""),
+        body: typeof ctx.input.body === "string" ? ctx.input.body : null,
+        head: String(ctx.input.headRefName ?? "").replace(/^refs\/heads\//, ""),
+        base: String(ctx.input.baseRefName ?? "").replace(/^refs\/heads\//, ""),
+        draft: ctx.input.draft === true,
+        maintainerCanModify: ctx.input.maintainerCanModify === true,
+        viaApp: state.app,
+      });
+    } catch (error) {
+      throw asGraphqlError(error);
+    }
+    return {
+      __typename: "CreatePullRequestPayload",
+      clientMutationId: ctx.input.clientMutationId ?? null,
+      pullRequest: pullObject(ctx.core, pull),
+    };
+  },
   markPullRequestReadyForReview(ctx) {
     const issue = pullFromInput(ctx);
     issue.pull.draft = false;
@@ -615,6 +732,28 @@ const QUERIES: Record<
       id: repo.nodeId,
       name: repo.name,
       nameWithOwner: `${repo.owner.login}/${repo.name}`,
+      // https://docs.github.com/en/graphql/reference/objects#repository (issue, pullRequest:
+      // null with a NOT_FOUND error when there is none)
+      issue: ({ number }: Record<string, unknown>) => {
+        const issue = repo.issues.get(Number(number));
+        if (!issue || issue.pull) {
+          throw new GraphqlError(
+            `Could not resolve to an Issue with the number of ${String(number)}.`,
+            { type: "NOT_FOUND" },
+          );
+        }
+        return { __typename: "Issue", id: issue.nodeId, number: issue.number };
+      },
+      pullRequest: ({ number }: Record<string, unknown>) => {
+        const issue = repo.issues.get(Number(number));
+        if (!issue?.pull) {
+          throw new GraphqlError(
+            `Could not resolve to a PullRequest with the number of ${String(number)}.`,
+            { type: "NOT_FOUND" },
+          );
+        }
+        return pullObject(core, issue as IssueRec & { pull: NonNullable<IssueRec["pull"]> });
+      },
       // A commit by its full oid; null when the repository has none.
       object: ({ oid }: Record<string, unknown>) => {
         const sha = String(oid ?? "");
@@ -677,6 +816,7 @@ export async function handleGraphqlRequest(
   if (operation.kind === "query") return runQuery(core, request.token, operation, variables, fail);
   const rootType = operation.kind === "mutation" ? "Mutation" : "Query";
   const data: Record<string, unknown> = {};
+  const errors: Record<string, unknown>[] = [];
   let changed = false;
   for (const field of operation.selections) {
     const resolver = operation.kind === "mutation" ? MUTATIONS[field.name] : undefined;
@@ -697,6 +837,7 @@ export async function handleGraphqlRequest(
         field,
       );
     }
+    const key = field.alias ?? field.name;
     try {
       const result = resolver({
         core,
@@ -704,23 +845,33 @@ export async function handleGraphqlRequest(
         input: input as Record<string, unknown>,
       });
       changed = true;
-      data[field.alias ?? field.name] = project(result, field.selections, [
-        field.alias ?? field.name,
-      ]);
+      data[key] = project(result, field.selections, [key]);
     } catch (error) {
-      if (error instanceof GraphqlError)
+      if (!(error instanceof GraphqlError)) throw error;
+      if (error.violation) {
         return fail(
-          new GraphqlError(error.message, {
-            ...(error.type ? { type: error.type } : {}),
-            path: error.path ?? [field.alias ?? field.name],
-            violation: error.violation,
-          }),
+          new GraphqlError(error.message, { path: error.path ?? [key], violation: true }),
           field,
         );
-      throw error;
+      }
+      // A field's error nulls that field and is listed; the mutations after it still run, one
+      // after another (https://spec.graphql.org/October2021/#sec-Handling-Field-Errors,
+      // https://spec.graphql.org/October2021/#sec-Mutation).
+      data[key] = null;
+      errors.push({
+        message: error.message,
+        ...(error.type ? { type: error.type } : {}),
+        path: error.path ?? [key],
+        locations: [{ line: field.line, column: field.column }],
+      });
     }
   }
-  return { status: 200, body: { data }, changed, operation: "mutation" };
+  return {
+    status: 200,
+    body: errors.length > 0 ? { data, errors } : { data },
+    changed,
+    operation: "mutation",
+  };
 }
 
 function runQuery(
