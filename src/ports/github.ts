@@ -48,7 +48,8 @@ export interface GitHubPort {
   ): Promise<void>;
   /** A file's text on `ref` (default branch when omitted), or null when absent. */
   readFile(repo: RepoRef, path: string, ref?: string): Promise<string | null>;
-  getDefaultBranch(repo: RepoRef): Promise<string>;
+  /** The default branch, and the node id GraphQL mutations name the repository by. */
+  getRepository(repo: RepoRef): Promise<{ defaultBranch: string; nodeId: string }>;
   /**
    * Takes a draft PR out of draft (GraphQL: REST cannot); no-op when it is ready already. With
    * `announce`, also posts that comment on the issue, in the same request on a first run.
@@ -92,6 +93,10 @@ export interface CommitRequest {
    * branch need not be searched for the marker first.
    */
   firstRun?: boolean;
+  /** The repository's GraphQL node id: a missing branch is then created with its commit. */
+  repositoryId?: string;
+  /** The draft pull request to open with a branch this commit creates. */
+  pullRequest?: { title: string; body: string };
 }
 
 export interface CommitResult {
@@ -100,6 +105,8 @@ export interface CommitResult {
   unchanged?: boolean;
   /** The branch was created for this commit: no pull request can have it as its head yet. */
   branchCreated?: boolean;
+  /** The draft pull request opened with the branch (`CommitRequest.pullRequest`). */
+  pullRequest?: { number: number; url: string };
 }
 
 export interface PullRequestRequest {

@@ -119,6 +119,88 @@ describe("OctokitGitHub against the GitHub fake: code", () => {
   }
 
   describe("commitFiles", () => {
+    it("with the repository's node id, creates the branch, its commit and the draft PR in one request", async () => {
+      const repo = newRepo();
+      const { nodeId, defaultBranch } = await github.getRepository(repo);
+      expect(defaultBranch).toBe("main");
+      const mark = fake.requestLog.length;
+      const result = await github.commitFiles(repo, {
+        ...request({
+          marker: "Practical-Step: f15-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+        repositoryId: nodeId,
+        pullRequest: { title: "CSV export", body: "Closes #15" },
+      });
+
+      expect(result).toMatchObject({ created: true, branchCreated: true });
+      expect(fake.branchCommits(OWNER, repo.repo, BRANCH)[0]).toMatchObject({
+        sha: result.sha,
+        parents: [repo.base],
+      });
+      const [pull] = fake.pulls(OWNER, repo.repo);
+      expect(pull).toMatchObject({ number: result.pullRequest?.number, draft: true });
+      expect(fake.pull(OWNER, repo.repo, pull?.number ?? 0).body).toBe("Closes #15");
+      const calls = fake.requestLog
+        .slice(mark)
+        .filter((r) => r.path.includes(`/${repo.repo}/`) || r.route === "/graphql");
+      // The branch (missing), the base, its tree's entries, then one request for all three.
+      expect(calls.map((r) => `${r.method} ${r.route} ${r.operation ?? ""}`.trim())).toEqual([
+        "GET /repos/{owner}/{repo}/commits",
+        "GET /repos/{owner}/{repo}/commits",
+        "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+        "POST /graphql mutation",
+      ]);
+      expect(writes(repo, "POST", ROUTES.refs)).toHaveLength(0);
+
+      // Run again (a retried job): the marker finds the commit; nothing is created twice.
+      const again = await github.commitFiles(repo, {
+        ...request({
+          marker: "Practical-Step: f15-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+        repositoryId: nodeId,
+        pullRequest: { title: "CSV export", body: "Closes #15" },
+      });
+      expect(again).toEqual({ sha: result.sha, created: false });
+      expect(fake.pulls(OWNER, repo.repo)).toHaveLength(1);
+    });
+
+    it("a branch someone created meanwhile: the commit goes on top of it, no PR is opened", async () => {
+      const repo = newRepo();
+      const { nodeId } = await github.getRepository(repo);
+      fake.pushCommit({
+        owner: OWNER,
+        repo: repo.repo,
+        branch: BRANCH,
+        files: { "other.txt": "x\n" },
+        author: "maria",
+        message: "Start the branch",
+      });
+      // The app's listing misses it (it appeared just after): GitHub then refuses createRef and
+      // the commit expecting the base's head, and the app goes on as for an existing branch.
+      fake.injectFault({
+        method: "GET",
+        route: "/repos/{owner}/{repo}/commits",
+        status: 404,
+        body: { message: "Not Found" },
+      });
+      const result = await github.commitFiles(repo, {
+        ...request({
+          marker: "Practical-Step: f16-spec-v1",
+          files: [{ path: "docs/spec.md", content: "# Spec\n" }],
+        }),
+        repositoryId: nodeId,
+        pullRequest: { title: "CSV export", body: "Closes #16" },
+      });
+      expect(result.created).toBe(true);
+      expect(result.branchCreated).toBeUndefined();
+      expect(result.pullRequest).toBeUndefined();
+      const files = fake.files(OWNER, repo.repo, BRANCH);
+      expect(files["other.txt"]).toBe("x\n");
+      expect(files["docs/spec.md"]).toBe("# Spec\n");
+    });
+
     it("creates the branch from the default branch with every file in one commit", async () => {
       const repo = newRepo();
       const mark = fake.requestLog.length;

@@ -214,10 +214,16 @@ it("completes the journey with every webhook twice and two killed workers, each 
   expect(implementerRuns.map(currentTask)).toEqual(["T001", "T002", "T002", "T003"]);
   expect(h.github.files(OWNER, REPO, branch)["src/health.js"]).toBeTruthy();
 
-  // One pull request, created once.
+  // One pull request, created once (with the branch and its first commit, in one request).
   expect(h.github.pulls(OWNER, REPO)).toHaveLength(1);
   expect(h.github.pull(OWNER, REPO, prNumber).merged).toBe(true);
-  expect(h.github.writes("/repos/{owner}/{repo}/pulls")).toHaveLength(1);
+  const prCreations = [
+    ...h.github.writes("/repos/{owner}/{repo}/pulls"),
+    ...h.github
+      .writes("/graphql")
+      .filter((e) => JSON.stringify(e.body).includes("createPullRequest")),
+  ];
+  expect(prCreations).toHaveLength(1);
 
   // Three check runs on the head, one per name, each created once.
   const runs = h.github.checkRuns(OWNER, REPO);

@@ -68,13 +68,14 @@ export async function commitFiles(
       }
     }
   }
-  let listing = await branchListingOrCreate(
-    octokit,
-    repo,
-    request.branch,
-    request.base,
-    request.marker,
-  );
+  let listing = await listBranch(octokit, repo, request.branch, request.marker);
+  if (!listing) {
+    const base = await listBranch(octokit, repo, request.base, request.marker);
+    if (!base) throw new Error(`the base branch ${request.base} does not exist`);
+    const first = await commitOnNewBranch(octokit, repo, request, base, files, snapshots);
+    if (first) return first;
+    listing = await createBranch(octokit, repo, request.branch, request.marker, base);
+  }
   // After a lost race, the head first read is what this step's work was based on: commits
   // that appeared since are someone else's and must not be overwritten either.
   let expected = request.basedOn;
@@ -146,39 +147,129 @@ async function commitOnBranch(
   head: string,
   changes: FileChange[],
 ): Promise<string | null> {
-  const newline = request.message.indexOf("\n");
-  const headline = newline < 0 ? request.message : request.message.slice(0, newline);
-  const body = newline < 0 ? "" : request.message.slice(newline + 1).replace(/^\n+/, "");
   try {
     const data = await octokit.graphql<{ createCommitOnBranch: { commit: { oid: string } } }>(
       `mutation($input: CreateCommitOnBranchInput!) {
         createCommitOnBranch(input: $input) { commit { oid } }
       }`,
-      {
-        input: {
-          branch: {
-            repositoryNameWithOwner: `${repo.owner}/${repo.repo}`,
-            branchName: request.branch,
-          },
-          message: body ? { headline, body } : { headline },
-          expectedHeadOid: head,
-          fileChanges: {
-            additions: changes
-              .filter((f) => f.content !== null)
-              .map((f) => ({
-                path: f.path,
-                contents: Buffer.from(f.content ?? "", "utf8").toString("base64"),
-              })),
-            deletions: changes.filter((f) => f.content === null).map((f) => ({ path: f.path })),
-          },
-        },
-      },
+      { input: commitInput(repo, request, head, changes) },
     );
     return data.createCommitOnBranch.commit.oid;
   } catch (error) {
     if (isStaleHead(error)) return null;
     throw error;
   }
+}
+
+/** `CreateCommitOnBranchInput`: the changes on top of `head`, refused if the branch moved. */
+function commitInput(repo: RepoRef, request: CommitRequest, head: string, changes: FileChange[]) {
+  const newline = request.message.indexOf("\n");
+  const headline = newline < 0 ? request.message : request.message.slice(0, newline);
+  const body = newline < 0 ? "" : request.message.slice(newline + 1).replace(/^\n+/, "");
+  return {
+    branch: { repositoryNameWithOwner: `${repo.owner}/${repo.repo}`, branchName: request.branch },
+    message: body ? { headline, body } : { headline },
+    expectedHeadOid: head,
+    fileChanges: {
+      additions: changes
+        .filter((f) => f.content !== null)
+        .map((f) => ({
+          path: f.path,
+          contents: Buffer.from(f.content ?? "", "utf8").toString("base64"),
+        })),
+      deletions: changes.filter((f) => f.content === null).map((f) => ({ path: f.path })),
+    },
+  };
+}
+
+interface NewBranchData {
+  ref: { ref: { name: string } } | null;
+  commit: { commit: { oid: string } } | null;
+  pullRequest?: { pullRequest: { number: number; url: string } } | null;
+}
+
+/**
+ * A missing branch, its first commit and its draft pull request in one GraphQL request:
+ * `createRef` at the base's head, `createCommitOnBranch` expecting that head, then
+ * `createPullRequest`, run in that order (mutation fields run one after another). One
+ * content-creating request where REST and a separate commit take three. Null when this path
+ * does not apply (no repository node id, nothing to change, an executable file, which
+ * `createCommitOnBranch` would make 100644) or the branch exists after all (a run before this
+ * one, or someone else, created it): the caller goes on as for an existing branch. A failed
+ * `createPullRequest` (a repository without drafts) leaves the pull request to the caller.
+ * https://docs.github.com/en/graphql/reference/mutations#createref
+ * https://docs.github.com/en/graphql/reference/mutations#createpullrequest
+ * https://spec.graphql.org/October2021/#sec-Mutation
+ */
+async function commitOnNewBranch(
+  octokit: Octokit,
+  repo: RepoRef,
+  request: CommitRequest,
+  base: Listing,
+  files: FileChange[],
+  snapshots: SnapshotCache | undefined,
+): Promise<CommitResult | null> {
+  if (!request.repositoryId) return null;
+  const paths = files.map((f) => f.path);
+  const tree = snapshots?.peek(snapshotKey(repo, base.head))?.entries;
+  const existing = tree ? pick(tree, paths) : await entriesAt(octokit, repo, base.headTree, paths);
+  const changes = realChanges(files, existing);
+  if (changes.length === 0 || changes.some((f) => existing.get(f.path)?.mode === "100755")) {
+    return null;
+  }
+  const pr = request.pullRequest;
+  let data: NewBranchData;
+  try {
+    data = await octokit.graphql<NewBranchData>(
+      `mutation($ref: CreateRefInput!, $commit: CreateCommitOnBranchInput!${pr ? ", $pr: CreatePullRequestInput!" : ""}) {
+        ref: createRef(input: $ref) { ref { name } }
+        commit: createCommitOnBranch(input: $commit) { commit { oid } }
+        ${pr ? "pullRequest: createPullRequest(input: $pr) { pullRequest { number url } }" : ""}
+      }`,
+      {
+        ref: {
+          repositoryId: request.repositoryId,
+          name: `refs/heads/${request.branch}`,
+          oid: base.head,
+        },
+        commit: commitInput(repo, request, base.head, changes),
+        ...(pr
+          ? {
+              pr: {
+                repositoryId: request.repositoryId,
+                baseRefName: request.base,
+                headRefName: request.branch,
+                title: pr.title,
+                body: pr.body,
+                draft: true,
+              },
+            }
+          : {}),
+      },
+    );
+  } catch (error) {
+    // GraphQL answers what succeeded beside the errors of what did not.
+    const partial = (error as { data?: NewBranchData }).data;
+    if (partial?.commit) data = partial;
+    else if (refExists(error) || isStaleHead(error)) return null;
+    else throw error;
+  }
+  if (!data.commit) return null;
+  const sha = data.commit.commit.oid;
+  snapshots?.derive(repo, base.head, sha, changes);
+  const opened = data.pullRequest?.pullRequest;
+  return {
+    sha,
+    created: true,
+    ...(data.ref ? { branchCreated: true } : {}),
+    ...(opened ? { pullRequest: { number: opened.number, url: opened.url } } : {}),
+  };
+}
+
+/** `createRef` refused: the branch exists already. */
+function refExists(error: unknown): boolean {
+  const errors = (error as { errors?: { message?: string; path?: string[] }[] }).errors ?? [];
+  return errors.some((e) => e.path?.[0] === "ref" && /already exists/i.test(e.message ?? ""));
 }
 
 /** GitHub's answer when `expectedHeadOid` is no longer the branch head. */
@@ -268,18 +359,14 @@ async function listBranch(
   }
 }
 
-/** The branch's listing; a missing branch is created at `base`'s head first. */
-async function branchListingOrCreate(
+/** A missing branch created at `base`'s head, as its listing. */
+async function createBranch(
   octokit: Octokit,
   repo: RepoRef,
   branch: string,
-  base: string,
   marker: string,
+  baseListing: Listing,
 ): Promise<Listing> {
-  const listing = await listBranch(octokit, repo, branch, marker);
-  if (listing) return listing;
-  const baseListing = await listBranch(octokit, repo, base, marker);
-  if (!baseListing) throw new Error(`the base branch ${base} does not exist`);
   try {
     await octokit.rest.git.createRef({
       owner: repo.owner,

@@ -27,9 +27,9 @@ export async function readFile(octokit: Octokit, repo: RepoRef, path: string, re
   }
 }
 
-export async function getDefaultBranch(octokit: Octokit, repo: RepoRef) {
+export async function getRepository(octokit: Octokit, repo: RepoRef) {
   const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo });
-  return data.default_branch;
+  return { defaultBranch: data.default_branch, nodeId: data.node_id };
 }
 
 /** GitHub lists at most 300 changed files in a comparison. */

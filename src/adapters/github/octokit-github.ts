@@ -40,7 +40,7 @@ export class OctokitGitHub implements GitHubPort, GitHubCodePort {
   readonly closeIssue = this.#withClient(issues.closeIssue);
 
   readonly readFile = this.#withClient(contents.readFile);
-  readonly getDefaultBranch = this.#withClient(contents.getDefaultBranch);
+  readonly getRepository = this.#withClient(contents.getRepository);
   readonly diff = this.#withClient(contents.diff);
   readonly listFiles = this.#withClient(contents.listFiles);
   readonly snapshot: GitHubCodePort["snapshot"] = async (repo, ref) =>

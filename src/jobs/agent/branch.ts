@@ -66,9 +66,17 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   const message = step.trailers
     ? `${step.subject}\n\n${[...step.trailers, marker].join("\n")}`
     : `${step.subject}\n\nFor #${feature.issueNumber}.\n\n${marker}`;
+  // The feature's first commit is likely to create the branch: the draft PR is opened with it.
+  const pullRequest =
+    !feature.headSha && !feature.prNumber
+      ? {
+          title: await pullRequestTitle(job),
+          body: await pullRequestBody(deps, feature, repoContext.config, step.key),
+        }
+      : undefined;
   // The last moment to drop a superseded job's work: nothing of it reaches the branch.
   await job.ensureCurrent(`the commit "${step.subject}"`);
-  const { sha, unchanged, branchCreated } = await deps.github.commitFiles(targetOf(feature), {
+  const committed = await deps.github.commitFiles(targetOf(feature), {
     branch,
     base: repoContext.defaultBranch,
     message,
@@ -76,7 +84,13 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
     files: step.files,
     basedOn,
     firstRun: job.firstRun,
+    repositoryId: repoContext.repositoryId,
+    ...(pullRequest ? { pullRequest } : {}),
   });
+  const { sha, unchanged, branchCreated } = committed;
+  if (committed.pullRequest) {
+    await deps.store.updateFeatureLinks(feature.id, { prNumber: committed.pullRequest.number });
+  }
   // Nothing to commit: the app has not read the head's other changes (someone else's push),
   // so the next step keeps checking against the head it last wrote.
   const headSha = unchanged && basedOn ? basedOn : sha;
@@ -86,7 +100,7 @@ export async function commitStep(job: AgentJob, step: Step, basedOn = job.featur
   // After the head moved: a CI reading of this commit may then go to the pipeline.
   const stage = job.data.agent === "implement" ? "code" : job.data.agent;
   if (CI_STAGES.has(stage)) await followCi(deps, feature.id, sha, stage, repoContext.config);
-  if (step.refreshPullRequest !== false) {
+  if (step.refreshPullRequest !== false && !committed.pullRequest) {
     // Read again: this step has just saved its artifacts and task progress, which the PR shows.
     const updated = (await deps.store.findFeature(feature.id)) ?? { ...feature, branch, headSha };
     await ensurePullRequest(job, updated, branchCreated === true);
@@ -170,6 +184,8 @@ export async function pullRequestBody(
   deps: JobDeps,
   feature: FeatureRecord,
   config: RepoConfig,
+  /** The step being committed with this body: its artifacts count as committed. */
+  committing?: string,
 ): Promise<string> {
   const [artifacts, approvals, ci, taskCode] = await Promise.all([
     readArtifacts(deps.store, feature.id),
@@ -211,10 +227,12 @@ export async function pullRequestBody(
             ? written(docs?.changes ?? [])
             : (artifact?.files.map((f) => f.path) ?? []);
       const approval = gate ? approvals.findLast((a) => a.gate === gate) : undefined;
+      const committed =
+        artifact?.commit_sha != null || (committing !== undefined && artifact?.step === committing);
       return {
         label,
-        done: artifact?.commit_sha != null || (stage === "brief" && approval !== undefined),
-        files: artifact?.commit_sha ? paths.map((p) => ({ link: markdownFileLink(p, blob) })) : [],
+        done: committed || (stage === "brief" && approval !== undefined),
+        files: committed ? paths.map((p) => ({ link: markdownFileLink(p, blob) })) : [],
         approval: approval
           ? {
               approver: approval.approver,

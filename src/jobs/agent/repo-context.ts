@@ -9,6 +9,8 @@ const cache = new Map<string, { until: number; value: RepoContext }>();
 
 export interface RepoContext {
   defaultBranch: string;
+  /** The repository's GraphQL node id. */
+  repositoryId: string;
   config: RepoConfig;
   /** The repository's own instructions for agents, fenced as data; "" when none. */
   conventions: string;
@@ -24,7 +26,7 @@ export async function loadRepoContext(deps: JobDeps, feature: FeatureRecord): Pr
     owner: feature.repoOwner,
     repo: feature.repoName,
   };
-  const defaultBranch = await deps.github.getDefaultBranch(repo);
+  const { defaultBranch, nodeId: repositoryId } = await deps.github.getRepository(repo);
   const { config } = await readRepoConfig(deps.github, repo);
   // The conventions come from the default branch's snapshot, which the agents read anyway (the
   // worker shares it): no read of their own, and no 404 for each one the repository lacks.
@@ -37,7 +39,7 @@ export async function loadRepoContext(deps: JobDeps, feature: FeatureRecord): Pr
       (snapshot.hidden?.has(path) ? await deps.github.readFile(repo, path, snapshot.sha) : null);
     if (text) parts.push(fenceUntrusted(path, text, 8_000));
   }
-  const value = { defaultBranch, config, conventions: parts.join("\n") };
+  const value = { defaultBranch, repositoryId, config, conventions: parts.join("\n") };
   cache.set(key, { until: Date.now() + TTL_MS, value });
   return value;
 }
