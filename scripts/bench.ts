@@ -195,9 +195,9 @@ function reportOrchestration(orch: OrchestrationResult) {
     table(
       ["kind", "calls"],
       [
-        ["reads (GET)", calls.reads],
-        ["writes (POST, PATCH, PUT, DELETE, GraphQL)", calls.writes],
-        ["  of which create content (POST)", calls.contentCreating],
+        ["reads (GET, GraphQL queries)", calls.reads],
+        ["writes (POST, PATCH, PUT, DELETE, GraphQL mutations)", calls.writes],
+        ["  of which create content (POST, GraphQL mutations)", calls.contentCreating],
         ["total against the installation's limit", calls.total],
         ["installation-token requests (as the app)", calls.appAuth],
         ["archive downloads (not API calls)", calls.downloads],

@@ -72,12 +72,10 @@ export function countApiCalls(records: readonly RequestRecord[]): ApiCalls {
     if (kind === "notModified") calls.notModified++;
     if (kind === "asApp") calls.asApp++;
     if (createsContent(record)) calls.contentCreating++;
-    const key = `${kind} ${record.method} ${record.route ?? record.path}`;
-    const entry = routes.get(key) ?? {
-      route: `${record.method} ${record.route ?? record.path}`,
-      kind,
-      count: 0,
-    };
+    // GraphQL requests by operation ("POST /graphql mutation").
+    const route = `${record.method} ${record.route ?? record.path}${record.operation ? ` ${record.operation}` : ""}`;
+    const key = `${kind} ${route}`;
+    const entry = routes.get(key) ?? { route, kind, count: 0 };
     entry.count++;
     routes.set(key, entry);
   }
