@@ -30,10 +30,8 @@ const ROUTES = {
   comments: "/repos/{owner}/{repo}/issues/{issue_number}/comments",
   issueReactions: "/repos/{owner}/{repo}/issues/{issue_number}/reactions",
   commentReactions: "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-  createRef: "/repos/{owner}/{repo}/git/refs",
   // A stage's commit is one GraphQL createCommitOnBranch.
   graphql: "/graphql",
-  pulls: "/repos/{owner}/{repo}/pulls",
   checkRuns: "/repos/{owner}/{repo}/check-runs",
   collaboratorPermission: "/repos/{owner}/{repo}/collaborators/{username}/permission",
 } as const;
@@ -98,34 +96,19 @@ describe("GitHub faults along one journey", () => {
       expect(duplicateSideEffects(h.github)).toEqual([]);
     }));
 
-  it("a branch creation lost (502) and a pull request that 'already exists' (422): one branch, one PR", () =>
+  it("the branch, its first commit and the PR made but the answer lost (502): one branch, one PR", () =>
     injected(
       FILE,
-      "502 after the branch was created; 422 'pull request already exists'",
+      "502 after the first commit's request (branch, commit, PR) was carried out",
       async () => {
         await d.say(issue, DEMO_ANSWER);
         await waitFor("the brief", async () => (await d.feature(issue))?.artifacts.brief);
-        h.github.injectFault(lost("POST", ROUTES.createRef));
-        h.github.injectFault({
-          method: "POST",
-          route: ROUTES.pulls,
-          status: 422,
-          afterWrite: true,
-          body: {
-            message: "Validation Failed",
-            errors: [
-              {
-                resource: "PullRequest",
-                code: "custom",
-                message: "A pull request already exists for octo-org:practical.",
-              },
-            ],
-            documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
-          },
-        });
+        h.github.injectFault(lost("POST", ROUTES.graphql));
         await d.say(issue, "/approve");
         const f = await d.waitStage(issue, "spec_ready", 30_000);
         expect(unfired()).toEqual([]);
+        expect(faultedWrites(ROUTES.graphql)).toHaveLength(1);
+        // The retried job found the commit by its marker and the PR by its branch.
         expect(h.github.pulls(OWNER, REPO)).toHaveLength(1);
         expect(h.github.pull(OWNER, REPO, f.prNumber ?? 0).head.ref).toBe(f.branch);
         expect(ourCommits(f.branch ?? "")).toHaveLength(1);
@@ -135,10 +118,11 @@ describe("GitHub faults along one journey", () => {
 
   it("a commit made but its answer lost (502): the step's commit is found, not made again", () =>
     injected(FILE, "502 after the commit was made", async () => {
+      const before = faultedWrites(ROUTES.graphql).length;
       h.github.injectFault(lost("POST", ROUTES.graphql));
       await d.say(issue, "/approve");
       const f = await d.waitStage(issue, "plan_ready", 30_000);
-      expect(faultedWrites(ROUTES.graphql)).toHaveLength(1);
+      expect(faultedWrites(ROUTES.graphql)).toHaveLength(before + 1);
       expect(ourCommits(f.branch ?? "").map((c) => c.message.split("\n")[0])).toEqual([
         `docs: implementation plan for #${issue}`,
         `docs: brief and specification for #${issue}`,

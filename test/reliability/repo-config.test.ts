@@ -78,7 +78,8 @@ describe("a bad .github/practical.yml", () => {
         });
         const started = Date.now();
         const issue = await d.open(`Config with ${c.name}`);
-        expect(Date.now() - started).toBeLessThan(2_000);
+        // Answered without parsing the bomb out: well inside GitHub's 10 s, on a busy machine too.
+        expect(Date.now() - started).toBeLessThan(5_000);
         await waitFor("the warning", () =>
           d.botComments(issue).some((comment) => comment.body.includes("is not valid")),
         );
