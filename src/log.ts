@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { pino } from "pino";
 import type { Logger } from "probot";
 
@@ -26,8 +27,21 @@ export function createLogger(options: { level: string; format: "json" | "pretty"
     level: options.level,
     name: "practical",
     redact: { paths: REDACT, censor: "[redacted]" },
+    mixin: deliveryOfResponse,
     ...(options.format === "pretty"
       ? { transport: { target: "pino-pretty", options: { colorize: true } } }
       : {}),
   });
+}
+
+/**
+ * A webhook's one log line is Probot's request line, logged with its response: it names the
+ * delivery and its event as the app's other lines do (`deliveryId`). A new object each time:
+ * pino merges the line's fields into it.
+ */
+function deliveryOfResponse(fields: object): { deliveryId?: string; event?: string } {
+  const headers = (fields as { res?: ServerResponse }).res?.req?.headers;
+  const id = headers?.["x-github-delivery"];
+  const event = headers?.["x-github-event"];
+  return typeof id === "string" && typeof event === "string" ? { deliveryId: id, event } : {};
 }

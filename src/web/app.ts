@@ -34,20 +34,12 @@ export interface AppDeps extends Omit<HandlerDeps, "github"> {
 export function createApp(deps: AppDeps): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
     const handlerDeps = { ...deps, github: deps.githubFor(app) };
-    // One structured line per verified delivery, carrying its id.
-    app.onAny((event) => {
-      deps.countDelivery?.(event.name);
-      const payload = event.payload as { action?: string; installation?: { id?: number } };
-      app.log.info(
-        {
-          deliveryId: event.id,
-          event: event.name,
-          action: payload.action,
-          installationId: payload.installation?.id,
-        },
-        "webhook received",
-      );
-    });
+    // No log line of its own per delivery: Probot's request line carries its id and event
+    // (`deliveryOfRequest` in src/log.ts) and the answer.
+    if (deps.countDelivery) {
+      const count = deps.countDelivery;
+      app.onAny((event) => count(event.name));
+    }
     app.on("issues.opened", onIssuesOpened(handlerDeps));
     app.on("issues.labeled", onIssuesLabeled(handlerDeps));
     app.on("issue_comment.created", onIssueCommentCreated(handlerDeps));

@@ -107,7 +107,7 @@ describe("ingest", () => {
     queries = [];
     expect(await ingest({ store }, commentOn(issue, "one-trip"))).toBe("applied");
     expect(queries).toHaveLength(2);
-    expect(queries[1]).toContain("ingest_delivery");
+    expect(queries[1]).toContain("ingest_deliveries");
 
     const after = await t.store.findFeature(feature.id);
     expect(after?.version).toBe(feature.version + 1);

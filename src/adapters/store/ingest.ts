@@ -38,7 +38,7 @@ export interface IngestSave {
   stopJobs: boolean;
 }
 
-/** Everything a delivery writes, applied by `ingest_delivery` (migration 0010) at once. */
+/** Everything a delivery writes, applied by `ingest_delivery` (migration 0011) at once. */
 export interface IngestWrite {
   delivery: { id: string; name: string };
   window?: {
@@ -83,6 +83,108 @@ export interface IngestWrite {
 
 export type IngestWriteOutcome = "duplicate" | "ignored" | "applied";
 
+type IssueRef = { owner: string; repo: string; issueNumber: number };
+
+export interface IngestReadOptions {
+  deliveryId: string;
+  windowLogin: string | null;
+  drawFeatureId: boolean;
+}
+
+/**
+ * `readForIngest` for several deliveries in one query, in their order: each gets what it would
+ * have read alone.
+ */
+export async function readManyForIngest(
+  db: Kysely<Database>,
+  requests: { issue: IssueRef; options: IngestReadOptions }[],
+): Promise<IngestRead[]> {
+  const parameter = requests.map(({ issue, options }, i) => ({
+    i,
+    delivery_id: options.deliveryId,
+    owner: issue.owner,
+    repo: issue.repo,
+    issue: issue.issueNumber,
+    login: options.windowLogin?.toLowerCase() ?? null,
+    draw: options.drawFeatureId,
+  }));
+  // Only when one of them may create a feature: a query naming nextval costs PostgreSQL about
+  // three times as much to run, even where it is not called.
+  const newFeatureId = requests.some((r) => r.options.drawFeatureId)
+    ? sql`CASE WHEN r.draw AND f.id IS NULL
+        THEN nextval(pg_get_serial_sequence('features', 'id')) END`
+    : sql`NULL::bigint`;
+  const { rows } = await sql<
+    FeatureRow & {
+      i: number;
+      delivered: boolean;
+      window_comment_id: number | null;
+      new_feature_id: number | null;
+    }
+  >`
+    SELECT r.i, f.*, d.id IS NOT NULL AS delivered, w.comment_id AS window_comment_id,
+      ${newFeatureId} AS new_feature_id
+    FROM jsonb_to_recordset(${JSON.stringify(parameter)}::jsonb)
+      AS r(i integer, delivery_id text, owner text, repo text, issue integer, login text,
+        draw boolean)
+    -- Each one a lookup by its key: joined otherwise, the planner (which guesses 100 rows for
+    -- the set) may scan the whole of a table, as it does for deliveries.
+    LEFT JOIN LATERAL (SELECT id FROM deliveries WHERE id = r.delivery_id LIMIT 1) d ON true
+    LEFT JOIN LATERAL (
+      SELECT * FROM features
+      WHERE repo_owner = r.owner AND repo_name = r.repo AND issue_number = r.issue LIMIT 1
+    ) f ON true
+    LEFT JOIN LATERAL (
+      SELECT comment_id FROM reply_windows
+      WHERE r.login IS NOT NULL AND repo_owner = r.owner AND repo_name = r.repo
+        AND issue_number = r.issue AND login = r.login
+        AND opened_at > now() - make_interval(mins => ${REPLY_WINDOW_MINUTES})
+      LIMIT 1
+    ) w ON true
+  `.execute(db);
+  const reads: IngestRead[] = [];
+  for (const row of rows) {
+    reads[row.i] = {
+      delivered: row.delivered,
+      feature: row.id === null ? null : toFeatureRecord(row),
+      replyWindow: row.window_comment_id === null ? null : Number(row.window_comment_id),
+      newFeatureId: row.new_feature_id,
+    };
+  }
+  if (reads.length !== requests.length || reads.includes(undefined as never)) {
+    throw new Error("the ingest read returned a row short");
+  }
+  return reads;
+}
+
+/**
+ * `ingestDelivery` for several deliveries in one statement and one commit (migration 0013), in
+ * their order: each one's outcome, or the error that undid it alone (VersionConflictError for a
+ * conflict). Rejects only when the statement itself fails.
+ */
+export async function ingestDeliveries(
+  db: Kysely<Database>,
+  writes: IngestWrite[],
+): Promise<(IngestWriteOutcome | Error)[]> {
+  const { rows } = await sql<{
+    outcomes: (
+      | { outcome: IngestWriteOutcome }
+      | { conflict: string }
+      | { error: string; code: string }
+    )[];
+  }>`SELECT ingest_deliveries(${JSON.stringify(writes.map(toParameter))}::jsonb) AS outcomes`.execute(
+    db,
+  );
+  const outcomes = rows[0]?.outcomes;
+  if (outcomes?.length !== writes.length)
+    throw new Error("ingest_deliveries returned a result short");
+  return outcomes.map((result) => {
+    if ("outcome" in result) return result.outcome;
+    if ("conflict" in result) return new VersionConflictError(result.conflict);
+    return Object.assign(new Error(result.error), { code: result.code });
+  });
+}
+
 /** The web role's reads and its one write per delivery. */
 export function ingestRepository(db: Kysely<Database>) {
   return {
@@ -91,39 +193,10 @@ export function ingestRepository(db: Kysely<Database>) {
      * window (when `windowLogin` is given) and, when `drawFeatureId` and the issue has no
      * feature, an id for the feature this delivery may create.
      */
-    async readForIngest(
-      issue: { owner: string; repo: string; issueNumber: number },
-      options: { deliveryId: string; windowLogin: string | null; drawFeatureId: boolean },
-    ): Promise<IngestRead> {
-      const login = options.windowLogin?.toLowerCase() ?? null;
-      const { rows } = await sql<
-        FeatureRow & {
-          delivered: boolean;
-          window_comment_id: number | null;
-          new_feature_id: number | null;
-        }
-      >`
-        SELECT f.*, d.delivered, w.comment_id AS window_comment_id,
-          CASE WHEN ${options.drawFeatureId} AND f.id IS NULL
-            THEN nextval(pg_get_serial_sequence('features', 'id')) END AS new_feature_id
-        FROM (SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ${options.deliveryId}) AS delivered) d
-        LEFT JOIN features f
-          ON f.repo_owner = ${issue.owner} AND f.repo_name = ${issue.repo}
-          AND f.issue_number = ${issue.issueNumber}
-        LEFT JOIN reply_windows w
-          ON ${login}::text IS NOT NULL AND w.repo_owner = ${issue.owner}
-          AND w.repo_name = ${issue.repo} AND w.issue_number = ${issue.issueNumber}
-          AND w.login = ${login}
-          AND w.opened_at > now() - make_interval(mins => ${REPLY_WINDOW_MINUTES})
-      `.execute(db);
-      const row = rows[0];
-      if (!row) throw new Error("the ingest read returned no row");
-      return {
-        delivered: row.delivered,
-        feature: row.id === null ? null : toFeatureRecord(row),
-        replyWindow: row.window_comment_id === null ? null : Number(row.window_comment_id),
-        newFeatureId: row.new_feature_id,
-      };
+    async readForIngest(issue: IssueRef, options: IngestReadOptions): Promise<IngestRead> {
+      const [read] = await readManyForIngest(db, [{ issue, options }]);
+      if (!read) throw new Error("the ingest read returned no row");
+      return read;
     },
 
     /**
@@ -151,8 +224,9 @@ export function ingestRepository(db: Kysely<Database>) {
 
     /**
      * Writes a delivery and its consequence in one statement (one round trip): see
-     * migrations/0010. A concurrent change to what it was computed from throws
-     * VersionConflictError, with nothing written.
+     * migrations/0011. A concurrent change to what it was computed from throws
+     * VersionConflictError, with nothing written. (The store over the pool sends it with the
+     * other deliveries' writes under way instead: ingest-batch.ts.)
      */
     async ingestDelivery(write: IngestWrite): Promise<IngestWriteOutcome> {
       try {

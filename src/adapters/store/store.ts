@@ -7,6 +7,7 @@ import { dashboardQueries } from "./dashboard-queries.ts";
 import { deliveryRepository } from "./deliveries.ts";
 import { featureRepository } from "./features.ts";
 import { ingestRepository } from "./ingest.ts";
+import { groupedIngest } from "./ingest-batch.ts";
 import { installationRepository } from "./installations.ts";
 import { messageRepository } from "./messages.ts";
 import { outboxRepository } from "./outbox.ts";
@@ -45,7 +46,12 @@ export interface Store extends ReturnType<typeof repositories> {
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
+/** The store over the pool: deliveries' ingest reads and writes go in groups (ingest-batch.ts). */
 export function createStore(db: Kysely<Database>): Store {
+  return { ...storeOver(db), ...groupedIngest(db) };
+}
+
+function storeOver(db: Kysely<Database>): Store {
   return {
     ...repositories(db),
     dashboard: dashboardQueries(db),
@@ -53,7 +59,7 @@ export function createStore(db: Kysely<Database>): Store {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    transaction: (fn) => db.transaction().execute((trx) => fn(createStore(trx))),
+    transaction: (fn) => db.transaction().execute((trx) => fn(storeOver(trx))),
     withLock: (key, fn) =>
       db.connection().execute(async (connection) => {
         await sql`select pg_advisory_lock(hashtext(${key}))`.execute(connection);
