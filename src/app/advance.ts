@@ -1,4 +1,5 @@
 import type { AuditEntry, FeatureRecord } from "../adapters/store/features.ts";
+import type { IngestWrite } from "../adapters/store/ingest.ts";
 import type { Store } from "../adapters/store/store.ts";
 import type { Effect, TransitionResult } from "../core/effects.ts";
 import type { PipelineEvent } from "../core/events.ts";
@@ -68,31 +69,41 @@ export function transitionIntents(
   ];
 }
 
-/**
- * Saves a transition's result inside the caller's transaction: the new state with a
- * compare-and-set, the audit entry, approvals, and one outbox intent carrying the effects
- * (so they are performed only after the state they follow from is durable).
- */
-export async function saveTransition(
-  tx: Store,
+/** A transition saved on `before` with compare-and-set: its state, audit, approvals and effects. */
+export function savedTransition(
   before: FeatureRecord,
   result: TransitionResult<Feature>,
   audit: AuditEntry,
-): Promise<number> {
-  const entry = auditEntryOf(result, audit);
-  const version = await tx.saveFeature(result.feature, before.version, before.stage, entry);
-  for (const effect of result.effects) {
-    if (effect.type === "record_approval") {
-      await tx.recordApproval(before.id, effect.gate, effect.approver, effect.artifactVersion);
-    }
-  }
-  // In the same transaction as the state: from the moment a cancel, a sweep or a retry is
-  // durable, every job started before it is superseded (see jobs/agent/stop.ts).
-  if (result.effects.some((e) => e.type === "cancel_jobs")) {
-    await tx.markJobsStopped(before.id, version);
-  }
-  await tx.addToOutbox(transitionIntents(before, result, version));
-  return version;
+): Pick<IngestWrite, "save" | "outbox"> {
+  const next = result.feature;
+  return {
+    save: {
+      featureId: before.id,
+      expectedVersion: before.version,
+      fromStage: before.stage,
+      next: {
+        stage: next.stage,
+        checkpoint: next.checkpoint,
+        fixRounds: next.fixRounds,
+        ciFixRounds: next.ciFixRounds,
+        artifacts: next.artifacts,
+        approvals: next.approvals,
+        failureReason: next.failureReason,
+        protectedPending: next.protectedPending ?? null,
+      },
+      audit: auditEntryOf(result, audit),
+      approvals: result.effects.flatMap((e) =>
+        e.type === "record_approval"
+          ? [{ gate: e.gate, approver: e.approver, artifactVersion: e.artifactVersion }]
+          : [],
+      ),
+      // From the moment a cancel, a sweep or a retry is durable, every job started before it is
+      // superseded (see jobs/agent/stop.ts).
+      stopJobs: result.effects.some((e) => e.type === "cancel_jobs"),
+    },
+    // The compare-and-set makes the saved version the one after `before`.
+    outbox: transitionIntents(before, result, before.version + 1),
+  };
 }
 
 /** A job started for `jobVersion` is superseded once a later transition stopped the jobs. */
@@ -110,7 +121,8 @@ export function actorOf(event: PipelineEvent): string {
 
 /**
  * Applies an event to a stored feature (used by jobs, which hold no lock while an agent
- * runs): load, transition, save with compare-and-set; on a conflict, reload and try again.
+ * runs): load under the row lock, transition, save with compare-and-set; on a conflict, reload
+ * and try again. The save is one statement (`save_transition`): four round trips in all.
  */
 export async function advance(
   store: Store,
@@ -122,9 +134,12 @@ export async function advance(
     jobVersion?: number | undefined;
   } = {},
 ): Promise<{ feature: FeatureRecord; effects: Effect[] } | null> {
+  const audit = { actor: actorOf(event), event: event.type, detail };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       return await store.transaction(async (tx) => {
+        // Locked from the read to the commit: a job that reads the feature meanwhile (a CI
+        // reading whose verdict is being saved) waits for this transition and sees its result.
         const feature = await tx.findFeature(featureId, { forUpdate: true });
         if (!feature) return null;
         // Checked under the row lock, so a cancel cannot slip in between check and save.
@@ -132,11 +147,8 @@ export async function advance(
         const result = transition(feature, event);
         if (result.effects.length === 0 && result.feature === feature)
           return { feature, effects: [] };
-        await saveTransition(tx, feature, result, {
-          actor: actorOf(event),
-          event: event.type,
-          detail,
-        });
+        const { save, outbox } = savedTransition(feature, result, audit);
+        if (save) await tx.saveTransitionAtOnce(save, outbox);
         return { feature: { ...feature, ...result.feature }, effects: result.effects };
       });
     } catch (error) {

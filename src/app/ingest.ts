@@ -1,21 +1,15 @@
-import type { AuditEntry, FeatureRecord } from "../adapters/store/features.ts";
+import type { FeatureRecord } from "../adapters/store/features.ts";
 import type { IngestRead, IngestWrite } from "../adapters/store/ingest.ts";
 import type { Store } from "../adapters/store/store.ts";
 import type { ParsedRepoConfig } from "../config/repo-config.ts";
-import type { Effect, TransitionResult } from "../core/effects.ts";
+import type { Effect } from "../core/effects.ts";
 import type { PipelineEvent, ReplyWindow } from "../core/events.ts";
 import type { Feature } from "../core/feature.ts";
 import { personReplyKey, startFeature, transition } from "../core/pipeline.ts";
 import { slugify } from "../core/slug.ts";
 import { gateOf } from "../core/stages.ts";
 import { IngressUnavailableError, VersionConflictError } from "../errors.ts";
-import {
-  actorOf,
-  auditEntryOf,
-  effectsIntent,
-  type IssueTarget,
-  transitionIntents,
-} from "./advance.ts";
+import { actorOf, effectsIntent, type IssueTarget, savedTransition } from "./advance.ts";
 import { deliveryEffectsJobId } from "./job-ids.ts";
 
 type StartEvent = Extract<PipelineEvent, { type: "start" }>;
@@ -326,43 +320,6 @@ function newFeatureRecord(id: number, target: IssueTarget, info: NewFeatureInfo)
     stageEnteredAt: now,
     stoppedVersion: 0,
     language: null,
-  };
-}
-
-/** A transition saved on `before` with compare-and-set: its state, audit, approvals and effects. */
-function savedTransition(
-  before: FeatureRecord,
-  result: TransitionResult<Feature>,
-  audit: AuditEntry,
-): Pick<IngestWrite, "save" | "outbox"> {
-  const next = result.feature;
-  return {
-    save: {
-      featureId: before.id,
-      expectedVersion: before.version,
-      fromStage: before.stage,
-      next: {
-        stage: next.stage,
-        checkpoint: next.checkpoint,
-        fixRounds: next.fixRounds,
-        ciFixRounds: next.ciFixRounds,
-        artifacts: next.artifacts,
-        approvals: next.approvals,
-        failureReason: next.failureReason,
-        protectedPending: next.protectedPending ?? null,
-      },
-      audit: auditEntryOf(result, audit),
-      approvals: result.effects.flatMap((e) =>
-        e.type === "record_approval"
-          ? [{ gate: e.gate, approver: e.approver, artifactVersion: e.artifactVersion }]
-          : [],
-      ),
-      // From the moment a cancel, a sweep or a retry is durable, every job started before it is
-      // superseded (see jobs/agent/stop.ts).
-      stopJobs: result.effects.some((e) => e.type === "cancel_jobs"),
-    },
-    // The compare-and-set makes the saved version the one after `before`.
-    outbox: transitionIntents(before, result, before.version + 1),
   };
 }
 

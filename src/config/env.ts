@@ -68,6 +68,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   WORKER_CONCURRENCY: positiveInt(4),
+  /**
+   * PostgreSQL connections a process may open. Unset: 10 for the web role alone, else the
+   * worker's concurrency + 8 (at least 10), so that no job waits for a connection.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1_000).optional(),
   /** A killed worker's job is retried by another after this lock expires. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** A failed job is retried after this delay, doubling for each attempt (four attempts). */
@@ -143,6 +148,8 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
   logFormat: "json" | "pretty";
   workerConcurrency: number;
+  /** Set: the PostgreSQL pool size of every role (see `databasePoolSize`). */
+  databasePoolSize: number | undefined;
   workerLockMs: number;
   jobBackoffMs: number;
   jobStopPollMs: number;
@@ -224,6 +231,7 @@ export function readConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     workerLockMs: e.WORKER_LOCK_MS,
     jobBackoffMs: e.JOB_BACKOFF_MS,
     jobStopPollMs: e.JOB_STOP_POLL_MS,
@@ -248,4 +256,23 @@ export function readConfig(env: Env = process.env): Config {
     redeliveryIntervalMinutes: e.REDELIVERY_INTERVAL_MINUTES,
     snapshotCacheMb: e.SNAPSHOT_CACHE_MB,
   };
+}
+
+/** The web role's connections: a delivery takes one or two short queries. */
+const WEB_POOL_SIZE = 10;
+
+/**
+ * PostgreSQL connections of one process. A job holds one connection for the whole of a
+ * `withLock` (a session advisory lock) and needs another for its queries meanwhile, so a pool
+ * no larger than the worker's concurrency can be drained by jobs each waiting for a second
+ * connection (until the 5 s connect timeout fails one), and short of that every query of every
+ * job queues for a connection. With the worker role every job running at once gets one, with
+ * room for the relay, the stop polls, a status job's parallel reads and the web role if any.
+ */
+export function databasePoolSize(
+  roles: { web: boolean; worker: boolean },
+  config: Pick<Config, "workerConcurrency" | "databasePoolSize">,
+): number {
+  if (config.databasePoolSize !== undefined) return config.databasePoolSize;
+  return roles.worker ? Math.max(WEB_POOL_SIZE, config.workerConcurrency + 8) : WEB_POOL_SIZE;
 }

@@ -13,7 +13,13 @@ import { migrateToLatest } from "../adapters/store/migrate.ts";
 import { OutboxListener } from "../adapters/store/outbox-listener.ts";
 import { createStore } from "../adapters/store/store.ts";
 import { OutboxRelay } from "../app/outbox-relay.ts";
-import { type Config, needsAppRegistration, readConfig, WEBHOOK_PATH } from "../config/env.ts";
+import {
+  type Config,
+  databasePoolSize,
+  needsAppRegistration,
+  readConfig,
+  WEBHOOK_PATH,
+} from "../config/env.ts";
 import { ConfigurationError } from "../errors.ts";
 import { createJobProcessors, onFinalFailure, SWEEP_SCHEDULER_ID } from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -107,7 +113,7 @@ export async function start(
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
 
-  const db = createDatabase(config.databaseUrl);
+  const db = createDatabase(config.databaseUrl, { max: databasePoolSize(roles, config) });
   if (config.migrateOnStart) {
     const applied = await migrateToLatest(db);
     if (applied.length) log.info({ applied }, "database migrated");

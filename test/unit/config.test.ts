@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../../src/config/env.ts";
+import { databasePoolSize, readConfig } from "../../src/config/env.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 
 const VALID = {
@@ -10,6 +10,18 @@ const VALID = {
   WEBHOOK_SECRET: "s".repeat(32),
   ENCRYPTION_KEY: "a".repeat(64),
 };
+
+describe("databasePoolSize", () => {
+  it("gives every job of a worker a connection, with room to spare; DATABASE_POOL_SIZE wins", () => {
+    const web = { web: true, worker: false };
+    const worker = { web: false, worker: true };
+    expect(databasePoolSize(web, readConfig({ ...VALID, WORKER_CONCURRENCY: "16" }))).toBe(10);
+    expect(databasePoolSize(worker, readConfig(VALID))).toBe(12);
+    expect(databasePoolSize(worker, readConfig({ ...VALID, WORKER_CONCURRENCY: "16" }))).toBe(24);
+    expect(databasePoolSize(worker, readConfig({ ...VALID, WORKER_CONCURRENCY: "1" }))).toBe(10);
+    expect(databasePoolSize(worker, readConfig({ ...VALID, DATABASE_POOL_SIZE: "5" }))).toBe(5);
+  });
+});
 
 describe("readConfig", () => {
   it("applies safe defaults and derives the GitHub URLs from GHE_HOST", () => {

@@ -245,6 +245,29 @@ export function ingestRepository(db: Kysely<Database>) {
         throw error;
       }
     },
+
+    /**
+     * Saves a transition and its outbox intents in one statement (one round trip where the
+     * state, the audit entry, the outbox rows and any approvals took one each): see
+     * migrations/0013. Another save since `save.expectedVersion` throws VersionConflictError,
+     * with nothing written. Returns the saved version.
+     */
+    async saveTransitionAtOnce(save: IngestSave, outbox: JobIntent[]): Promise<number> {
+      const parameter = { ...saveParameter(save), outbox: outboxParameter(outbox) };
+      try {
+        const { rows } = await sql<{
+          version: number;
+        }>`SELECT save_transition(${JSON.stringify(parameter)}::jsonb) AS version`.execute(db);
+        const version = rows[0]?.version;
+        if (typeof version !== "number") throw new Error("save_transition returned nothing");
+        return version;
+      } catch (error) {
+        if ((error as { code?: string }).code === "40001") {
+          throw new VersionConflictError((error as Error).message);
+        }
+        throw error;
+      }
+    },
   };
 }
 
@@ -291,6 +314,15 @@ function toParameter(write: IngestWrite) {
       body: message.body,
     },
     unchanged: unchanged && { id: unchanged.featureId, version: unchanged.version },
+    ...saveParameter(save),
+    outbox: outboxParameter(write.outbox),
+    outcome: write.outcome,
+  };
+}
+
+/** A transition's save as `ingest_delivery` and `save_transition` read it. */
+function saveParameter(save: IngestSave | undefined) {
+  return {
     save: save && {
       id: save.featureId,
       expected_version: save.expectedVersion,
@@ -315,13 +347,15 @@ function toParameter(write: IngestWrite) {
       artifact_version: a.artifactVersion,
     })),
     stop_jobs: save?.stopJobs ?? false,
-    outbox: write.outbox.map((i) => ({
-      queue: i.queue,
-      job_name: i.name,
-      job_id: i.jobId,
-      data: i.data,
-      children: i.children ?? null,
-    })),
-    outcome: write.outcome,
   };
+}
+
+function outboxParameter(intents: JobIntent[]) {
+  return intents.map((i) => ({
+    queue: i.queue,
+    job_name: i.name,
+    job_id: i.jobId,
+    data: i.data,
+    children: i.children ?? null,
+  }));
 }
