@@ -249,7 +249,7 @@ export function ingestRepository(db: Kysely<Database>) {
     /**
      * Saves a transition and its outbox intents in one statement (one round trip where the
      * state, the audit entry, the outbox rows and any approvals took one each): see
-     * migrations/0013. Another save since `save.expectedVersion` throws VersionConflictError,
+     * migrations/0014. Another save since `save.expectedVersion` throws VersionConflictError,
      * with nothing written. Returns the saved version.
      */
     async saveTransitionAtOnce(save: IngestSave, outbox: JobIntent[]): Promise<number> {
