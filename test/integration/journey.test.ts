@@ -369,11 +369,13 @@ describe("the pull-request side, end to end", () => {
         .where("feature_id", "=", f?.id ?? -1)
         .execute();
       expect(events.map((e) => e.to_stage)).not.toContain("documenting");
-      const status = h.github
-        .comments(OWNER, REPO, issue)
-        .find((c) => c.body.includes("practical:status"));
-      expect(status?.body).toContain("Code written");
-      expect(status?.body).not.toContain("Docs");
+      // The status comment is written a moment after the stage changes (its edits are debounced).
+      const status = () =>
+        h.github.comments(OWNER, REPO, issue).find((c) => c.body.includes("practical:status"));
+      await waitFor("the status comment at awaiting_merge", () =>
+        Boolean(status()?.body.includes("Code written")),
+      );
+      expect(status()?.body).not.toContain("Docs");
     } finally {
       unscript();
       setConfig(DEMO_REPO_FILES[config] ?? "");
