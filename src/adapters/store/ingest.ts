@@ -92,8 +92,8 @@ export interface IngestReadOptions {
 }
 
 /**
- * `readForIngest` for several deliveries in one query, in their order: each gets what it would
- * have read alone.
+ * `readForIngest` for several deliveries in one query (`read_for_ingest`, migration 0015), in
+ * their order: each gets what it would have read alone.
  */
 export async function readManyForIngest(
   db: Kysely<Database>,
@@ -106,48 +106,22 @@ export async function readManyForIngest(
     repo: issue.repo,
     issue: issue.issueNumber,
     login: options.windowLogin?.toLowerCase() ?? null,
+    minutes: REPLY_WINDOW_MINUTES,
     draw: options.drawFeatureId,
   }));
-  // Only when one of them may create a feature: a query naming nextval costs PostgreSQL about
-  // three times as much to run, even where it is not called.
-  const newFeatureId = requests.some((r) => r.options.drawFeatureId)
-    ? sql`CASE WHEN r.draw AND f.id IS NULL
-        THEN nextval(pg_get_serial_sequence('features', 'id')) END`
-    : sql`NULL::bigint`;
-  const { rows } = await sql<
-    FeatureRow & {
-      i: number;
-      delivered: boolean;
-      window_comment_id: number | null;
-      new_feature_id: number | null;
-    }
-  >`
-    SELECT r.i, f.*, d.id IS NOT NULL AS delivered, w.comment_id AS window_comment_id,
-      ${newFeatureId} AS new_feature_id
-    FROM jsonb_to_recordset(${JSON.stringify(parameter)}::jsonb)
-      AS r(i integer, delivery_id text, owner text, repo text, issue integer, login text,
-        draw boolean)
-    -- Each one a lookup by its key: joined otherwise, the planner (which guesses 100 rows for
-    -- the set) may scan the whole of a table, as it does for deliveries.
-    LEFT JOIN LATERAL (SELECT id FROM deliveries WHERE id = r.delivery_id LIMIT 1) d ON true
-    LEFT JOIN LATERAL (
-      SELECT * FROM features
-      WHERE repo_owner = r.owner AND repo_name = r.repo AND issue_number = r.issue LIMIT 1
-    ) f ON true
-    LEFT JOIN LATERAL (
-      SELECT comment_id FROM reply_windows
-      WHERE r.login IS NOT NULL AND repo_owner = r.owner AND repo_name = r.repo
-        AND issue_number = r.issue AND login = r.login
-        AND opened_at > now() - make_interval(mins => ${REPLY_WINDOW_MINUTES})
-      LIMIT 1
-    ) w ON true
-  `.execute(db);
+  const { rows } = await sql<{
+    i: number;
+    delivered: boolean;
+    feature: FeatureJson | null;
+    window_comment_id: number | null;
+    new_feature_id: number | null;
+  }>`SELECT * FROM read_for_ingest(${JSON.stringify(parameter)}::jsonb)`.execute(db);
   const reads: IngestRead[] = [];
   for (const row of rows) {
     reads[row.i] = {
       delivered: row.delivered,
-      feature: row.id === null ? null : toFeatureRecord(row),
-      replyWindow: row.window_comment_id === null ? null : Number(row.window_comment_id),
+      feature: row.feature === null ? null : toFeatureRecord(featureRowOfJson(row.feature)),
+      replyWindow: row.window_comment_id,
       newFeatureId: row.new_feature_id,
     };
   }
@@ -155,6 +129,22 @@ export async function readManyForIngest(
     throw new Error("the ingest read returned a row short");
   }
   return reads;
+}
+
+/** A feature row as `to_jsonb` gives it: its timestamps as text. */
+type FeatureJson = Omit<FeatureRow, "created_at" | "updated_at" | "stage_entered_at"> & {
+  created_at: string;
+  updated_at: string;
+  stage_entered_at: string;
+};
+
+function featureRowOfJson(json: FeatureJson): FeatureRow {
+  return {
+    ...json,
+    created_at: new Date(json.created_at),
+    updated_at: new Date(json.updated_at),
+    stage_entered_at: new Date(json.stage_entered_at),
+  };
 }
 
 /**
