@@ -5,7 +5,11 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IngestWrite, ingestDeliveries } from "../../src/adapters/store/ingest.ts";
+import {
+  type IngestWrite,
+  ingestDeliveries,
+  readManyForIngest,
+} from "../../src/adapters/store/ingest.ts";
 import { GroupCommit } from "../../src/adapters/store/ingest-batch.ts";
 import type { Database } from "../../src/adapters/store/schema.ts";
 import { createStore, type Store } from "../../src/adapters/store/store.ts";
@@ -235,6 +239,55 @@ describe("deliveries recorded in groups", () => {
       .where("id", "in", ["no-such-feature", "fine"])
       .execute();
     expect(rows.map((r) => r.id)).toEqual(["fine"]);
+  });
+});
+
+describe("the ingest read (migration 0015)", () => {
+  it("returns each issue's feature as findFeature does, every column, with its reply window", async () => {
+    const store = createStore(counted);
+    const feature = await startedFeature(store, 301);
+    await t.store.updateFeatureLinks(feature.id, {
+      branch: "practical/301-feature",
+      prNumber: 17,
+      statusCommentId: 9_000_000_001,
+      headSha: "a".repeat(40),
+      tasks: [{ id: "T1", title: "First", done: true, files: ["src/a.ts"] }],
+      statusDigest: "digest",
+    });
+    await t.store.updateFeatureLanguage(feature.id, "de");
+    await ingest(
+      { store },
+      {
+        ...commentOn(301, 30_101),
+        event: {
+          type: "command",
+          actor: mona,
+          commentId: 30_101,
+          command: { name: "help", argument: "" },
+        },
+      },
+    );
+
+    const [withFeature, without] = await readManyForIngest(counted, [
+      {
+        issue: issueOf(301),
+        options: { deliveryId: "comment-30101", windowLogin: "Mona", drawFeatureId: true },
+      },
+      {
+        issue: issueOf(302),
+        options: { deliveryId: "never-seen", windowLogin: null, drawFeatureId: true },
+      },
+    ]);
+    expect(withFeature).toEqual({
+      delivered: true,
+      feature: await t.store.findFeature(feature.id),
+      replyWindow: 30_101,
+      newFeatureId: null,
+    });
+    expect(without?.delivered).toBe(false);
+    expect(without?.feature).toBeNull();
+    expect(without?.replyWindow).toBeNull();
+    expect(without?.newFeatureId).toBeGreaterThan(feature.id);
   });
 });
 
