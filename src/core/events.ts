@@ -50,8 +50,6 @@ export type PipelineEvent =
   | ({ type: "ci_reported" } & CiReport)
   /** A submitted PR review requested changes. */
   | { type: "changes_requested"; actor: Actor; reviewId: number }
-  /** The repository's own CI completed with failure on the PR head. */
-  | { type: "ci_failed"; checkSuiteId: number }
   /** A check run's "Fix findings" button was pressed. */
   | { type: "fix_findings"; actor: Actor; checkRunId: number }
   /** A check run's "Re-run review" button, or GitHub's own re-run of one of the app's check runs. */

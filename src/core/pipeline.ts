@@ -152,8 +152,6 @@ export function transition(feature: Feature, event: PipelineEvent): TransitionRe
       );
     case "rerun_reviews":
       return onRerunReviews(feature, event.actor, event.source);
-    case "ci_failed":
-      return onCiFailed(feature, event.checkSuiteId);
     case "ci_reported":
       return onCiReported(feature, event);
     case "pr_merged":
@@ -792,24 +790,6 @@ function onReviewVerdict(
   }
   const rounds = `${f.fixRounds} fix round${f.fixRounds === 1 ? "" : "s"}`;
   return fail(f, "fixing", `Reviews still failing after ${rounds}: ${list}.`);
-}
-
-function onCiFailed(f: Feature, checkSuiteId: number): TransitionResult<Feature> {
-  // CI on intermediate commits (spec, tests without code) is expected to fail: only the PR
-  // that is ready for review is fixed.
-  if (f.stage !== "awaiting_merge") return same(f);
-  if (f.ciFixRounds < f.maxFixRounds) {
-    const after: Feature = { ...f, stage: "fixing", ciFixRounds: f.ciFixRounds + 1 };
-    return result(f, after, [
-      enterWorkingStage(f, "fixing", {
-        source: { kind: "ci", checkSuiteId },
-        instructions: `The repository's CI failed on the pull request (check suite ${checkSuiteId}). Read its failures and fix the code.`,
-      }),
-      { type: "sync_status" },
-    ]);
-  }
-  const rounds = `${f.ciFixRounds} automatic fix round${f.ciFixRounds === 1 ? "" : "s"}`;
-  return fail(f, "fixing", `CI still failing after ${rounds} (check suite ${checkSuiteId}).`);
 }
 
 /** The head's CI reached a result: the PR waits for it, and a red head is fixed within a bound. */

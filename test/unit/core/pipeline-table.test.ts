@@ -65,7 +65,6 @@ drafting         | ci:failure                | =                | -
 drafting         | ci:none                   | =                | -
 drafting         | changes_requested:write   | =                | reply:not_now
 drafting         | changes_requested:read    | =                | -
-drafting         | ci_failed                 | =                | -
 drafting         | fix_findings:write        | =                | reply:not_now
 drafting         | fix_findings:read         | =                | reply:unauthorized
 drafting         | rerun:write               | =                | reply:not_now
@@ -125,7 +124,6 @@ spec_generating  | ci:failure                | =                | -
 spec_generating  | ci:none                   | =                | -
 spec_generating  | changes_requested:write   | =                | reply:not_now
 spec_generating  | changes_requested:read    | =                | -
-spec_generating  | ci_failed                 | =                | -
 spec_generating  | fix_findings:write        | =                | reply:not_now
 spec_generating  | fix_findings:read         | =                | reply:unauthorized
 spec_generating  | rerun:write               | =                | reply:not_now
@@ -185,7 +183,6 @@ spec_ready       | ci:failure                | =                | -
 spec_ready       | ci:none                   | =                | -
 spec_ready       | changes_requested:write   | =                | reply:not_now
 spec_ready       | changes_requested:read    | =                | -
-spec_ready       | ci_failed                 | =                | -
 spec_ready       | fix_findings:write        | =                | reply:not_now
 spec_ready       | fix_findings:read         | =                | reply:unauthorized
 spec_ready       | rerun:write               | =                | reply:not_now
@@ -245,7 +242,6 @@ plan_generating  | ci:failure                | =                | -
 plan_generating  | ci:none                   | =                | -
 plan_generating  | changes_requested:write   | =                | reply:not_now
 plan_generating  | changes_requested:read    | =                | -
-plan_generating  | ci_failed                 | =                | -
 plan_generating  | fix_findings:write        | =                | reply:not_now
 plan_generating  | fix_findings:read         | =                | reply:unauthorized
 plan_generating  | rerun:write               | =                | reply:not_now
@@ -305,7 +301,6 @@ plan_ready       | ci:failure                | =                | -
 plan_ready       | ci:none                   | =                | -
 plan_ready       | changes_requested:write   | =                | reply:not_now
 plan_ready       | changes_requested:read    | =                | -
-plan_ready       | ci_failed                 | =                | -
 plan_ready       | fix_findings:write        | =                | reply:not_now
 plan_ready       | fix_findings:read         | =                | reply:unauthorized
 plan_ready       | rerun:write               | =                | reply:not_now
@@ -365,7 +360,6 @@ tests_generating | ci:failure                | =                | -
 tests_generating | ci:none                   | =                | -
 tests_generating | changes_requested:write   | =                | reply:not_now
 tests_generating | changes_requested:read    | =                | -
-tests_generating | ci_failed                 | =                | -
 tests_generating | fix_findings:write        | =                | reply:not_now
 tests_generating | fix_findings:read         | =                | reply:unauthorized
 tests_generating | rerun:write               | =                | reply:not_now
@@ -425,7 +419,6 @@ tests_ready      | ci:failure                | =                | -
 tests_ready      | ci:none                   | =                | -
 tests_ready      | changes_requested:write   | =                | reply:not_now
 tests_ready      | changes_requested:read    | =                | -
-tests_ready      | ci_failed                 | =                | -
 tests_ready      | fix_findings:write        | =                | reply:not_now
 tests_ready      | fix_findings:read         | =                | reply:unauthorized
 tests_ready      | rerun:write               | =                | reply:not_now
@@ -485,7 +478,6 @@ implementing     | ci:failure                | =                | -
 implementing     | ci:none                   | =                | -
 implementing     | changes_requested:write   | =                | reply:not_now
 implementing     | changes_requested:read    | =                | -
-implementing     | ci_failed                 | =                | -
 implementing     | fix_findings:write        | =                | reply:not_now
 implementing     | fix_findings:read         | =                | reply:unauthorized
 implementing     | rerun:write               | =                | reply:not_now
@@ -545,7 +537,6 @@ documenting      | ci:failure                | =                | -
 documenting      | ci:none                   | =                | -
 documenting      | changes_requested:write   | =                | reply:not_now
 documenting      | changes_requested:read    | =                | -
-documenting      | ci_failed                 | =                | -
 documenting      | fix_findings:write        | =                | reply:not_now
 documenting      | fix_findings:read         | =                | reply:unauthorized
 documenting      | rerun:write               | =                | reply:not_now
@@ -605,7 +596,6 @@ reviewing        | ci:failure                | =                | -
 reviewing        | ci:none                   | =                | -
 reviewing        | changes_requested:write   | =                | reply:not_now
 reviewing        | changes_requested:read    | =                | -
-reviewing        | ci_failed                 | =                | -
 reviewing        | fix_findings:write        | =                | reply:not_now
 reviewing        | fix_findings:read         | =                | reply:unauthorized
 reviewing        | rerun:write               | =                | reply:not_now
@@ -665,7 +655,6 @@ fixing           | ci:failure                | =                | -
 fixing           | ci:none                   | =                | -
 fixing           | changes_requested:write   | =                | reply:not_now
 fixing           | changes_requested:read    | =                | -
-fixing           | ci_failed                 | =                | -
 fixing           | fix_findings:write        | =                | reply:not_now
 fixing           | fix_findings:read         | =                | reply:unauthorized
 fixing           | rerun:write               | =                | reply:not_now
@@ -725,7 +714,6 @@ awaiting_ci      | ci:failure                | fixing           | run_agent:impl
 awaiting_ci      | ci:none                   | awaiting_merge   | mark_pr_ready+reply:ready_for_review sync_status
 awaiting_ci      | changes_requested:write   | fixing           | run_agent:implement sync_status
 awaiting_ci      | changes_requested:read    | =                | -
-awaiting_ci      | ci_failed                 | =                | -
 awaiting_ci      | fix_findings:write        | fixing           | run_agent:implement sync_status
 awaiting_ci      | fix_findings:read         | =                | reply:unauthorized
 awaiting_ci      | rerun:write               | reviewing        | run_reviews sync_status
@@ -785,7 +773,6 @@ awaiting_merge   | ci:failure                | fixing           | run_agent:impl
 awaiting_merge   | ci:none                   | =                | -
 awaiting_merge   | changes_requested:write   | fixing           | run_agent:implement sync_status
 awaiting_merge   | changes_requested:read    | =                | -
-awaiting_merge   | ci_failed                 | fixing           | run_agent:implement sync_status
 awaiting_merge   | fix_findings:write        | fixing           | run_agent:implement sync_status
 awaiting_merge   | fix_findings:read         | =                | reply:unauthorized
 awaiting_merge   | rerun:write               | reviewing        | run_reviews sync_status
@@ -845,7 +832,6 @@ done             | ci:failure                | =                | -
 done             | ci:none                   | =                | -
 done             | changes_requested:write   | =                | -
 done             | changes_requested:read    | =                | -
-done             | ci_failed                 | =                | -
 done             | fix_findings:write        | =                | -
 done             | fix_findings:read         | =                | -
 done             | rerun:write               | =                | -
@@ -905,7 +891,6 @@ failed           | ci:failure                | =                | -
 failed           | ci:none                   | =                | -
 failed           | changes_requested:write   | fixing           | run_agent:implement sync_status
 failed           | changes_requested:read    | =                | -
-failed           | ci_failed                 | =                | -
 failed           | fix_findings:write        | fixing           | run_agent:implement sync_status
 failed           | fix_findings:read         | =                | reply:unauthorized
 failed           | rerun:write               | reviewing        | run_reviews sync_status
@@ -965,7 +950,6 @@ cancelled        | ci:failure                | =                | -
 cancelled        | ci:none                   | =                | -
 cancelled        | changes_requested:write   | =                | -
 cancelled        | changes_requested:read    | =                | -
-cancelled        | ci_failed                 | =                | -
 cancelled        | fix_findings:write        | =                | -
 cancelled        | fix_findings:read         | =                | -
 cancelled        | rerun:write               | =                | -
@@ -1025,7 +1009,6 @@ abandoned        | ci:failure                | =                | -
 abandoned        | ci:none                   | =                | -
 abandoned        | changes_requested:write   | =                | -
 abandoned        | changes_requested:read    | =                | -
-abandoned        | ci_failed                 | =                | -
 abandoned        | fix_findings:write        | =                | -
 abandoned        | fix_findings:read         | =                | -
 abandoned        | rerun:write               | =                | -

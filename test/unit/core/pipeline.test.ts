@@ -681,13 +681,18 @@ describe("after the PR is ready", () => {
   });
 
   it("CI failures are fixed a bounded number of times, not reset by passing reviews", () => {
-    let f = featureAt("awaiting_merge", { maxFixRounds: 2 });
-    const ci: PipelineEvent = { type: "ci_failed", checkSuiteId: 77 };
+    let f = featureAt("awaiting_merge", { maxCiFixRounds: 2 });
+    const ci: PipelineEvent = {
+      type: "ci_reported",
+      sha: "c0de0077",
+      state: "failure",
+      failing: ["test"],
+    };
     for (const round of [1, 2]) {
       const r = step(f, ci);
       f = r.feature;
       expect(f).toMatchObject({ stage: "fixing", ciFixRounds: round });
-      expect(ofType(r.effects, "run_agent")[0]?.fix).toEqual({ kind: "ci", checkSuiteId: 77 });
+      expect(ofType(r.effects, "run_agent")[0]?.fix).toMatchObject({ kind: "ci", sha: "c0de0077" });
       f = step(f, { type: "agent_finished", agent: "implement", artifactVersion: "c" }).feature;
       f = step(f, { type: "review_verdict", pass: true, failed: [] }).feature;
       expect(f).toMatchObject({ stage: "awaiting_merge", ciFixRounds: round });
