@@ -35,7 +35,9 @@ export type FixSource =
    * The repository's own CI failed on the PR head (`sha`: read the failures recorded for it).
    * `task`: the plan task the failure goes back to; the fix round works on that task only.
    */
-  | { kind: "ci"; checkSuiteId: number; sha?: string; task?: string }
+  | { kind: "ci"; sha: string; task?: string }
+  /** A CI fix queued by an earlier version of the app, which named the failed check suite only. */
+  | { kind: "ci"; checkSuiteId: number; task?: undefined }
   /** `/retry` of a feature that failed while fixing; `reason` is the failure being retried. */
   | { kind: "retry"; reason: string };
 

@@ -830,7 +830,7 @@ function ciFix(f: Feature, ci: CiReport): TransitionResult<Feature> {
     const task = ci.task ? ` (task ${ci.task})` : "";
     return result(f, after, [
       enterWorkingStage(f, "fixing", {
-        source: { kind: "ci", checkSuiteId: 0, sha: ci.sha, ...(ci.task ? { task: ci.task } : {}) },
+        source: { kind: "ci", sha: ci.sha, ...(ci.task ? { task: ci.task } : {}) },
         instructions: `The repository's CI failed on commit ${ci.sha.slice(0, 7)}${task}: ${names}. Read the failures and fix the code; the approved contract tests stay as they are.`,
       }),
       { type: "sync_status" },

@@ -38,7 +38,7 @@ export interface IngestSave {
   stopJobs: boolean;
 }
 
-/** Everything a delivery writes, applied by `ingest_delivery` (migration 0011) at once. */
+/** Everything a delivery writes, applied by `ingest_delivery` (migrations 0011, 0015) at once. */
 export interface IngestWrite {
   delivery: { id: string; name: string };
   window?: {
@@ -214,7 +214,7 @@ export function ingestRepository(db: Kysely<Database>) {
 
     /**
      * Writes a delivery and its consequence in one statement (one round trip): see
-     * migrations/0011. A concurrent change to what it was computed from throws
+     * migrations/0011 and 0015. A concurrent change to what it was computed from throws
      * VersionConflictError, with nothing written. (The store over the pool sends it with the
      * other deliveries' writes under way instead: ingest-batch.ts.)
      */

@@ -329,13 +329,12 @@ async function readFindings(job: AgentJob, repo: RepoRef, fix: FixSource): Promi
       return request + fenceUntrusted(`check run ${run.name}`, checkText(run), 40_000);
     }
     case "ci": {
-      if (fix.sha) {
+      if ("sha" in fix) {
         return (
           request +
           fenceUntrusted("repository CI failures", await ciFailures(job, repo, fix.sha), 60_000)
         );
       }
-      // A CI fix queued by an earlier version of the app names the check suite only.
       const runs = await deps.github.failedChecksOfSuite(repo, fix.checkSuiteId);
       return (
         request + fenceUntrusted("repository CI failures", runs.map(checkText).join("\n\n"), 40_000)
