@@ -68,13 +68,16 @@ describe("spam", () => {
         const retrying = d.botComments(issue).filter((c) => /key=c\d+-retrying/.test(c.body));
         expect(retrying).toHaveLength(1);
         const f = await d.feature(issue);
-        const events = await h.db.db
+        // One move out of `failed`. A job of the failed run that finishes late (the brief's
+        // alignment review, the title) may still refresh the status, which is a failed → failed row.
+        const moves = await h.db.db
           .selectFrom("feature_events")
-          .select(["from_stage", "to_stage"])
+          .select(["event", "to_stage"])
           .where("feature_id", "=", f?.id ?? 0)
           .where("from_stage", "=", "failed")
+          .where("to_stage", "<>", "failed")
           .execute();
-        expect(events).toEqual([{ from_stage: "failed", to_stage: "spec_generating" }]);
+        expect(moves).toEqual([{ event: "command", to_stage: "spec_generating" }]);
         const branch = f?.branch ?? "";
         expect(
           h.github
